@@ -1,0 +1,54 @@
+# Every target installs what it needs into .venv first, so a fresh clone needs only `make demo`
+# and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.stamp-install
+
+.PHONY: install demo test pytest typecheck lint generate check-generated schema sandbox clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+# The main job: a local Dxtra on a free port, driven through DxtraClient.
+demo: $(STAMP)
+	$(PY) examples/demo.py
+
+# Regenerate generated/ from schema/ + queries/ (the only writer of generated/).
+generate: $(STAMP)
+	$(PY) -m dxtra_typed.codegen generate
+
+# Regenerate into a temp folder and fail on any difference with generated/.
+check-generated: $(STAMP)
+	$(PY) -m dxtra_typed.codegen check
+
+# Rewrite schema/schema.graphql from the sandbox's table model (the reconstructed schema).
+schema: $(STAMP)
+	$(PY) -m dxtra_typed.sandbox.schema > schema/schema.graphql
+
+sandbox: $(STAMP)
+	$(VENV)/bin/dxtra-typed sandbox
+
+pytest: $(STAMP)
+	$(PY) -m pytest
+
+typecheck: $(STAMP)
+	$(PY) -m mypy src tests examples
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests examples
+	$(PY) -m ruff format --check src tests examples
+
+test: $(STAMP)
+	$(MAKE) --no-print-directory pytest
+	$(MAKE) --no-print-directory check-generated
+	$(MAKE) --no-print-directory typecheck
+	$(MAKE) --no-print-directory lint
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""dxtra-typed: a typed Python client for Dxtra's GraphQL API."""

@@ -1,0 +1,1 @@
+"""The embedded local Dxtra: Nhost-style auth plus a Hasura-style GraphQL engine."""
