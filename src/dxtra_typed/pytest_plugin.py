@@ -1,0 +1,1 @@
+"""pytest fixtures for users' own tests (registered through the `pytest11` entry point)."""
