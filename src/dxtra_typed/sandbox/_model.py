@@ -1,0 +1,551 @@
+"""The sandbox's table model: the one source of truth for the schema text, the store and the engine.
+
+Everything the sandbox knows about Dxtra's data (tables, columns, relationships, per-role
+permissions) lives here, so the reconstructed SDL and the engine that answers queries against it
+cannot drift apart. Descriptions mark what Dxtra's docs state ([DX]) and what is reconstructed
+from Hasura/Nhost conventions or plain guesswork ([INFER]).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# A Hasura boolean expression (the same JSON shape as a `where` argument). Permission filters
+# use it too, with the string "X-Hasura-User-Id" standing for the session's user id, exactly as
+# Hasura metadata writes it.
+BoolExp = Mapping[str, Any]
+
+USER_ID_VAR = "X-Hasura-User-Id"
+
+# Scalars whose values can be ordered, so they get max/min aggregate fields.
+COMPARABLE_SCALARS = frozenset(
+    {"String", "citext", "uuid", "timestamptz", "date", "Int", "bigint", "numeric"}
+)
+NUMERIC_SCALARS = frozenset({"Int", "bigint", "numeric"})
+TEXT_SCALARS = frozenset({"String", "citext"})
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    db_name: str
+    type: str
+    description: str
+    nullable: bool = False
+    has_default: bool = False
+
+
+@dataclass(frozen=True)
+class Relationship:
+    name: str
+    kind: Literal["object", "array"]
+    target: str
+    # (local column, remote column) pairs, GraphQL names.
+    mapping: tuple[tuple[str, str], ...]
+    # For object relationships backed by a foreign key: its Postgres constraint name.
+    fk_constraint: str | None = None
+
+
+@dataclass(frozen=True)
+class Permission:
+    """What one role may do with one table (a simplified Hasura permission set)."""
+
+    select: tuple[str, ...]
+    filter: BoolExp = field(default_factory=dict)
+    allow_aggregations: bool = False
+    insert: tuple[str, ...] | None = None
+    insert_check: BoolExp | None = None
+    update: tuple[str, ...] | None = None
+    # Post-update check; None means "the select filter", as Dxtra-style metadata usually does.
+    update_check: BoolExp | None = None
+    delete: bool = False
+
+    @property
+    def check(self) -> BoolExp:
+        return self.insert_check if self.insert_check is not None else self.filter
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # GraphQL custom name (plural), also the object type name
+    singular: str
+    db_name: str
+    schema: str
+    description: str
+    columns: tuple[Column, ...]
+    relationships: tuple[Relationship, ...] = ()
+    permissions: Mapping[str, Permission] = field(default_factory=dict)
+    # Defaults applied on insert beyond id/createdAt/updatedAt (column name -> value).
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def qualified_db_name(self) -> str:
+        return self.db_name if self.schema == "public" else f"{self.schema}.{self.db_name}"
+
+    @property
+    def pkey(self) -> str:
+        return f"{self.db_name}_pkey"
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    def relationship(self, name: str) -> Relationship | None:
+        for rel in self.relationships:
+            if rel.name == name:
+                return rel
+        return None
+
+    @property
+    def root_names(self) -> dict[str, str]:
+        """Nhost's custom_root_fields for this table, keyed by Hasura's operation kind."""
+        plural = self.name[0].upper() + self.name[1:]
+        single = self.singular[0].upper() + self.singular[1:]
+        return {
+            "select": self.name,
+            "select_by_pk": self.singular,
+            "select_aggregate": f"{self.name}Aggregate",
+            "select_stream": f"{self.name}Stream",
+            "insert": f"insert{plural}",
+            "insert_one": f"insert{single}",
+            "update": f"update{plural}",
+            "update_by_pk": f"update{single}",
+            "delete": f"delete{plural}",
+            "delete_by_pk": f"delete{single}",
+        }
+
+
+def _c(
+    name: str,
+    db: str,
+    type_: str,
+    desc: str,
+    *,
+    null: bool = False,
+    default: bool = False,
+) -> Column:
+    return Column(name, db, type_, desc, nullable=null, has_default=default)
+
+
+def _id(what: str) -> Column:
+    return _c("id", "id", "uuid", f"[DX] Primary key of the {what} (uuid).", default=True)
+
+
+def _created() -> Column:
+    return _c(
+        "createdAt", "created_at", "timestamptz", "[DX] When the row was created.", default=True
+    )
+
+
+def _updated() -> Column:
+    return _c(
+        "updatedAt",
+        "updated_at",
+        "timestamptz",
+        "[DX] When the row was last updated (bumped on every update).",
+        default=True,
+    )
+
+
+def _obj(name: str, target: str, local: str, fk: str) -> Relationship:
+    return Relationship(name, "object", target, ((local, "id"),), fk_constraint=fk)
+
+
+def _arr(name: str, target: str, remote: str) -> Relationship:
+    return Relationship(name, "array", target, (("id", remote),))
+
+
+_U = {"_eq": USER_ID_VAR}
+# Rows of controllers the session user belongs to (the dashboard's data-controller scoping).
+_MEMBER_OF_CONTROLLER: BoolExp = {"dataControllerUsers": {"userId": _U}}
+_VIA_CONTROLLER: BoolExp = {"dataController": _MEMBER_OF_CONTROLLER}
+_VIA_SUBJECT_CONTROLLER: BoolExp = {"dataSubject": _VIA_CONTROLLER}
+_OWN_SUBJECT: BoolExp = {"dataSubject": {"userId": _U}}
+
+
+def _all(cols: tuple[Column, ...], *excluding: str) -> tuple[str, ...]:
+    return tuple(c.name for c in cols if c.name not in excluding)
+
+
+_DC_COLS = (
+    _id("data controller"),
+    _c(
+        "title", "title", "String", '[DX] Display name of the organisation, e.g. "My Organisation".'
+    ),
+    _c(
+        "did",
+        "did",
+        "String",
+        "[DX] Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id).",
+        null=True,
+    ),
+    _c(
+        "contactEmail",
+        "contact_email",
+        "citext",
+        "[INFER] Privacy contact address of the organisation.",
+        null=True,
+    ),
+    _c(
+        "settings",
+        "settings",
+        "jsonb",
+        "[INFER] Free-form organisation settings (Transparency Center options and similar).",
+        null=True,
+    ),
+    _created(),
+    _updated(),
+)
+
+_DCU_COLS = (
+    _id("membership"),
+    _c("dataControllerId", "data_controller_id", "uuid", "[DX] The data controller."),
+    _c("userId", "user_id", "uuid", "[DX] The Nhost auth user who is a team member."),
+    _c(
+        "role",
+        "role",
+        "String",
+        "[DX] App-level team role in this data controller, e.g. owner, admin, member "
+        "(not a Hasura role).",
+    ),
+    _created(),
+)
+
+_DS_COLS = (
+    _id("data subject"),
+    _c("did", "did", "String", "[DX] Decentralised identifier of the data subject.", null=True),
+    _c("dataControllerId", "data_controller_id", "uuid", "[DX] The owning data controller."),
+    _c(
+        "userId",
+        "user_id",
+        "uuid",
+        "[INFER] The auth user of a data subject who signed in to the Transparency Center.",
+        null=True,
+    ),
+    _c(
+        "emailHash",
+        "email_hash",
+        "String",
+        "[INFER] Hash of the subject's email; the docs say identities are linked by hashes, "
+        "never raw PII.",
+        null=True,
+    ),
+    _created(),
+    _updated(),
+)
+
+_CFV_COLS = (
+    _id("consent value"),
+    _c("dataSubjectId", "data_subject_id", "uuid", "[INFER] The data subject who consented."),
+    _c("formId", "form_id", "uuid", "[INFER] The consent form the value was given on."),
+    _c(
+        "category",
+        "category",
+        "String",
+        "[DX] Consent category: strictlyNecessary, analytics, marketing or functional.",
+    ),
+    _c("value", "value", "String", '[DX] The consent value, e.g. "granted" or "denied".'),
+    _created(),
+    _updated(),
+)
+
+_PV_COLS = (
+    _id("preference value"),
+    _c("dataSubjectId", "data_subject_id", "uuid", "[INFER] The data subject."),
+    _c("key", "key", "String", '[INFER] Preference key, e.g. "newsletter".'),
+    _c("value", "value", "jsonb", "[INFER] Preference value (any JSON).", null=True),
+    _updated(),
+)
+
+_RR_COLS = (
+    _id("rights request"),
+    _c("dataSubjectId", "data_subject_id", "uuid", "[DX] The data subject making the request."),
+    _c("dataControllerId", "data_controller_id", "uuid", "[INFER] The data controller asked."),
+    _c(
+        "requestType",
+        "request_type",
+        "String",
+        "[DX] access, rectify, erasure, restrict, export, object or noSale.",
+    ),
+    _c(
+        "status",
+        "status",
+        "String",
+        '[DX] Workflow status; new requests start as "submitted".',
+        default=True,
+    ),
+    _c("dueDate", "due_date", "date", "[INFER] Statutory response deadline.", null=True),
+    _c("notes", "notes", "String", "[INFER] Internal notes of the privacy team.", null=True),
+    _created(),
+    _updated(),
+)
+
+_PA_COLS = (
+    _id("processing activity"),
+    _c("dataControllerId", "data_controller_id", "uuid", "[INFER] The data controller."),
+    _c("name", "name", "String", "[INFER] Name of the processing activity."),
+    _c("purpose", "purpose", "String", "[INFER] Why the data is processed.", null=True),
+    _c(
+        "legalBasis",
+        "legal_basis",
+        "String",
+        "[DX] consent, contract, legalObligation, vitalInterests, publicTask or "
+        "legitimateInterests.",
+    ),
+    _c("isEssential", "is_essential", "Boolean", "[INFER] Needed to deliver the service."),
+    _c("retentionDays", "retention_days", "Int", "[INFER] Retention period in days.", null=True),
+    _c(
+        "recordCount",
+        "record_count",
+        "bigint",
+        "[INFER] Number of records processed (bigint: a JSON number).",
+        null=True,
+    ),
+    _c(
+        "riskScore",
+        "risk_score",
+        "numeric",
+        "[INFER] Risk score (numeric: a JSON number, may lose precision).",
+        null=True,
+    ),
+    _created(),
+)
+
+_USER_COLS = (
+    _id("user"),
+    _c("displayName", "display_name", "String", "[DX] Nhost auth user's display name."),
+    _c("email", "email", "citext", "[DX] Nhost auth user's email.", null=True),
+    _c("defaultRole", "default_role", "String", "[DX] Default Hasura role of the user."),
+    _c("metadata", "metadata", "jsonb", "[DX] Free-form user metadata.", null=True),
+    _created(),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "dataControllers",
+            "dataController",
+            "data_controllers",
+            "public",
+            "[DX] Organisations that control personal data; a dashboard user sees only the "
+            "ones they are a team member of.",
+            _DC_COLS,
+            (
+                _arr("dataSubjects", "dataSubjects", "dataControllerId"),
+                _arr("dataControllerUsers", "dataControllerUsers", "dataControllerId"),
+                _arr("dataProcessingActivities", "dataProcessingActivities", "dataControllerId"),
+                _arr(
+                    "dataSubjectsRightsRequests", "dataSubjectsRightsRequests", "dataControllerId"
+                ),
+            ),
+            {
+                "user": Permission(_all(_DC_COLS), _MEMBER_OF_CONTROLLER, allow_aggregations=True),
+                "dataSubject": Permission(("id", "title", "did"), {"dataSubjects": {"userId": _U}}),
+                "anonymous": Permission(("id", "title", "did")),
+            },
+        ),
+        Table(
+            "dataControllerUsers",
+            "dataControllerUser",
+            "data_controller_users",
+            "public",
+            "[DX] Team membership: which auth user belongs to which data controller, and in "
+            "which team role.",
+            _DCU_COLS,
+            (
+                _obj(
+                    "dataController",
+                    "dataControllers",
+                    "dataControllerId",
+                    "data_controller_users_data_controller_id_fkey",
+                ),
+                _obj("user", "users", "userId", "data_controller_users_user_id_fkey"),
+            ),
+            {"user": Permission(_all(_DCU_COLS), _VIA_CONTROLLER, allow_aggregations=True)},
+        ),
+        Table(
+            "dataSubjects",
+            "dataSubject",
+            "data_subjects",
+            "public",
+            "[DX] Individuals whose personal data a data controller processes.",
+            _DS_COLS,
+            (
+                _obj(
+                    "dataController",
+                    "dataControllers",
+                    "dataControllerId",
+                    "data_subjects_data_controller_id_fkey",
+                ),
+                _arr("consentFormValues", "dataSubjectConsentFormValues", "dataSubjectId"),
+                _arr("preferenceValues", "dataSubjectPreferenceValues", "dataSubjectId"),
+                _arr("rightsRequests", "dataSubjectsRightsRequests", "dataSubjectId"),
+            ),
+            {
+                "user": Permission(
+                    _all(_DS_COLS),
+                    _VIA_CONTROLLER,
+                    allow_aggregations=True,
+                    insert=("id", "did", "dataControllerId", "userId", "emailHash"),
+                    update=("did", "dataControllerId", "userId", "emailHash"),
+                    delete=True,
+                ),
+                "dataSubject": Permission(_all(_DS_COLS, "emailHash"), {"userId": _U}),
+            },
+        ),
+        Table(
+            "dataSubjectConsentFormValues",
+            "dataSubjectConsentFormValue",
+            "data_subject_consent_form_values",
+            "public",
+            "[DX] Consent given or refused by a data subject, one row per form category.",
+            _CFV_COLS,
+            (
+                _obj(
+                    "dataSubject",
+                    "dataSubjects",
+                    "dataSubjectId",
+                    "data_subject_consent_form_values_data_subject_id_fkey",
+                ),
+            ),
+            {
+                "user": Permission(
+                    _all(_CFV_COLS),
+                    _VIA_SUBJECT_CONTROLLER,
+                    allow_aggregations=True,
+                    insert=("id", "dataSubjectId", "formId", "category", "value"),
+                    update=("category", "value"),
+                    delete=True,
+                ),
+                "dataSubject": Permission(_all(_CFV_COLS), _OWN_SUBJECT, update=("value",)),
+            },
+        ),
+        Table(
+            "dataSubjectPreferenceValues",
+            "dataSubjectPreferenceValue",
+            "data_subject_preference_values",
+            "public",
+            "[DX] Communication and privacy preferences of a data subject (key/value).",
+            _PV_COLS,
+            (
+                _obj(
+                    "dataSubject",
+                    "dataSubjects",
+                    "dataSubjectId",
+                    "data_subject_preference_values_data_subject_id_fkey",
+                ),
+            ),
+            {
+                "user": Permission(
+                    _all(_PV_COLS), _VIA_SUBJECT_CONTROLLER, allow_aggregations=True
+                ),
+                "dataSubject": Permission(_all(_PV_COLS), _OWN_SUBJECT),
+            },
+        ),
+        Table(
+            "dataSubjectsRightsRequests",
+            "dataSubjectsRightsRequest",
+            "data_subject_rights_requests",
+            "public",
+            "[DX] Privacy rights requests (DSARs) made by data subjects; the plural "
+            '"Subjects" in the name is Dxtra\'s own.',
+            _RR_COLS,
+            (
+                _obj(
+                    "dataSubject",
+                    "dataSubjects",
+                    "dataSubjectId",
+                    "data_subject_rights_requests_data_subject_id_fkey",
+                ),
+                _obj(
+                    "dataController",
+                    "dataControllers",
+                    "dataControllerId",
+                    "data_subject_rights_requests_data_controller_id_fkey",
+                ),
+            ),
+            {
+                "user": Permission(
+                    _all(_RR_COLS),
+                    _VIA_CONTROLLER,
+                    allow_aggregations=True,
+                    insert=(
+                        "id",
+                        "dataSubjectId",
+                        "dataControllerId",
+                        "requestType",
+                        "status",
+                        "dueDate",
+                        "notes",
+                    ),
+                    update=("status", "dueDate", "notes"),
+                    delete=True,
+                ),
+                "dataSubject": Permission(
+                    _all(_RR_COLS, "notes"),
+                    _OWN_SUBJECT,
+                    insert=("dataSubjectId", "dataControllerId", "requestType"),
+                ),
+            },
+            defaults={"status": "submitted"},
+        ),
+        Table(
+            "dataProcessingActivities",
+            "dataProcessingActivity",
+            "data_processing_activities",
+            "public",
+            "[DX] Records of processing activities (ROPA) of a data controller.",
+            _PA_COLS,
+            (
+                _obj(
+                    "dataController",
+                    "dataControllers",
+                    "dataControllerId",
+                    "data_processing_activities_data_controller_id_fkey",
+                ),
+            ),
+            {
+                "user": Permission(
+                    _all(_PA_COLS),
+                    _VIA_CONTROLLER,
+                    allow_aggregations=True,
+                    insert=_all(_PA_COLS, "createdAt"),
+                    update=_all(_PA_COLS, "id", "createdAt"),
+                    delete=True,
+                )
+            },
+            defaults={"isEssential": False},
+        ),
+        Table(
+            "users",
+            "user",
+            "users",
+            "auth",
+            "[DX] Nhost auth users (auth.users); exposed to the `me` role for self-service.",
+            _USER_COLS,
+            (),
+            {"me": Permission(_all(_USER_COLS), {"id": _U}, update=("displayName",))},
+            defaults={"defaultRole": "user"},
+        ),
+    )
+}
+
+ROLES: tuple[str, ...] = ("user", "me", "dataSubject", "anonymous")
+
+
+def permission(table: Table, role: str) -> Permission | None:
+    return table.permissions.get(role)
+
+
+def visible_tables(role: str) -> list[Table]:
+    return [t for t in TABLES.values() if role in t.permissions]
+
+
+def visible_relationships(table: Table, role: str) -> list[Relationship]:
+    """Hasura shows a relationship to a role only if the role may select from its target."""
+    return [r for r in table.relationships if role in TABLES[r.target].permissions]
