@@ -1,0 +1,112 @@
+"""Where a client's settings come from, in a fixed and documented order.
+
+Precedence, highest first:
+  1. arguments given to the constructor (or to ``from_env``);
+  2. environment variables DXTRA_API_KEY, DXTRA_AUTH_URL, DXTRA_API_URL, DXTRA_ROLE,
+     read when the client is built, never at import;
+  3. defaults: Dxtra's production URLs and the ``user`` role.
+Everything is checked here, before any request, so a wrong setting fails with a message that
+names it instead of with an HTTP error later.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+from urllib.parse import urlsplit
+
+from dxtra_typed._errors import ConfigurationError
+from dxtra_typed._secret import Secret
+
+Role = Literal["user", "me", "dataSubject", "anonymous", "public"]
+"""The X-Hasura-Role values Dxtra documents (``public`` only on its actions index)."""
+
+DEFAULT_AUTH_URL: Final = "https://auth.dxtra.ai"
+DEFAULT_API_URL: Final = "https://api.dxtra.ai/v1/graphql"
+DEFAULT_ROLE: Final[Role] = "user"
+ENV_API_KEY: Final = "DXTRA_API_KEY"
+ENV_AUTH_URL: Final = "DXTRA_AUTH_URL"
+ENV_API_URL: Final = "DXTRA_API_URL"
+ENV_ROLE: Final = "DXTRA_ROLE"
+
+# Roles Hasura serves without a token (Nhost's unauthorized / anonymous roles).
+TOKENLESS_ROLES: Final = frozenset({"anonymous", "public"})
+_ROLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_SIGNIN_SUFFIX = "/v1/signin/pat"
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    api_key: Secret | None
+    auth_url: str
+    api_url: str
+    role: str
+
+    @property
+    def needs_token(self) -> bool:
+        return self.role not in TOKENLESS_ROLES
+
+
+def _pick(explicit: str | None, env: Mapping[str, str], name: str) -> str | None:
+    if explicit is not None:
+        return explicit
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _check_url(value: str, what: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(
+            f"{what} must be an http(s) URL such as {DEFAULT_API_URL!r}, got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def normalize_auth_url(value: str) -> str:
+    """The auth service's base URL.
+
+    Dxtra's docs set ``AUTH_URL=https://auth.dxtra.ai/v1/signin/pat`` (the full endpoint), so
+    that form is accepted too and cut back to the base.
+    """
+    value = _check_url(value, f"auth_url ({ENV_AUTH_URL})")
+    if value.endswith(_SIGNIN_SUFFIX):
+        value = value[: -len(_SIGNIN_SUFFIX)]
+    return value
+
+
+def resolve_config(
+    *,
+    api_key: str | None = None,
+    auth_url: str | None = None,
+    api_url: str | None = None,
+    role: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ClientConfig:
+    env = os.environ if env is None else env
+    chosen_role = _pick(role, env, ENV_ROLE) or DEFAULT_ROLE
+    if not _ROLE_RE.match(chosen_role):
+        raise ConfigurationError(
+            f"role ({ENV_ROLE}) must be a Hasura role name such as 'user', 'me', "
+            f"'dataSubject' or 'anonymous', got {chosen_role!r}"
+        )
+    # Stray whitespace from a copy-paste is the commonest way to break a key.
+    key = (_pick(api_key, env, ENV_API_KEY) or "").strip() or None
+    config = ClientConfig(
+        api_key=Secret(key) if key else None,
+        auth_url=normalize_auth_url(_pick(auth_url, env, ENV_AUTH_URL) or DEFAULT_AUTH_URL),
+        api_url=_check_url(
+            _pick(api_url, env, ENV_API_URL) or DEFAULT_API_URL, f"api_url ({ENV_API_URL})"
+        ),
+        role=chosen_role,
+    )
+    if config.needs_token and config.api_key is None:
+        raise ConfigurationError(
+            f"role {chosen_role!r} needs an API key: pass api_key=... or set {ENV_API_KEY} "
+            "(create one in the Dxtra dashboard under Developers → Create API Key); "
+            "only the 'anonymous' and 'public' roles work without one"
+        )
+    return config

@@ -1,0 +1,262 @@
+"""One exception tree for everything that can go wrong, and the pure maps that pick a class.
+
+Why a tree of our own: callers catch by meaning (credentials wrong, role denied, server down)
+rather than by where the failure was detected. A revoked PAT (HTTP 401 from the auth service)
+and an expired JWT (HTTP 200 with ``extensions.code = "invalid-jwt"`` from Hasura) are both an
+``AuthenticationError``; a role the token does not allow (Hasura ``access-denied``) and an HTTP
+403 are both a ``PermissionDeniedError``.
+
+    DxtraError
+    ├── ConfigurationError            bad arguments or environment, raised before any request
+    ├── APIConnectionError            the request did not get a response
+    │   └── APITimeoutError
+    ├── InvalidResponseError          a response that is not GraphQL JSON
+    └── APIError                      a response that says no
+        ├── APIStatusError            by HTTP status: 400 401 403 404 429 5xx subclasses
+        └── GraphQLError              `errors` in a GraphQL response, subclassed by extensions.code
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# Remedies from Dxtra's authentication page, error table.
+REMEDY_400 = "check that the API key was copied whole (PATs are UUIDs)"
+REMEDY_401 = "regenerate the API key in the Dxtra dashboard (Developers → Create API Key)"
+REMEDY_403 = "check the X-Hasura-Role: the role must be one the token allows"
+REMEDY_429 = "slow down: back off exponentially and honour Retry-After"
+
+
+class DxtraError(Exception):
+    """Root of every error this library raises."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigurationError(DxtraError, ValueError):
+    """Arguments or environment variables that cannot work; raised before any request."""
+
+
+class APIConnectionError(DxtraError):
+    """No response was received (DNS, refused connection, TLS, dropped connection)."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out before a complete response arrived."""
+
+
+class InvalidResponseError(DxtraError):
+    """A 2xx response whose body is not a GraphQL response (not JSON, no data/errors)."""
+
+    def __init__(self, message: str, *, status_code: int, body: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+
+
+class APIError(DxtraError):
+    """A response that refused the request. ``status_code`` is the HTTP status as received."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: object = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.request_id = request_id
+
+
+class APIStatusError(APIError):
+    """A non-2xx HTTP status (from the GraphQL endpoint or the auth service)."""
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400."""
+
+
+class AuthenticationError(APIError):
+    """The credentials were refused: a bad or revoked PAT (401), or an invalid JWT."""
+
+
+class PermissionDeniedError(APIError):
+    """Authenticated, but not allowed: HTTP 403, or Hasura ``access-denied`` for the role."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429."""
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 5xx."""
+
+
+class AuthenticationStatusError(APIStatusError, AuthenticationError):
+    """HTTP 401."""
+
+
+class PermissionDeniedStatusError(APIStatusError, PermissionDeniedError):
+    """HTTP 403."""
+
+
+class AuthenticationBadRequestError(BadRequestError, AuthenticationError):
+    """HTTP 400 from the auth service's PAT exchange.
+
+    The exchange body holds nothing but the key, so a 400 means the key is malformed, or it
+    is a rejected key that the server hides as ``invalid-request`` (Nhost's
+    AUTH_CONCEAL_ERRORS). Either way it is a credential problem, hence also an
+    AuthenticationError.
+    """
+
+
+@dataclass(frozen=True)
+class GraphQLErrorDetail:
+    """One entry of a GraphQL response's ``errors`` list."""
+
+    message: str
+    code: str | None = None
+    path: str | list[str | int] | None = None
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, raw: object) -> GraphQLErrorDetail:
+        if not isinstance(raw, Mapping):
+            return cls(message=str(raw))
+        extensions = raw.get("extensions")
+        extensions = extensions if isinstance(extensions, Mapping) else {}
+        code = extensions.get("code")
+        # Hasura puts the path in extensions ("$.selectionSet.x"); the spec puts it top level.
+        path = raw.get("path", extensions.get("path"))
+        return cls(
+            message=str(raw.get("message", "")),
+            code=code if isinstance(code, str) else None,
+            path=path if isinstance(path, (str, list)) else None,
+            extensions=dict(extensions),
+        )
+
+
+class GraphQLError(APIError):
+    """The response carried ``errors``. ``errors`` has every one; ``data`` the partial data."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Sequence[GraphQLErrorDetail],
+        data: Mapping[str, Any] | None = None,
+        status_code: int = 200,
+        body: object = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body, request_id=request_id)
+        self.errors = list(errors)
+        self.data = data
+
+    @property
+    def code(self) -> str | None:
+        """``extensions.code`` of the first error."""
+        return self.errors[0].code if self.errors else None
+
+
+class ValidationFailedError(GraphQLError):
+    """Hasura ``validation-failed``: unknown field or argument, or one the role may not see."""
+
+
+class ConstraintViolationError(GraphQLError):
+    """Hasura ``constraint-violation``: uniqueness, not-null or foreign key."""
+
+
+class AccessDeniedError(GraphQLError, PermissionDeniedError):
+    """Hasura ``access-denied``: the requested role is not in the token's allowed roles."""
+
+
+class InvalidJWTError(GraphQLError, AuthenticationError):
+    """Hasura ``invalid-jwt`` / ``invalid-headers``: the JWT was rejected."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationStatusError,
+    403: PermissionDeniedStatusError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+_STATUS_REMEDIES: dict[int, str] = {
+    400: REMEDY_400,
+    401: REMEDY_401,
+    403: REMEDY_403,
+    429: REMEDY_429,
+}
+
+_GRAPHQL_CLASSES: dict[str, type[GraphQLError]] = {
+    "validation-failed": ValidationFailedError,
+    "constraint-violation": ConstraintViolationError,
+    "access-denied": AccessDeniedError,
+    "invalid-jwt": InvalidJWTError,
+    "invalid-headers": InvalidJWTError,
+    "jwt-missing-role-claims": InvalidJWTError,
+    "jwt-invalid-claims": InvalidJWTError,
+}
+
+_GRAPHQL_REMEDIES: dict[str, str] = {
+    "access-denied": REMEDY_403,
+    "invalid-jwt": "the client re-authenticates once on its own; if this persists, "
+    + REMEDY_401,
+    "validation-failed": "the field may be misspelt, gone from the API, or hidden from this "
+    "role; pull the schema again and regenerate",
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)
+
+
+def status_remedy(status_code: int) -> str | None:
+    return _STATUS_REMEDIES.get(status_code)
+
+
+def graphql_error_class(code: str | None) -> type[GraphQLError]:
+    return _GRAPHQL_CLASSES.get(code or "", GraphQLError)
+
+
+def make_graphql_error(
+    errors: Sequence[GraphQLErrorDetail],
+    *,
+    data: Mapping[str, Any] | None,
+    operation: str | None,
+    status_code: int = 200,
+    body: object = None,
+    request_id: str | None = None,
+) -> GraphQLError:
+    """The typed error for a GraphQL ``errors`` list, chosen by the first error's code."""
+    first = errors[0] if errors else GraphQLErrorDetail(message="unknown error")
+    where = f"{operation}: " if operation else ""
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    code = f" [{first.code}]" if first.code else ""
+    message = f"{where}{first.message}{code}{more}"
+    remedy = _GRAPHQL_REMEDIES.get(first.code or "")
+    if remedy:
+        message += f"; {remedy}"
+    return graphql_error_class(first.code)(
+        message,
+        errors=errors,
+        data=data,
+        status_code=status_code,
+        body=body,
+        request_id=request_id,
+    )

@@ -1,0 +1,115 @@
+"""Run ariadne-codegen twice into one package, and check that generated/ is fresh.
+
+ariadne-codegen produces one client per run (sync *or* async). Running it twice into the same
+package, with only the client settings changed, yields both clients over one shared set of
+model modules: the second run rewrites them byte for byte identically. The package folder is
+emptied first so an operation removed from queries/ leaves no stale module behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import difflib
+import io
+import shutil
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+_SKIP = {"__pycache__"}
+
+
+def load_config(config_path: Path) -> dict[str, Any]:
+    with config_path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _run_configs(config: dict[str, Any], root: Path, out_root: Path) -> list[dict[str, Any]]:
+    """The two ariadne-codegen config dicts (async first, then sync), paths made absolute."""
+    base = copy.deepcopy(config)
+    section = base["tool"]["ariadne-codegen"]
+    for key in ("schema_path", "queries_path", "base_client_file_path"):
+        section[key] = str(root / section[key])
+    section["target_package_path"] = str(out_root / section["target_package_path"])
+
+    sync = copy.deepcopy(base)
+    overrides = dict(config.get("tool", {}).get("dxtra-typed", {}).get("sync", {}))
+    if "base_client_file_path" in overrides:
+        overrides["base_client_file_path"] = str(root / overrides["base_client_file_path"])
+    sync["tool"]["ariadne-codegen"].update(overrides)
+    return [base, sync]
+
+
+def package_dir(config: dict[str, Any], root: Path) -> Path:
+    section = config["tool"]["ariadne-codegen"]
+    return root / section["target_package_path"] / section["target_package_name"]
+
+
+def generate(root: Path, config_path: Path, out_root: Path | None = None) -> Path:
+    """Regenerate the package under ``out_root`` (default: ``root``); return its folder."""
+    from ariadne_codegen.main import client  # build-time only dependency
+
+    config = load_config(config_path)
+    out_root = out_root or root
+    target = package_dir(config, out_root)
+    if target.exists():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for run in _run_configs(config, root, out_root):
+        # ariadne-codegen reports on stdout; keep our own output to one line per run.
+        with contextlib.redirect_stdout(io.StringIO()):
+            client(run)
+    (target / "py.typed").write_text("")
+    return target
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not _SKIP.intersection(p.relative_to(folder).parts)
+    }
+
+
+def diff_packages(committed: Path, fresh: Path) -> list[str]:
+    """Human-readable differences between two generated package folders (empty: identical)."""
+    old, new = (_files(committed) if committed.exists() else {}), _files(fresh)
+    problems: list[str] = []
+    for name in sorted(old.keys() - new.keys()):
+        problems.append(f"stale file (codegen no longer writes it): {name}")
+    for name in sorted(new.keys() - old.keys()):
+        problems.append(f"missing file (codegen writes it): {name}")
+    for name in sorted(old.keys() & new.keys()):
+        if old[name] != new[name]:
+            diff = difflib.unified_diff(
+                old[name].splitlines(),
+                new[name].splitlines(),
+                f"committed/{name}",
+                f"regenerated/{name}",
+                lineterm="",
+                n=1,
+            )
+            problems.append("\n".join(list(diff)[:40]))
+    return problems
+
+
+def check(root: Path, config_path: Path) -> int:
+    """Exit status 0 when generated/ matches a fresh run over schema/ + queries/, else 1."""
+    config = load_config(config_path)
+    with tempfile.TemporaryDirectory(prefix="dxtra-codegen-") as tmp:
+        fresh = generate(root, config_path, out_root=Path(tmp))
+        problems = diff_packages(package_dir(config, root), fresh)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(
+            f"check-generated: generated/ is stale ({len(problems)} difference(s)); "
+            "run `make generate` and commit the result.",
+            file=sys.stderr,
+        )
+        return 1
+    print("check-generated: generated/ matches schema/ + queries/")
+    return 0

@@ -1,0 +1,220 @@
+"""`Sandbox`: the whole local Dxtra on one loopback port, served from a background thread.
+
+A real socket and real HTTP (rather than an in-process transport) keep the client honest: its
+connection handling, headers and timeouts are exercised exactly as against auth.dxtra.ai and
+api.dxtra.ai. The listening socket is bound before the server starts, so port 0 yields a free
+port with no race, and startup waits on uvicorn's own `started` flag rather than on a sleep.
+"""
+
+from __future__ import annotations
+
+import importlib
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from . import _identities as ids
+from ._tokens import DEFAULT_ACCESS_TOKEN_TTL, Clock, Identity, TokenIssuer
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from ._app import EngineLike, RequestLog
+    from ._auth_routes import AuthService, AuthStats
+
+_STARTUP_TIMEOUT = 10.0
+_SHUTDOWN_TIMEOUT = 10.0
+
+
+class Sandbox:
+    """A local Dxtra (Nhost auth + Hasura-style GraphQL) for demos and tests.
+
+    Use it as a context manager, or call `start()` / `stop()`.
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        access_token_ttl: int = DEFAULT_ACCESS_TOKEN_TTL,
+        pat: str | None = None,
+        data_subject_pat: str | None = None,
+        conceal_errors: bool = False,
+        clock: Clock | None = None,
+        engine: EngineLike | None = None,
+    ) -> None:
+        # Imported here so `import dxtra_typed.sandbox` works without the extra installed.
+        from ._app import RequestLog
+        from ._auth_routes import AuthService
+
+        self.host = host
+        self._requested_port = port
+        self.tokens = TokenIssuer(access_token_ttl=access_token_ttl, clock=clock)
+        self.auth: AuthService = AuthService(self.tokens, conceal_errors=conceal_errors)
+        self.pat: str = self.auth.add_pat(ids.SANDBOX_USER_ID, pat=pat)
+        self.data_subject_pat: str = self.auth.add_pat(
+            ids.DATA_SUBJECT_USER_ID, pat=data_subject_pat
+        )
+        self.requests: RequestLog = RequestLog()
+        self._engine = engine
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._port: int | None = None
+
+    def __repr__(self) -> str:
+        state = f"running at {self.auth_url}" if self.running else "stopped"
+        return f"<Sandbox {state}>"
+
+    # --- addresses --------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the sandbox is not running; call start() first")
+        return self._port
+
+    @property
+    def auth_url(self) -> str:
+        """Base of the auth service; Nhost's paths (`/v1/signin/pat`, ...) go under it."""
+        return f"http://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.auth_url}/v1/graphql"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def stats(self) -> AuthStats:
+        return self.auth.stats
+
+    @property
+    def engine(self) -> EngineLike:
+        if self._engine is None:
+            self._engine = _default_engine()
+        return self._engine
+
+    # --- credentials ------------------------------------------------------------------------
+
+    def add_pat(
+        self,
+        user_id: str = ids.SANDBOX_USER_ID,
+        *,
+        pat: str | None = None,
+        expires_in: float | None = None,
+    ) -> str:
+        return self.auth.add_pat(user_id, pat=pat, expires_in=expires_in)
+
+    def revoke_pat(self, pat: str) -> bool:
+        return self.auth.revoke_pat(pat)
+
+    def mint_token(self, user_id: str = ids.SANDBOX_USER_ID, *, ttl: int | None = None) -> str:
+        """An access token as /v1/signin/pat would issue, without counting an exchange."""
+        return self.tokens.mint(self.auth.users[user_id].identity, ttl=ttl)
+
+    def identity(self, user_id: str = ids.SANDBOX_USER_ID) -> Identity:
+        return self.auth.users[user_id].identity
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        if self._thread is not None:
+            raise RuntimeError("the sandbox is already started")
+        import uvicorn
+
+        from ._app import create_app
+
+        app = create_app(self.auth, self.engine, _session_factory(), self.requests)
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._requested_port))
+        except OSError:
+            sock.close()
+            raise
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="dxtra-sandbox", daemon=True
+        )
+        self._socket, self._server, self._thread = sock, server, thread
+        self._port = sock.getsockname()[1]
+        thread.start()
+        deadline = time.monotonic() + _STARTUP_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the sandbox server did not start")
+            thread.join(0.005)
+        return self
+
+    def stop(self) -> None:
+        server, thread, sock = self._server, self._thread, self._socket
+        self._server = self._thread = self._socket = None
+        self._port = None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(_SHUTDOWN_TIMEOUT)
+            if thread.is_alive() and server is not None:
+                server.force_exit = True
+                thread.join(_SHUTDOWN_TIMEOUT)
+        if sock is not None:
+            sock.close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+@dataclass(frozen=True)
+class _FallbackSession:
+    role: str
+    user_id: str | None = None
+
+
+def _engine_module() -> Any:
+    try:
+        return importlib.import_module("dxtra_typed.sandbox._engine")
+    except ModuleNotFoundError as exc:
+        if exc.name != "dxtra_typed.sandbox._engine":
+            raise
+        return None
+
+
+def _default_engine() -> EngineLike:
+    module = _engine_module()
+    if module is None:
+        raise RuntimeError("the sandbox GraphQL engine (sandbox/_engine.py) is not available")
+    engine: EngineLike = module.Engine()
+    return engine
+
+
+def _session_factory() -> Any:
+    module = _engine_module()
+    return _FallbackSession if module is None else module.Session
