@@ -4,32 +4,44 @@
     with DxtraClient.from_env() as client:
         for controller in client.data_controllers():
             print(controller.title)
+
+The names below load on first use (PEP 562). That keeps ``import dxtra_typed`` cheap, and lets
+the build-time tools (``dxtra_typed.codegen``) and the sandbox (``dxtra_typed.sandbox``) run
+without importing the generated client, which they may be about to rewrite and which the
+sandbox must never depend on.
 """
 
-from dxtra_typed._client import AsyncDxtraClient, DxtraClient
-from dxtra_typed._config import Role
-from dxtra_typed._errors import (
-    AccessDeniedError,
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConstraintViolationError,
-    DxtraError,
-    GraphQLError,
-    GraphQLErrorDetail,
-    InternalServerError,
-    InvalidJWTError,
-    InvalidResponseError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ValidationFailedError,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from dxtra_typed._version import __version__
+
+if TYPE_CHECKING:
+    from dxtra_typed._client import AsyncDxtraClient, DxtraClient
+    from dxtra_typed._config import Role
+    from dxtra_typed._errors import (
+        AccessDeniedError,
+        APIConnectionError,
+        APIError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConstraintViolationError,
+        DxtraError,
+        GraphQLError,
+        GraphQLErrorDetail,
+        InternalServerError,
+        InvalidJWTError,
+        InvalidResponseError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ValidationFailedError,
+    )
 
 __all__ = [
     "APIConnectionError",
@@ -56,3 +68,27 @@ __all__ = [
     "ValidationFailedError",
     "__version__",
 ]
+
+_WHERE: dict[str, str] = {
+    "DxtraClient": "dxtra_typed._client",
+    "AsyncDxtraClient": "dxtra_typed._client",
+    "Role": "dxtra_typed._config",
+}
+_WHERE.update(
+    (name, "dxtra_typed._errors")
+    for name in __all__
+    if name not in _WHERE and name != "__version__"
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dxtra_typed' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -53,9 +53,7 @@ def encode_request(
         "query": query,
         "operationName": operation_name,
         "variables": {
-            key: _convert(value)
-            for key, value in (variables or {}).items()
-            if value is not unset
+            key: _convert(value) for key, value in (variables or {}).items() if value is not unset
         },
     }
     return to_json(payload)
@@ -113,9 +111,11 @@ def parse_response(response: httpx.Response) -> dict[str, Any]:
     data = body.get("data")
     errors = body.get("errors")
     if errors:
-        details = [GraphQLErrorDetail.from_dict(e) for e in errors] if isinstance(
-            errors, list
-        ) else [GraphQLErrorDetail.from_dict(errors)]
+        details = (
+            [GraphQLErrorDetail.from_dict(e) for e in errors]
+            if isinstance(errors, list)
+            else [GraphQLErrorDetail.from_dict(errors)]
+        )
         raise make_graphql_error(
             details,
             data=data if isinstance(data, dict) else None,
@@ -155,7 +155,10 @@ class _Common:
         return parse_response(response)
 
     def _request_args(
-        self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None,
+        self,
+        query: str,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
         kwargs: dict[str, Any],
     ) -> dict[str, Any]:
         headers = dict(_JSON_HEADERS)

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Final, Self
 
 import httpx
-
 from dxtra_generated.async_client import AsyncDxtraGeneratedClient
 from dxtra_generated.client import DxtraGeneratedClient
+
 from dxtra_typed._auth import AsyncTokenCache, DxtraAuth, SyncTokenCache
 from dxtra_typed._config import ClientConfig, Role, resolve_config
 from dxtra_typed._version import __version__

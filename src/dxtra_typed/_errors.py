@@ -213,8 +213,7 @@ _GRAPHQL_CLASSES: dict[str, type[GraphQLError]] = {
 
 _GRAPHQL_REMEDIES: dict[str, str] = {
     "access-denied": REMEDY_403,
-    "invalid-jwt": "the client re-authenticates once on its own; if this persists, "
-    + REMEDY_401,
+    "invalid-jwt": "the client re-authenticates once on its own; if this persists, " + REMEDY_401,
     "validation-failed": "the field may be misspelt, gone from the API, or hidden from this "
     "role; pull the schema again and regenerate",
 }

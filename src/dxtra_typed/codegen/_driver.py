@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,30 +28,33 @@ def load_config(config_path: Path) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-def _run_configs(config: dict[str, Any], root: Path, out_root: Path) -> list[dict[str, Any]]:
-    """The two ariadne-codegen config dicts (async first, then sync), paths made absolute."""
+def _run_configs(config: dict[str, Any], out_root: Path) -> list[dict[str, Any]]:
+    """The two ariadne-codegen config dicts (async first, then sync).
+
+    Input paths stay relative to the project folder (ariadne-codegen writes ``queries_path``
+    into every file header, so an absolute path would differ between clones); only the output
+    folder moves, for ``check``.
+    """
     base = copy.deepcopy(config)
     section = base["tool"]["ariadne-codegen"]
-    for key in ("schema_path", "queries_path", "base_client_file_path"):
-        section[key] = str(root / section[key])
     section["target_package_path"] = str(out_root / section["target_package_path"])
-
     sync = copy.deepcopy(base)
-    overrides = dict(config.get("tool", {}).get("dxtra-typed", {}).get("sync", {}))
-    if "base_client_file_path" in overrides:
-        overrides["base_client_file_path"] = str(root / overrides["base_client_file_path"])
-    sync["tool"]["ariadne-codegen"].update(overrides)
+    sync["tool"]["ariadne-codegen"].update(
+        config.get("tool", {}).get("dxtra-typed", {}).get("sync", {})
+    )
     return [base, sync]
 
 
 def package_dir(config: dict[str, Any], root: Path) -> Path:
     section = config["tool"]["ariadne-codegen"]
-    return root / section["target_package_path"] / section["target_package_name"]
+    return root / str(section["target_package_path"]) / str(section["target_package_name"])
 
 
 def generate(root: Path, config_path: Path, out_root: Path | None = None) -> Path:
     """Regenerate the package under ``out_root`` (default: ``root``); return its folder."""
-    from ariadne_codegen.main import client  # build-time only dependency
+    from ariadne_codegen import main as codegen_main  # build-time only dependency
+
+    client: Callable[[dict[str, Any]], None] = codegen_main.client
 
     config = load_config(config_path)
     out_root = out_root or root
@@ -58,9 +62,9 @@ def generate(root: Path, config_path: Path, out_root: Path | None = None) -> Pat
     if target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for run in _run_configs(config, root, out_root):
-        # ariadne-codegen reports on stdout; keep our own output to one line per run.
-        with contextlib.redirect_stdout(io.StringIO()):
+    for run in _run_configs(config, out_root.resolve()):
+        # ariadne-codegen reports on stdout (keep ours to one line) and reads paths from cwd.
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.chdir(root):
             client(run)
     (target / "py.typed").write_text("")
     return target
