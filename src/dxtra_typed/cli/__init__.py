@@ -1,0 +1,37 @@
+"""`dxtra-typed`: the command line of the package (console script `dxtra_typed.cli:main`).
+
+Each command lives in its own module with a `register(subcommands)` function, so commands with
+heavy optional dependencies (the sandbox, codegen) only import them when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from . import _sandbox
+
+# Later commands (schema, check, generate, call) add their module here.
+_COMMANDS = (_sandbox,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dxtra-typed",
+        description="Typed Python client for Dxtra's GraphQL API: tools and a local sandbox.",
+    )
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _COMMANDS:
+        module.register(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "run", None)
+    if run is None:
+        parser.print_help()
+        return 2
+    code: int = run(args)
+    return code
