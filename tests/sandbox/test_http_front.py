@@ -196,13 +196,6 @@ def test_auth_is_checked_before_the_body(sb: Sandbox, http: httpx.Client) -> Non
     assert r.json()["errors"][0]["extensions"]["code"] == "invalid-headers"
 
 
-def test_request_without_query_is_parse_failed(sb: Sandbox, http: httpx.Client) -> None:
-    assert post(sb, http, {}, body={"variables": {}})["errors"][0]["extensions"]["code"] == (
-        "parse-failed"
-    )
-    assert post(sb, http, {}, body=3)["errors"][0]["extensions"]["code"] == "parse-failed"
-
-
 def test_batched_requests_get_a_list(sb: Sandbox, http: httpx.Client) -> None:
     assert (
         post(sb, http, {}, body=[QUERY, QUERY])

@@ -106,7 +106,11 @@ def test_default_engine_answers_graphql() -> None:
             headers={"Authorization": f"Bearer {token}", "X-Hasura-Role": "user"},
         )
         assert r.status_code == 200
-        assert isinstance(r.json(), dict)
+        assert r.json() == {"data": {"__typename": "query_root"}}
+        mark = sb.requests.mark()
+        anonymous = http.post(sb.api_url, json={"query": "{ __typename }"})
+        assert anonymous.json() == {"data": {"__typename": "query_root"}}
+        assert sb.requests.since(mark)[0].session_role == "anonymous"
 
 
 def test_pytest_plugin_fixtures(dxtra_sandbox: Sandbox, dxtra_env: dict[str, str]) -> None:

@@ -8,11 +8,9 @@ port with no race, and startup waits on uvicorn's own `started` flag rather than
 
 from __future__ import annotations
 
-import importlib
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -130,8 +128,9 @@ class Sandbox:
         import uvicorn
 
         from ._app import create_app
+        from ._engine import Session
 
-        app = create_app(self.auth, self.engine, _session_factory(), self.requests)
+        app = create_app(self.auth, self.engine, Session, self.requests)
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -192,42 +191,7 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-@dataclass(frozen=True)
-class _FallbackSession:
-    role: str
-    user_id: str | None = None
-
-
-def _engine_module() -> Any:
-    try:
-        return importlib.import_module("dxtra_typed.sandbox._engine")
-    except ModuleNotFoundError as exc:
-        if exc.name != "dxtra_typed.sandbox._engine":
-            raise
-        return None
-
-
 def _default_engine() -> EngineLike:
-    module = _engine_module()
-    if module is None:
-        # TEMPORARY until sandbox/_engine.py lands: answer every query with a Hasura error.
-        return _NoEngine()
-    engine: EngineLike = module.Engine()
-    return engine
+    from ._engine import Engine
 
-
-class _NoEngine:
-    def execute(self, request: dict[str, Any], session: Any) -> dict[str, Any]:
-        return {
-            "errors": [
-                {
-                    "extensions": {"path": "$", "code": "unexpected"},
-                    "message": "the sandbox GraphQL engine is not available yet",
-                }
-            ]
-        }
-
-
-def _session_factory() -> Any:
-    module = _engine_module()
-    return _FallbackSession if module is None else module.Session
+    return Engine()
