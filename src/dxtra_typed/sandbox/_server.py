@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import _identities as ids
 from ._tokens import DEFAULT_ACCESS_TOKEN_TTL, Clock, Identity, TokenIssuer
