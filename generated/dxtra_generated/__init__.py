@@ -45,6 +45,10 @@ from .processing_activities import (
     ProcessingActivities,
     ProcessingActivitiesDataProcessingActivities,
 )
+from .public_data_controllers import (
+    PublicDataControllers,
+    PublicDataControllersDataControllers,
+)
 from .rights_requests import RightsRequests, RightsRequestsDataSubjectsRightsRequests
 from .update_consent_value import (
     UpdateConsentValue,
@@ -89,6 +93,8 @@ __all__ = [
     "PreferenceValuesDataSubjectPreferenceValues",
     "ProcessingActivities",
     "ProcessingActivitiesDataProcessingActivities",
+    "PublicDataControllers",
+    "PublicDataControllersDataControllers",
     "RightsRequestFields",
     "RightsRequests",
     "RightsRequestsDataSubjectsRightsRequests",

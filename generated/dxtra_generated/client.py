@@ -33,6 +33,10 @@ from .processing_activities import (
     ProcessingActivities,
     ProcessingActivitiesDataProcessingActivities,
 )
+from .public_data_controllers import (
+    PublicDataControllers,
+    PublicDataControllersDataControllers,
+)
 from .rights_requests import RightsRequests, RightsRequestsDataSubjectsRightsRequests
 from .update_consent_value import (
     UpdateConsentValue,
@@ -216,6 +220,28 @@ class DxtraGeneratedClient(DxtraBaseClient):
         )
         data = self.get_data(response)
         return DataControllerCounts.model_validate(data)
+
+    def public_data_controllers(
+        self, **kwargs: Any
+    ) -> list[PublicDataControllersDataControllers]:
+        query = gql("""
+            query PublicDataControllers {
+              dataControllers(order_by: [{title: asc}]) {
+                id
+                title
+                did
+              }
+            }
+            """)
+        variables: dict[str, object] = {}
+        response = self.execute(
+            query=query,
+            operation_name="PublicDataControllers",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return PublicDataControllers.model_validate(data).data_controllers
 
     def data_subjects(
         self,

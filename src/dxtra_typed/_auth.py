@@ -328,6 +328,8 @@ class DxtraAuth(httpx.Auth):
         token = tokens.get()
         _apply(request, self.role, token)
         response = yield request
+        # Overriding the flow skips httpx's own read for requires_response_body.
+        response.read()
         if token_rejected(response):
             tokens.invalidate(token)
             _apply(request, self.role, tokens.get())
@@ -346,6 +348,7 @@ class DxtraAuth(httpx.Auth):
         token = await tokens.get()
         _apply(request, self.role, token)
         response = yield request
+        await response.aread()
         if token_rejected(response):
             tokens.invalidate(token)
             _apply(request, self.role, await tokens.get())

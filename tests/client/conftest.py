@@ -1,0 +1,58 @@
+"""Clients of both kinds against the sandbox over real HTTP on 127.0.0.1.
+
+Every behaviour test is written once and runs for the sync and the async client: ``Kind``
+chooses the class, ``resolve`` awaits a result only when the async client returned a coroutine.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Literal, TypeVar
+
+import pytest
+
+from dxtra_typed import AsyncDxtraClient, DxtraClient
+from dxtra_typed.sandbox import Sandbox
+
+Kind = Literal["sync", "async"]
+AnyClient = DxtraClient | AsyncDxtraClient
+T = TypeVar("T")
+ClientFactory = Callable[..., AnyClient]
+
+
+async def resolve(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+@pytest.fixture(params=["sync", "async"])
+def kind(request: pytest.FixtureRequest) -> Kind:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def make_client(kind: Kind, dxtra_sandbox: Sandbox) -> AsyncIterator[ClientFactory]:
+    """Build clients of this test's kind against the shared sandbox; all closed afterwards."""
+    made: list[AnyClient] = []
+
+    def factory(sandbox: Sandbox | None = None, **overrides: Any) -> AnyClient:
+        sb = sandbox or dxtra_sandbox
+        settings: dict[str, Any] = {
+            "api_key": sb.pat,
+            "auth_url": sb.auth_url,
+            "api_url": sb.api_url,
+            "env": {},
+        }
+        settings.update(overrides)
+        client: AnyClient = (
+            DxtraClient(**settings) if kind == "sync" else AsyncDxtraClient(**settings)
+        )
+        made.append(client)
+        return client
+
+    yield factory
+    for client in made:
+        if isinstance(client, AsyncDxtraClient):
+            await client.aclose()
+        else:
+            client.close()
