@@ -272,3 +272,10 @@ def test_request_log_is_bounded() -> None:
         )
     assert [r.path for r in log] == ["/2", "/3", "/4"]
     assert [r.path for r in log.since(3)] == ["/3", "/4"]
+
+
+def test_log_entry_exists_as_soon_as_the_response_arrives(sb: Sandbox, http: httpx.Client) -> None:
+    # Regression: the entry used to be appended after the body was sent, racing the client.
+    for _ in range(30):
+        r = http.post(sb.api_url, json=QUERY)
+        assert sb.requests[-1].request_id == r.headers["x-request-id"]

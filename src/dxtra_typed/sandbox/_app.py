@@ -127,18 +127,11 @@ class _Recorder:
         request_id = headers.get("x-request-id") or str(uuid.uuid4())
         note: dict[str, Any] = {}
         scope[_NOTE_KEY] = note
-        status = 500
+        recorded = False
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message)["x-request-id"] = request_id
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
+        def record(status: int) -> None:
+            nonlocal recorded
+            recorded = True
             self.log._append(
                 method=scope["method"],
                 path=scope["path"],
@@ -153,6 +146,20 @@ class _Recorder:
                 user_agent=headers.get("user-agent"),
                 content_type=headers.get("content-type"),
             )
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["x-request-id"] = request_id
+                # Record before the client can see any byte of the answer, so a test that
+                # reads the log right after its call returns always finds the entry.
+                record(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if not recorded:
+                record(500)
 
 
 class HasuraError(Exception):
