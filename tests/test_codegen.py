@@ -56,7 +56,11 @@ def test_sync_and_async_clients_share_one_set_of_models(project: Path, tmp_path:
     # Both import their result types from the same per-operation modules.
     assert "from .data_controllers import" in client
     assert "from .data_controllers import" in async_client
-    from dxtra_generated import async_client as a
-    from dxtra_generated import client as s
+    from typing import get_type_hints
 
-    assert s.DataControllersDataControllers is a.DataControllersDataControllers
+    from dxtra_generated.async_client import AsyncDxtraGeneratedClient
+    from dxtra_generated.client import DxtraGeneratedClient
+
+    sync_result = get_type_hints(DxtraGeneratedClient.data_subject)["return"]
+    async_result = get_type_hints(AsyncDxtraGeneratedClient.data_subject)["return"]
+    assert sync_result is async_result  # the very same Optional[DataSubjectDataSubject]

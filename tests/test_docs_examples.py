@@ -1,6 +1,6 @@
 """Every table example in dxtra-api.md §3.9 validates against schema/schema.graphql.
 
-Examples 7–10 there are Hasura actions (Tag Manager login, DID generation, Stripe products),
+Examples 7-10 there are Hasura actions (Tag Manager login, DID generation, Stripe products),
 not tables; the reconstructed schema does not model actions yet.
 """
 

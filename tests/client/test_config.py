@@ -76,7 +76,7 @@ def test_tokenless_roles_need_no_key(role: str) -> None:
 )
 def test_bad_settings_name_the_setting(kwargs: dict[str, str], names: str) -> None:
     with pytest.raises(ConfigurationError, match=names):
-        resolve_config(api_key=PAT, env={}, **kwargs)  # type: ignore[arg-type]
+        resolve_config(api_key=PAT, env={}, **kwargs)
 
 
 def test_empty_environment_values_count_as_unset() -> None:
