@@ -1,0 +1,135 @@
+"""`dxtra-typed check [--live]`: are the operations valid, and is generated/ fresh?
+
+The static check validates with the rules ariadne-codegen applies, so it fails exactly when
+`generate` would, but with `file:line:col` for every error instead of codegen's first message.
+`--live` validates each operation against the schema its declared role (`# role: <name>` above
+it) sees on the real server: Hasura trims the schema per role, and "field not found" for a role
+should surface here, not in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from ._schema import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, add_project_arguments
+
+
+def register(subcommands: Any) -> None:
+    parser: argparse.ArgumentParser = subcommands.add_parser(
+        "check",
+        help="validate queries/ against the schema and check generated/ is fresh",
+        description=(
+            "Validate every operation in queries/ against the schema (file:line:col errors) "
+            "and check that generated/ matches a fresh codegen run."
+        ),
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="also validate each operation against the live schema of its `# role:` "
+        "(default user), introspected from DXTRA_API_URL",
+    )
+    parser.add_argument(
+        "--skip-generated", action="store_true", help="do not check that generated/ is fresh"
+    )
+    add_project_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dxtra_typed.schema_tools import SchemaToolError
+    from dxtra_typed.schema_tools._operations import (
+        Problem,
+        load_operations,
+        load_schema_file,
+        validate_document,
+        validate_operations,
+    )
+    from dxtra_typed.schema_tools._project import load_project
+
+    root = (args.root or Path.cwd()).resolve()
+    try:
+        project = load_project(root, args.config)
+        schema = load_schema_file(project.schema_path)
+    except SchemaToolError as exc:
+        _err(f"dxtra-typed check: error: {exc}")
+        return EXIT_ERROR
+    operations = load_operations(project.queries_path, root)
+    problems = validate_operations(schema, operations, project.skip_rules)
+    for problem in problems:
+        print(problem)
+    _err(
+        f"check: {len(operations.operations)} operation(s) against "
+        f"{project.shown(project.schema_path)}: {len(problems)} problem(s)"
+    )
+    failed = bool(problems)
+
+    if args.live:
+        from dxtra_typed.schema_tools._pull import Introspector, public_url
+
+        by_role: dict[str, list[Any]] = defaultdict(list)
+        for operation in operations.operations:
+            by_role[operation.role].append(operation)
+        live_problems: list[Problem] = []
+        with Introspector() as introspector:
+            for role in sorted(by_role):
+                try:
+                    config = introspector.config(role)
+                    _err(f"check: introspecting {public_url(config.api_url)} as role {role!r}")
+                    live, _ = introspector.introspect(role)
+                except SchemaToolError as exc:
+                    for operation in by_role[role]:
+                        live_problems.append(
+                            Problem(
+                                operation.path,
+                                operation.line,
+                                1,
+                                f"{operation.name}: cannot get the schema of role {role!r}: {exc}",
+                            )
+                        )
+                    continue
+                for operation in by_role[role]:
+                    for problem in validate_document(
+                        live, operations.document_for(operation), project.skip_rules
+                    ):
+                        live_problems.append(
+                            Problem(
+                                problem.path,
+                                problem.line,
+                                problem.column,
+                                f"{problem.message} (live schema of role {role!r}, "
+                                f"operation {operation.name})",
+                            )
+                        )
+        for problem in sorted(set(live_problems), key=lambda p: (p.path, p.line, p.column)):
+            print(problem)
+        _err(f"check --live: {len(set(live_problems))} problem(s) against the live schemas")
+        failed = failed or bool(live_problems)
+
+    if args.skip_generated:
+        pass
+    elif problems:
+        _err("check: generated/ freshness not checked: fix the operations first")
+    else:
+        from dxtra_typed.codegen._driver import check as check_generated
+
+        try:
+            if check_generated(root, project.config_path) != 0:
+                failed = True
+        except Exception as exc:  # codegen failing is a problem to report, not a crash
+            _err(f"check: codegen failed: {type(exc).__name__}: {_first_line(exc)}")
+            failed = True
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
