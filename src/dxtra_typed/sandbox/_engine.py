@@ -4,20 +4,24 @@ The client is built and tested against this engine instead of the real Dxtra, so
 is that it answers like Hasura: the per-role schema, `where`/`order_by` semantics (including
 Hasura's quirks, such as a null operand being ignored), numbers as JSON numbers, mutations that
 are all-or-nothing, and errors in Hasura's exact `{"errors": [{message, extensions}]}` shape.
-graphql-core does parsing, validation and execution; this module supplies the resolvers.
+graphql-core does parsing, validation and execution; this module supplies the resolvers, which
+compile `where`/`order_by`/permission filters to SQL over the SQLite store (EXISTS subqueries
+for relationships, as Hasura does for Postgres) and serialise rows at the edge.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import logging
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cmp_to_key
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -53,9 +57,11 @@ from dxtra_typed.sandbox._model import (
     visible_tables,
 )
 from dxtra_typed.sandbox._sdl import build_role_schema
-from dxtra_typed.sandbox._store import Row, Store
+from dxtra_typed.sandbox._store import COLLATIONS, Row, Store, column_list, encode, qi
 
 __all__ = ["Engine", "Session"]
+
+_log = logging.getLogger("dxtra_typed.sandbox")
 
 _ROOT_TYPES = frozenset({"query_root", "mutation_root", "subscription_root"})
 _PERMISSION_FAILED = "check constraint of an insert/update permission has failed"
@@ -210,68 +216,53 @@ def _json_contains(container: Any, contained: Any) -> bool:
     return bool(container == contained and type(container) is type(contained))
 
 
-def _compare(col: Column, actual: Any, ops: Mapping[str, Any]) -> bool:
-    for op, raw in ops.items():
-        if raw is None:
-            # Hasura v2 drops a comparison whose operand is null (it matches every row).
-            continue
-        if op == "_is_null":
-            if (actual is None) != bool(raw):
-                return False
-            continue
-        if actual is None:
-            return False
-        if not _apply_op(col, actual, op, raw):
-            return False
-    return True
+# --- SQL functions: Postgres operators SQLite lacks, registered on every store's connection ---
 
 
-def _apply_op(col: Column, actual: Any, op: str, raw: Any) -> bool:
-    t = col.type
-    if op in ("_in", "_nin"):
-        values = {_sort_key(t, _parse_value(t, v)) for v in raw}
-        return (_sort_key(t, actual) in values) == (op == "_in")
-    if op in ("_like", "_nlike", "_ilike", "_nilike"):
-        flags = re.IGNORECASE if "i" in op[1:3] or t == "citext" else 0
-        hit = re.fullmatch(_like_regex(raw), actual, flags | re.DOTALL) is not None
-        return hit == (op in ("_like", "_ilike"))
-    if op in ("_similar", "_nsimilar"):
-        hit = re.fullmatch(_similar_regex(raw), actual, re.DOTALL) is not None
-        return hit == (op == "_similar")
-    if op in ("_regex", "_nregex", "_iregex", "_niregex"):
-        flags = re.IGNORECASE if op in ("_iregex", "_niregex") else 0
-        try:
-            hit = re.search(raw, actual, flags) is not None
-        except re.error as exc:
-            raise _HasuraError(f"invalid regular expression: {exc}", "data-exception") from None
-        return hit == (op in ("_regex", "_iregex"))
-    if op == "_contains":
-        return _json_contains(actual, raw)
-    if op == "_contained_in":
-        return _json_contains(raw, actual)
-    if op == "_has_key":
-        return isinstance(actual, dict) and raw in actual
-    if op == "_has_keys_all":
-        return isinstance(actual, dict) and all(k in actual for k in raw)
-    if op == "_has_keys_any":
-        return isinstance(actual, dict) and any(k in actual for k in raw)
-    left, right = _sort_key(t, actual), _sort_key(t, _parse_value(t, raw))
-    try:
-        if op == "_eq":
-            return bool(left == right)
-        if op == "_neq":
-            return bool(left != right)
-        if op == "_gt":
-            return bool(left > right)
-        if op == "_gte":
-            return bool(left >= right)
-        if op == "_lt":
-            return bool(left < right)
-        if op == "_lte":
-            return bool(left <= right)
-    except TypeError:
-        return False
-    raise _HasuraError(f"unknown operator {op}", "validation-failed")
+@lru_cache(maxsize=256)
+def _pattern(kind: str, pattern: str, ci: bool) -> re.Pattern[str]:
+    flags = re.DOTALL | (re.IGNORECASE if ci else 0)
+    if kind == "like":
+        return re.compile(_like_regex(pattern), flags)
+    if kind == "similar":
+        return re.compile(_similar_regex(pattern), flags)
+    return re.compile(pattern, flags)
+
+
+def _fn_match(kind: str) -> Callable[[Any, Any, Any], int | None]:
+    def fn(value: Any, pattern: Any, ci: Any) -> int | None:
+        if value is None or pattern is None:
+            return None
+        compiled = _pattern(kind, pattern, bool(ci))
+        hit = compiled.search(value) if kind == "regex" else compiled.fullmatch(value)
+        return int(hit is not None)
+
+    return fn
+
+
+def _fn_json(op: str) -> Callable[[Any, Any], int | None]:
+    def fn(left: Any, right: Any) -> int | None:
+        if left is None or right is None:
+            return None
+        a, b = json.loads(left), json.loads(right)
+        if op == "contains":
+            return int(_json_contains(a, b))
+        if not isinstance(a, dict):
+            return 0
+        if op == "has_key":
+            return int(b in a)
+        if op == "has_keys_all":
+            return int(all(k in a for k in b))
+        return int(any(k in a for k in b))
+
+    return fn
+
+
+def _register_functions(store: Store) -> None:
+    for kind in ("like", "similar", "regex"):
+        store.create_function(f"sb_{kind}", 3, _fn_match(kind))
+    for op in ("contains", "has_key", "has_keys_all", "has_keys_any"):
+        store.create_function(f"sb_json_{op}", 2, _fn_json(op))
 
 
 def _substitute(exp: Any, user_id: str | None) -> Any:
@@ -285,6 +276,90 @@ def _substitute(exp: Any, user_id: str | None) -> Any:
             raise _HasuraError('missing session variable: "x-hasura-user-id"', "not-found")
         return user_id
     return exp
+
+
+class _Sql:
+    """Named parameters and table aliases for one SQL statement being built."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+        self._aliases = 0
+
+    def alias(self) -> str:
+        self._aliases += 1
+        return f"t{self._aliases}"
+
+    def p(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+
+_CMP = {"_eq": "=", "_neq": "<>", "_gt": ">", "_gte": ">=", "_lt": "<", "_lte": "<="}
+_MATCH = {
+    "_like": ("like", False, False),
+    "_nlike": ("like", False, True),
+    "_ilike": ("like", True, False),
+    "_nilike": ("like", True, True),
+    "_similar": ("similar", False, False),
+    "_nsimilar": ("similar", False, True),
+    "_regex": ("regex", False, False),
+    "_nregex": ("regex", False, True),
+    "_iregex": ("regex", True, False),
+    "_niregex": ("regex", True, True),
+}
+_JSON_KEYS = {"_has_keys_all": "has_keys_all", "_has_keys_any": "has_keys_any"}
+# Deeper boolean expressions are refused instead of exhausting Python's recursion.
+MAX_BOOL_EXP_DEPTH = 64
+
+OrderTerm = tuple[tuple[str, ...], bool, bool]
+
+
+def _col_ref(alias: str, col: Column) -> str:
+    return f"{alias}.{qi(col.db_name)}"
+
+
+def _compare_sql(col: Column, ref: str, ops: Mapping[str, Any], q: _Sql) -> str:
+    t = col.type
+    parts: list[str] = []
+    for op, raw in ops.items():
+        if raw is None:
+            # Hasura v2 drops a comparison whose operand is null (it matches every row).
+            continue
+        if op == "_is_null":
+            parts.append(f"{ref} IS NULL" if raw else f"{ref} IS NOT NULL")
+        elif op in ("_in", "_nin"):
+            values = [q.p(encode(t, _parse_value(t, v))) for v in raw]
+            if not values:
+                # `= ANY('{}')` is false even for null; its negation is true for every row.
+                parts.append("0" if op == "_in" else "1")
+            else:
+                not_ = "NOT " if op == "_nin" else ""
+                parts.append(f"{ref} {not_}IN ({', '.join(values)})")
+        elif op in _MATCH:
+            kind, ci, neg = _MATCH[op]
+            ci = ci or t == "citext"
+            try:
+                _pattern(kind, str(raw), ci)
+            except re.error as exc:
+                raise _HasuraError(f"invalid regular expression: {exc}", "data-exception") from None
+            test = f"sb_{kind}({ref}, {q.p(str(raw))}, {int(ci)})"
+            parts.append(f"NOT {test}" if neg else test)
+        elif op == "_contains":
+            parts.append(f"sb_json_contains({ref}, {q.p(encode('jsonb', raw))})")
+        elif op == "_contained_in":
+            parts.append(f"sb_json_contains({q.p(encode('jsonb', raw))}, {ref})")
+        elif op == "_has_key":
+            parts.append(f"sb_json_has_key({ref}, {q.p(json.dumps(raw))})")
+        elif op in _JSON_KEYS:
+            parts.append(f"sb_json_{_JSON_KEYS[op]}({ref}, {q.p(json.dumps(list(raw)))})")
+        elif op in _CMP:
+            parts.append(f"{ref} {_CMP[op]} {q.p(encode(t, _parse_value(t, raw)))}")
+        else:
+            raise _HasuraError(
+                f"field '{op}' not found in type: '{t}_comparison_exp'", "validation-failed"
+            )
+    return " AND ".join(f"({p})" for p in parts) if parts else "1"
 
 
 # --- per-request execution ---
@@ -313,65 +388,93 @@ class _Request:
             )
         return self._filters[table.name]
 
-    def visible(self, table: Table, row: Row) -> bool:
-        return self.matches(table, row, self._filter(table), apply_perms=False)
+    # boolean expressions, compiled to SQL the way Hasura compiles them for Postgres
 
-    # boolean expressions
+    def where_sql(
+        self,
+        table: Table,
+        alias: str,
+        exp: BoolExp,
+        q: _Sql,
+        *,
+        apply_perms: bool,
+        depth: int = 0,
+    ) -> str:
+        """`apply_perms`: relationships in a request's `where` see only rows the role may
+        select; a permission's own filter is evaluated without them, as in Hasura."""
+        if depth > MAX_BOOL_EXP_DEPTH:
+            raise _HasuraError(
+                f"boolean expression nested deeper than {MAX_BOOL_EXP_DEPTH} levels",
+                "validation-failed",
+            )
 
-    def related(self, table: Table, row: Row, rel: Relationship, *, apply_perms: bool) -> list[Row]:
-        target = TABLES[rel.target]
-        (local, remote), *_ = rel.mapping
-        key = row.get(local)
-        if key is None:
-            rows: list[Row] = []
-        elif remote == "id":
-            found = self.store.get(target.name, key)
-            rows = [] if found is None else [found]
-        else:
-            rows = [r for r in self.store.rows(target.name) if r.get(remote) == key]
-        if apply_perms and permission(target, self.session.role) is not None:
-            rows = [r for r in rows if self.visible(target, r)]
-        return rows
+        def sub(t: Table, a: str, e: BoolExp) -> str:
+            return self.where_sql(t, a, e, q, apply_perms=apply_perms, depth=depth + 1)
 
-    def matches(self, table: Table, row: Row, exp: BoolExp, *, apply_perms: bool) -> bool:
+        parts: list[str] = []
         for key, value in exp.items():
             if value is None:
                 continue
-            if key == "_and":
-                if not all(self.matches(table, row, e, apply_perms=apply_perms) for e in value):
-                    return False
-            elif key == "_or":
-                if not any(self.matches(table, row, e, apply_perms=apply_perms) for e in value):
-                    return False
+            if key in ("_and", "_or"):
+                items = [value] if isinstance(value, Mapping) else list(value)
+                if not items:
+                    parts.append("1" if key == "_and" else "0")
+                else:
+                    joiner = " AND " if key == "_and" else " OR "
+                    parts.append(joiner.join(f"({sub(table, alias, e)})" for e in items))
             elif key == "_not":
-                if self.matches(table, row, value, apply_perms=apply_perms):
-                    return False
+                parts.append(f"NOT ({sub(table, alias, value)})")
             elif (col := table.column(key)) is not None:
-                if not _compare(col, row.get(key), value):
-                    return False
+                parts.append(_compare_sql(col, _col_ref(alias, col), value, q))
             elif (rel := table.relationship(key)) is not None:
                 target = TABLES[rel.target]
-                related = self.related(table, row, rel, apply_perms=apply_perms)
-                if not any(
-                    self.matches(target, r, value, apply_perms=apply_perms) for r in related
-                ):
-                    return False
+                inner = q.alias()
+                conds = [self._join(table, alias, rel, target, inner)]
+                if apply_perms and permission(target, self.session.role) is not None:
+                    conds.append(
+                        self.where_sql(target, inner, self._filter(target), q, apply_perms=False)
+                    )
+                conds.append(sub(target, inner, value))
+                parts.append(
+                    f"EXISTS (SELECT 1 FROM {qi(target.db_name)} {inner} "
+                    f"WHERE {' AND '.join(f'({c})' for c in conds)})"
+                )
             else:
                 raise _HasuraError(
                     f"field '{key}' not found in type: '{table.name}_bool_exp'",
                     "validation-failed",
                 )
-        return True
+        return " AND ".join(f"({p})" for p in parts) if parts else "1"
+
+    @staticmethod
+    def _join(table: Table, alias: str, rel: Relationship, target: Table, inner: str) -> str:
+        (local, remote), *_ = rel.mapping
+        lcol, rcol = table.column(local), target.column(remote)
+        assert lcol is not None and rcol is not None
+        return f"{_col_ref(inner, rcol)} = {_col_ref(alias, lcol)}"
 
     # selecting
 
-    def select(self, table: Table, rows: Iterable[Row], args: Mapping[str, Any]) -> list[Row]:
-        where = args.get("where") or {}
-        picked = [
-            r
-            for r in rows
-            if self.visible(table, r) and self.matches(table, r, where, apply_perms=True)
-        ]
+    def select(
+        self,
+        table: Table,
+        args: Mapping[str, Any],
+        scope: tuple[str, Any] | None = None,
+    ) -> list[Row]:
+        """Rows the role may see, filtered, ordered and paginated like Hasura.
+
+        `scope` (column, value) restricts to rows related to a parent row (array/object
+        relationships in a selection)."""
+        q = _Sql()
+        a = q.alias()
+        conds = [self.where_sql(table, a, self._filter(table), q, apply_perms=False)]
+        if scope is not None:
+            col = table.column(scope[0])
+            assert col is not None
+            conds.append(f"{_col_ref(a, col)} = {q.p(encode(col.type, scope[1]))}")
+        where = args.get("where")
+        if where:
+            conds.append(self.where_sql(table, a, where, q, apply_perms=True))
         order = self._order_terms(table, args.get("order_by"))
         distinct = list(args.get("distinct_on") or [])
         if distinct:
@@ -384,26 +487,39 @@ class _Request:
                     )
             else:
                 order = [((c,), False, False) for c in distinct]
-        if order:
-            picked.sort(key=cmp_to_key(self._comparator(table, order)))
-        if distinct:
-            seen: set[tuple[Any, ...]] = set()
-            unique: list[Row] = []
-            for r in picked:
-                k = tuple(_sort_key("jsonb", _serialize(r.get(c))) for c in distinct)
-                if k not in seen:
-                    seen.add(k)
-                    unique.append(r)
-            picked = unique
         offset = args.get("offset") or 0
         limit = args.get("limit")
         if offset < 0 or (limit is not None and limit < 0):
             raise _HasuraError("expecting a non-negative value", "validation-failed")
-        picked = picked[offset:]
-        return picked if limit is None else picked[:limit]
+        terms = [
+            f"{self._order_expr(table, a, path, q)} {'DESC' if desc else 'ASC'} "
+            f"NULLS {'FIRST' if nulls_first else 'LAST'}"
+            for path, desc, nulls_first in order
+        ]
+        # Ties keep insertion order, as a Postgres heap scan usually does.
+        terms.append(f"{a}.rowid")
+        sql = (
+            f"SELECT {column_list(table, a)} FROM {qi(table.db_name)} {a} "
+            f"WHERE {' AND '.join(f'({c})' for c in conds)} ORDER BY {', '.join(terms)}"
+        )
+        if not distinct and (limit is not None or offset):
+            sql += f" LIMIT {q.p(-1 if limit is None else limit)} OFFSET {q.p(offset)}"
+        rows = self.store.query(table.name, sql, q.params)
+        if distinct:
+            seen: set[tuple[Any, ...]] = set()
+            unique: list[Row] = []
+            for r in rows:
+                key = tuple(_sort_key(_col_type(table, c), r.get(c)) for c in distinct)
+                if key not in seen:
+                    seen.add(key)
+                    unique.append(r)
+            rows = unique[offset:]
+            if limit is not None:
+                rows = rows[:limit]
+        return rows
 
-    def _order_terms(self, table: Table, order_by: Any) -> list[tuple[tuple[str, ...], bool, bool]]:
-        terms: list[tuple[tuple[str, ...], bool, bool]] = []
+    def _order_terms(self, table: Table, order_by: Any) -> list[OrderTerm]:
+        terms: list[OrderTerm] = []
 
         def walk(tbl: Table, spec: Mapping[str, Any], prefix: tuple[str, ...]) -> None:
             for key, value in spec.items():
@@ -415,6 +531,7 @@ class _Request:
                     continue
                 direction = str(value)
                 desc = direction.startswith("desc")
+                # Postgres: nulls sort as the largest value (last ascending, first descending).
                 nulls_first = direction.endswith("nulls_first") or direction == "desc"
                 terms.append(((*prefix, key), desc, nulls_first))
 
@@ -424,39 +541,48 @@ class _Request:
             walk(table, spec, ())
         return terms
 
-    def _path_value(self, table: Table, row: Row | None, path: tuple[str, ...]) -> Any:
-        for name in path[:-1]:
-            if row is None:
-                return None
-            rel = table.relationship(name)
-            assert rel is not None
-            found = self.related(table, row, rel, apply_perms=True)
-            row = found[0] if found else None
-            table = TABLES[rel.target]
-        if row is None:
-            return None
-        col = table.column(path[-1])
-        return _sort_key(col.type if col else "jsonb", row.get(path[-1]))
+    def _order_expr(self, table: Table, alias: str, path: tuple[str, ...], q: _Sql) -> str:
+        if len(path) == 1:
+            col = table.column(path[0])
+            if col is None:
+                raise _HasuraError(
+                    f"field '{path[0]}' not found in type: '{table.name}_order_by'",
+                    "validation-failed",
+                )
+            ref = _col_ref(alias, col)
+            return f"{ref} COLLATE {COLLATIONS[col.type]}" if col.type in COLLATIONS else ref
+        rel = table.relationship(path[0])
+        assert rel is not None
+        target = TABLES[rel.target]
+        inner = q.alias()
+        conds = [self._join(table, alias, rel, target, inner)]
+        if permission(target, self.session.role) is not None:
+            conds.append(self.where_sql(target, inner, self._filter(target), q, apply_perms=False))
+        value = self._order_expr(target, inner, path[1:], q)
+        return (
+            f"(SELECT {value} FROM {qi(target.db_name)} {inner} "
+            f"WHERE {' AND '.join(f'({c})' for c in conds)})"
+        )
 
-    def _comparator(
-        self, table: Table, terms: list[tuple[tuple[str, ...], bool, bool]]
-    ) -> Callable[[Row, Row], int]:
-        def cmp(a: Row, b: Row) -> int:
-            for path, desc, nulls_first in terms:
-                va, vb = self._path_value(table, a, path), self._path_value(table, b, path)
-                if va is None and vb is None:
-                    continue
-                if va is None:
-                    return -1 if nulls_first else 1
-                if vb is None:
-                    return 1 if nulls_first else -1
-                if va == vb:
-                    continue
-                r = -1 if va < vb else 1
-                return -r if desc else r
-            return 0
+    def by_pk(self, table: Table, row_id: Any) -> Row | None:
+        found = self.select(table, {}, ("id", _parse_value("uuid", row_id)))
+        return found[0] if found else None
 
-        return cmp
+    def related(
+        self, table: Table, row: Row, rel: Relationship, args: Mapping[str, Any]
+    ) -> list[Row]:
+        (local, remote), *_ = rel.mapping
+        key = row.get(local)
+        if key is None:
+            return []
+        return self.select(TABLES[rel.target], args, (remote, key))
+
+    def _satisfies(self, table: Table, row_id: str, exp: BoolExp, *, apply_perms: bool) -> bool:
+        q = _Sql()
+        a = q.alias()
+        cond = self.where_sql(table, a, exp, q, apply_perms=apply_perms)
+        sql = f"SELECT 1 FROM {qi(table.db_name)} {a} WHERE {a}.id = {q.p(row_id)} AND ({cond})"
+        return self.store.scalar(sql, q.params) is not None
 
     # writing
 
@@ -481,9 +607,9 @@ class _Request:
                     path,
                 )
 
-    def _post_check(self, table: Table, row: Row, check: BoolExp, path: str) -> None:
+    def _post_check(self, table: Table, row_id: str, check: BoolExp, path: str) -> None:
         exp = _substitute(dict(check), self.session.user_id)
-        if not self.matches(table, row, exp, apply_perms=False):
+        if not self._satisfies(table, row_id, exp, apply_perms=False):
             raise _HasuraError(_PERMISSION_FAILED, "permission-error", path)
 
     def insert(
@@ -518,19 +644,26 @@ class _Request:
                         path,
                     )
                 columns = list(on_conflict.get("update_columns") or [])
-                where = on_conflict.get("where") or {}
-                if not columns or not self.matches(table, existing, where, apply_perms=True):
+                # The conflicting row is updated only if the role may update it and it matches
+                # the on_conflict `where`; otherwise Hasura does nothing and returns no row.
+                where = {"_and": [self._filter(table), on_conflict.get("where") or {}]}
+                if not columns or not self._satisfies(
+                    table, existing["id"], where, apply_perms=True
+                ):
                     continue
                 changes = {c: row[c] for c in columns}
                 if table.column("updatedAt") is not None and "updatedAt" not in changes:
                     changes["updatedAt"] = now
+                self._check_row(table, {**existing, **changes}, path)
                 updated = self.store.update(table.name, existing["id"], changes)
-                self._post_check(table, updated, perm.update_check or perm.filter, path)
+                self._post_check(table, existing["id"], perm.update_check or perm.filter, path)
                 out.append(updated)
                 continue
             self.store.insert(table.name, row)
-            self._post_check(table, row, perm.check, path)
-            out.append(row)
+            self._post_check(table, row["id"], perm.check, path)
+            stored = self.store.get(table.name, row["id"])
+            assert stored is not None
+            out.append(stored)
         return out
 
     def update(
@@ -561,33 +694,38 @@ class _Request:
                 changes["updatedAt"] = now
             self._check_row(table, {**row, **changes}, path)
             updated = self.store.update(table.name, row["id"], changes)
-            self._post_check(table, updated, perm.update_check or perm.filter, path)
+            self._post_check(table, row["id"], perm.update_check or perm.filter, path)
             out.append(updated)
         return out
 
     def delete(self, table: Table, rows: list[Row], path: str) -> list[Row]:
         for row in rows:
-            for rel in table.relationships:
-                if rel.kind != "array":
-                    continue
-                if self.related(table, row, rel, apply_perms=False):
-                    target = TABLES[rel.target]
-                    fk = next(
-                        (
-                            r.fk_constraint
-                            for r in target.relationships
-                            if r.kind == "object" and r.target == table.name
-                        ),
-                        f"{target.db_name}_fkey",
+            for other in TABLES.values():
+                for rel in other.relationships:
+                    if rel.kind != "object" or rel.target != table.name:
+                        continue
+                    (local, remote), *_ = rel.mapping
+                    lcol = other.column(local)
+                    assert lcol is not None
+                    child = self.store.scalar(
+                        f"SELECT 1 FROM {qi(other.db_name)} WHERE {qi(lcol.db_name)} = ? LIMIT 1",
+                        (row[remote],),
                     )
-                    raise _HasuraError(
-                        f'Foreign key violation. update or delete on table "{table.db_name}" '
-                        f'violates foreign key constraint "{fk}" on table "{target.db_name}"',
-                        "constraint-violation",
-                        path,
-                    )
+                    if child is not None:
+                        raise _HasuraError(
+                            f'Foreign key violation. update or delete on table "{table.db_name}" '
+                            f'violates foreign key constraint "{rel.fk_constraint}" on table '
+                            f'"{other.db_name}"',
+                            "constraint-violation",
+                            path,
+                        )
             self.store.delete(table.name, row["id"])
         return rows
+
+
+def _col_type(table: Table, name: str) -> str:
+    col = table.column(name)
+    return col.type if col is not None else "jsonb"
 
 
 # --- resolvers ---
@@ -606,13 +744,12 @@ def _resolve_root(
 ) -> Any:
     base = f"$.selectionSet.{info.field_name}"
     if kind in ("select", "select_stream"):
-        return [_RowRef(table, r) for r in req.select(table, req.store.rows(table.name), args)]
+        return [_RowRef(table, r) for r in req.select(table, args)]
     if kind == "select_aggregate":
-        return _Agg(table, req.select(table, req.store.rows(table.name), args))
+        return _Agg(table, req.select(table, args))
     if kind in ("select_by_pk", "delete_by_pk"):
-        row_id = _parse_value("uuid", args["id"])
-        found = req.store.get(table.name, row_id)
-        if found is None or not req.visible(table, found):
+        found = req.by_pk(table, args["id"])
+        if found is None:
             return None
         if kind == "delete_by_pk":
             req.delete(table, [found], base)
@@ -624,18 +761,17 @@ def _resolve_root(
         rows = req.insert(table, [args["object"]], args.get("on_conflict"), f"{base}.args.object")
         return _RowRef(table, rows[0]) if rows else None
     if kind == "update":
-        matched = req.select(table, req.store.rows(table.name), {"where": args["where"]})
+        matched = req.select(table, {"where": args["where"]})
         rows = req.update(table, matched, args.get("_set"), args.get("_inc"), f"{base}.args")
         return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
     if kind == "update_by_pk":
-        row_id = _parse_value("uuid", args["pk_columns"]["id"])
-        found = req.store.get(table.name, row_id)
-        if found is None or not req.visible(table, found):
+        found = req.by_pk(table, args["pk_columns"]["id"])
+        if found is None:
             return None
         rows = req.update(table, [found], args.get("_set"), args.get("_inc"), f"{base}.args")
         return _RowRef(table, rows[0])
     if kind == "delete":
-        matched = req.select(table, req.store.rows(table.name), {"where": args["where"]})
+        matched = req.select(table, {"where": args["where"]})
         rows = req.delete(table, matched, base)
         return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
     raise _HasuraError(f"unsupported root field {info.field_name}", "not-supported")
@@ -650,13 +786,12 @@ def _resolve_row(req: _Request, ref: _RowRef, name: str, args: dict[str, Any]) -
     if rel is None:
         return None
     target = TABLES[rel.target]
-    related = req.related(table, row, rel, apply_perms=True)
+    related = req.related(table, row, rel, args if rel.kind == "array" else {})
     if rel.kind == "object":
         return _RowRef(target, related[0]) if related else None
-    selected = req.select(target, related, args)
     if name != rel_name:
-        return _Agg(target, selected)
-    return [_RowRef(target, r) for r in selected]
+        return _Agg(target, related)
+    return [_RowRef(target, r) for r in related]
 
 
 def _count(agg: _AggFields, args: dict[str, Any]) -> int:
@@ -664,7 +799,7 @@ def _count(agg: _AggFields, args: dict[str, Any]) -> int:
     if not columns:
         return len(agg.rows)
     values = [
-        tuple(_sort_key("jsonb", _serialize(r.get(c))) for c in columns)
+        tuple(_sort_key(_col_type(agg.table, c), r.get(c)) for c in columns)
         for r in agg.rows
         if all(r.get(c) is not None for c in columns)
     ]
@@ -683,11 +818,51 @@ def _extreme(agg: _AggFields, pick: Callable[[list[Any]], Any]) -> dict[str, Any
     return out
 
 
+# Request limits. Hasura OSS has none by default (Cloud/EE offer depth and node limits); the
+# sandbox caps them so a hostile or runaway query gets an error body instead of exhausting the
+# process. Generated client operations stay far below both.
+MAX_QUERY_TOKENS = 50_000
+MAX_SELECTION_DEPTH = 32
+UNEXPECTED: dict[str, Any] = {
+    "errors": [
+        {"extensions": {"path": "$", "code": "unexpected"}, "message": "database query error"}
+    ]
+}
+
+
+def _selection_depth(document: DocumentNode) -> int:
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    deepest = 0
+    stack: list[tuple[SelectionSetNode, int, frozenset[str]]] = [
+        (d.selection_set, 1, frozenset())
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    ]
+    while stack:
+        sel_set, depth, seen = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_SELECTION_DEPTH:
+            break
+        for sel in sel_set.selections:
+            if isinstance(sel, FieldNode) and sel.selection_set is not None:
+                stack.append((sel.selection_set, depth + 1, seen))
+            elif isinstance(sel, InlineFragmentNode):
+                stack.append((sel.selection_set, depth, seen))
+            elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+                frag = fragments.get(sel.name.value)
+                if frag is not None:
+                    stack.append((frag.selection_set, depth, seen | {sel.name.value}))
+    return deepest
+
+
 class Engine:
     """Answers GraphQL requests like Dxtra's Hasura would, for a given session role."""
 
     def __init__(self, store: Store | None = None) -> None:
-        self.store = store if store is not None else Store.seeded()
+        self.store = store if store is not None else Store()
+        _register_functions(self.store)
         self._schemas: dict[str, GraphQLSchema] = {}
         self._roots: dict[str, dict[str, tuple[str, Table]]] = {}
         self._schema_lock = threading.Lock()
@@ -700,6 +875,16 @@ class Engine:
             return self._schemas[role]
 
     def execute(self, body: object, session: Session) -> dict[str, Any]:
+        """Never raises: whatever goes wrong inside becomes Hasura's `unexpected` body."""
+        try:
+            return self._execute(body, session)
+        except RecursionError:
+            return _error("the query is nested too deeply", "validation-failed")
+        except Exception:
+            _log.exception("sandbox engine failed")
+            return copy.deepcopy(UNEXPECTED)
+
+    def _execute(self, body: object, session: Session) -> dict[str, Any]:
         if not isinstance(body, dict):
             return _error("expected an object for the request body", "parse-failed")
         query = body.get("query")
@@ -713,10 +898,16 @@ class Engine:
             return _error("expected a string for 'operationName'", "parse-failed")
         schema = self.schema(session.role)
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=MAX_QUERY_TOKENS)
         except GraphQLSyntaxError as exc:
             return _error(
                 f"not a valid graphql query: {exc.message}", "validation-failed", "$.query"
+            )
+        if _selection_depth(document) > MAX_SELECTION_DEPTH:
+            return _error(
+                f"the query exceeds the sandbox's depth limit of {MAX_SELECTION_DEPTH}",
+                "validation-failed",
+                "$.query",
             )
         errors = validate(schema, document)
         if errors:
@@ -811,7 +1002,9 @@ def _translate_execution(error: GraphQLError) -> dict[str, Any]:
     if isinstance(original, _HasuraError):
         return _error(original.message, original.code, original.path)
     if original is not None:
-        return _error(f"unexpected error: {original}", "unexpected")
+        # Hasura never shows internals; the traceback goes to the sandbox's log instead.
+        _log.error("sandbox resolver failed", exc_info=original)
+        return copy.deepcopy(UNEXPECTED)
     return _translate_variables(error.message)
 
 

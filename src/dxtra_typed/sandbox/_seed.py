@@ -3,6 +3,11 @@
 Membership is arranged so isolation is observable: the default PAT user belongs to two of the
 three data controllers and the other user to the third only, and one data subject is linked to
 the signed-in data-subject identity.
+
+`seed_rows(extra)` returns plain lists of dicts and nothing else, so the conformance tests can
+compute expected answers from the same world without going through the store or the engine.
+`extra` adds generated data subjects (round-robin over the controllers, every second one with a
+rights request) for benchmarks and size tests; the fixed rows are the same for every size.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from dxtra_typed.sandbox._identities import (
     DATA_SUBJECT_USER_EMAIL,
@@ -20,7 +26,8 @@ from dxtra_typed.sandbox._identities import (
     SANDBOX_USER_ID,
     seed_uuid,
 )
-from dxtra_typed.sandbox._store import Row
+
+Row = dict[str, Any]
 
 _T0 = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
 
@@ -44,7 +51,7 @@ def _at(hours: int) -> datetime:
     return _T0 + timedelta(hours=hours)
 
 
-def seed_rows() -> dict[str, list[Row]]:
+def seed_rows(extra: int = 0) -> dict[str, list[Row]]:
     users: list[Row] = [
         {
             "id": uid,
@@ -172,6 +179,7 @@ def seed_rows() -> dict[str, list[Row]]:
                     "createdAt": _at(30 + ci * 5 + ai),
                 }
             )
+    _generate(extra, subjects, requests)
     return {
         "users": users,
         "dataControllers": controllers,
@@ -182,3 +190,40 @@ def seed_rows() -> dict[str, list[Row]]:
         "dataSubjectsRightsRequests": requests,
         "dataProcessingActivities": activities,
     }
+
+
+_GEN_TYPES = ("access", "rectify", "erasure", "restrict", "export", "object", "noSale")
+_GEN_STATUSES = ("submitted", "inProgress", "completed")
+
+
+def _generate(extra: int, subjects: list[Row], requests: list[Row]) -> None:
+    """Bulk rows: cheap to make (10,000 in well under a second), still deterministic."""
+    for i in range(extra):
+        cid = CONTROLLER_IDS[i % len(CONTROLLER_IDS)]
+        sid = seed_uuid(f"ds:gen:{i}")
+        at = _T0 + timedelta(days=30, minutes=i)
+        subjects.append(
+            {
+                "id": sid,
+                "did": did_for(sid) if i % 5 else None,
+                "dataControllerId": cid,
+                "userId": None,
+                "emailHash": hashlib.sha256(f"gen{i}@example.test".encode()).hexdigest(),
+                "createdAt": at,
+                "updatedAt": at,
+            }
+        )
+        if i % 2 == 0:
+            requests.append(
+                {
+                    "id": seed_uuid(f"rr:gen:{i}"),
+                    "dataSubjectId": sid,
+                    "dataControllerId": cid,
+                    "requestType": _GEN_TYPES[(i // 2) % len(_GEN_TYPES)],
+                    "status": _GEN_STATUSES[(i // 2) % len(_GEN_STATUSES)],
+                    "dueDate": date(2026, 3, 1) + timedelta(days=i % 90),
+                    "notes": None if i % 3 else f"generated request {i}",
+                    "createdAt": at,
+                    "updatedAt": at,
+                }
+            )
