@@ -2,8 +2,10 @@
 # Source: queries
 
 from datetime import date
-from typing import Any, Optional, Union
+from typing import Optional, Union, Unpack
 from uuid import UUID
+
+from dxtra_typed._options import CallOptions
 
 from .async_base_client import AsyncDxtraBaseClient
 from .base_model import UNSET, UnsetType
@@ -54,7 +56,7 @@ def gql(q: str) -> str:
 
 class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def consent_form_values(
-        self, data_subject_id: UUID, **kwargs: Any
+        self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> list[ConsentFormValuesDataSubjectConsentFormValues]:
         query = gql("""
             query ConsentFormValues($dataSubjectId: uuid!) {
@@ -77,11 +79,11 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             variables=variables,
             **kwargs,
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=ConsentFormValues)
         return ConsentFormValues.model_validate(data).data_subject_consent_form_values
 
     async def update_consent_value(
-        self, id: UUID, value: str, **kwargs: Any
+        self, id: UUID, value: str, **kwargs: Unpack[CallOptions]
     ) -> Optional[UpdateConsentValueUpdateDataSubjectConsentFormValue]:
         query = gql("""
             mutation UpdateConsentValue($id: uuid!, $value: String!) {
@@ -100,13 +102,13 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             variables=variables,
             **kwargs,
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=UpdateConsentValue)
         return UpdateConsentValue.model_validate(
             data
         ).update_data_subject_consent_form_value
 
     async def preference_values(
-        self, data_subject_id: UUID, **kwargs: Any
+        self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> list[PreferenceValuesDataSubjectPreferenceValues]:
         query = gql("""
             query PreferenceValues($dataSubjectId: uuid!) {
@@ -128,11 +130,11 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             variables=variables,
             **kwargs,
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=PreferenceValues)
         return PreferenceValues.model_validate(data).data_subject_preference_values
 
     async def data_controllers(
-        self, **kwargs: Any
+        self, **kwargs: Unpack[CallOptions]
     ) -> list[DataControllersDataControllers]:
         query = gql("""
             query DataControllers {
@@ -152,11 +154,11 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         response = await self.execute(
             query=query, operation_name="DataControllers", variables=variables, **kwargs
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=DataControllers)
         return DataControllers.model_validate(data).data_controllers
 
     async def data_controller(
-        self, id: UUID, **kwargs: Any
+        self, id: UUID, **kwargs: Unpack[CallOptions]
     ) -> Optional[DataControllerDataController]:
         query = gql("""
             query DataController($id: uuid!) {
@@ -179,11 +181,11 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         response = await self.execute(
             query=query, operation_name="DataController", variables=variables, **kwargs
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=DataController)
         return DataController.model_validate(data).data_controller
 
     async def data_controller_counts(
-        self, id: UUID, **kwargs: Any
+        self, id: UUID, **kwargs: Unpack[CallOptions]
     ) -> DataControllerCounts:
         query = gql("""
             query DataControllerCounts($id: uuid!) {
@@ -222,11 +224,11 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             variables=variables,
             **kwargs,
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=DataControllerCounts)
         return DataControllerCounts.model_validate(data)
 
     async def public_data_controllers(
-        self, **kwargs: Any
+        self, **kwargs: Unpack[CallOptions]
     ) -> list[PublicDataControllersDataControllers]:
         query = gql("""
             query PublicDataControllers {
@@ -244,7 +246,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             variables=variables,
             **kwargs,
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=PublicDataControllers)
         return PublicDataControllers.model_validate(data).data_controllers
 
     async def data_subjects(
@@ -252,7 +254,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         controller_id: UUID,
         limit: Union[Optional[int], UnsetType] = UNSET,
         offset: Union[Optional[int], UnsetType] = UNSET,
-        **kwargs: Any,
+        **kwargs: Unpack[CallOptions],
     ) -> list[DataSubjectsDataSubjects]:
         query = gql("""
             query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
@@ -276,11 +278,11 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         response = await self.execute(
             query=query, operation_name="DataSubjects", variables=variables, **kwargs
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=DataSubjects)
         return DataSubjects.model_validate(data).data_subjects
 
     async def data_subject(
-        self, id: UUID, **kwargs: Any
+        self, id: UUID, **kwargs: Unpack[CallOptions]
     ) -> Optional[DataSubjectDataSubject]:
         query = gql("""
             query DataSubject($id: uuid!) {
@@ -300,11 +302,11 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         response = await self.execute(
             query=query, operation_name="DataSubject", variables=variables, **kwargs
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=DataSubject)
         return DataSubject.model_validate(data).data_subject
 
     async def data_subjects_count(
-        self, controller_id: UUID, **kwargs: Any
+        self, controller_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> DataSubjectsCountDataSubjectsAggregate:
         query = gql("""
             query DataSubjectsCount($controllerId: uuid!) {
@@ -322,11 +324,11 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             variables=variables,
             **kwargs,
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=DataSubjectsCount)
         return DataSubjectsCount.model_validate(data).data_subjects_aggregate
 
     async def processing_activities(
-        self, controller_id: UUID, **kwargs: Any
+        self, controller_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> list[ProcessingActivitiesDataProcessingActivities]:
         query = gql("""
             query ProcessingActivities($controllerId: uuid!) {
@@ -352,7 +354,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             variables=variables,
             **kwargs,
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=ProcessingActivities)
         return ProcessingActivities.model_validate(data).data_processing_activities
 
     async def rights_requests(
@@ -361,7 +363,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         status: Union[Optional[String_comparison_exp], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         offset: Union[Optional[int], UnsetType] = UNSET,
-        **kwargs: Any,
+        **kwargs: Unpack[CallOptions],
     ) -> list[RightsRequestsDataSubjectsRightsRequests]:
         query = gql("""
             query RightsRequests($controllerId: uuid!, $status: String_comparison_exp = {}, $limit: Int = 100, $offset: Int = 0) {
@@ -395,7 +397,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         response = await self.execute(
             query=query, operation_name="RightsRequests", variables=variables, **kwargs
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=RightsRequests)
         return RightsRequests.model_validate(data).data_subjects_rights_requests
 
     async def insert_rights_request(
@@ -405,7 +407,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         request_type: str,
         due_date: Union[Optional[date], UnsetType] = UNSET,
         notes: Union[Optional[str], UnsetType] = UNSET,
-        **kwargs: Any,
+        **kwargs: Unpack[CallOptions],
     ) -> Optional[InsertRightsRequestInsertDataSubjectsRightsRequest]:
         query = gql("""
             mutation InsertRightsRequest($dataSubjectId: uuid!, $dataControllerId: uuid!, $requestType: String!, $dueDate: date, $notes: String) {
@@ -440,13 +442,13 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             variables=variables,
             **kwargs,
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=InsertRightsRequest)
         return InsertRightsRequest.model_validate(
             data
         ).insert_data_subjects_rights_request
 
     async def update_rights_request_status(
-        self, id: UUID, status: str, **kwargs: Any
+        self, id: UUID, status: str, **kwargs: Unpack[CallOptions]
     ) -> Optional[UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest]:
         query = gql("""
             mutation UpdateRightsRequestStatus($id: uuid!, $status: String!) {
@@ -473,7 +475,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             variables=variables,
             **kwargs,
         )
-        data = self.get_data(response)
+        data = self.get_data(response, result_type=UpdateRightsRequestStatus)
         return UpdateRightsRequestStatus.model_validate(
             data
         ).update_data_subjects_rights_request

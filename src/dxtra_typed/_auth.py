@@ -1,49 +1,67 @@
-"""PAT → JWT exchange, the in-memory token cache, and the httpx.Auth that applies it.
+"""PAT → JWT exchange, refresh, the in-memory token cache, and the httpx.Auth that applies them.
 
 Design (docs/design.md, "auth boundary"): auth is an ``httpx.Auth`` handed to every request
 the generated client sends, so it composes with a user-supplied httpx client and never needs
-generated code to change. The exchange goes through a separate, unauthenticated httpx client.
-Freshness and response parsing are pure functions shared by the sync and async twins; only
-the I/O and the locks differ.
+generated code to change. Exchanges go through a separate, unauthenticated httpx client.
+Freshness, request building and response parsing are pure functions shared by the sync and
+async twins; only the I/O, the sleeps and the locks differ.
+
+Token lifecycle: the PAT is exchanged at ``/v1/signin/pat`` on first use. Shortly before the
+JWT expires it is renewed at ``/v1/token`` with the rotating refresh token; if that is refused
+(or cannot be done), the PAT is exchanged again. A JWT the API refuses is dropped and the
+request replayed once with a renewed one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Final
 
 import httpx
 import jwt
 
+from dxtra_typed._config import TOKENLESS_ROLES
 from dxtra_typed._errors import (
     REMEDY_400,
     REMEDY_401,
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     AuthenticationBadRequestError,
     AuthenticationStatusError,
+    ConfigurationError,
+    DxtraError,
     InvalidResponseError,
     status_error_class,
     status_remedy,
 )
+from dxtra_typed._logging import logger
+from dxtra_typed._retry import RetryPolicy, parse_retry_after, retry_delay
 from dxtra_typed._secret import Secret, redact
 
 Clock = Callable[[], float]
 
 SIGNIN_PAT_PATH: Final = "/v1/signin/pat"
+REFRESH_PATH: Final = "/v1/token"
 # Refresh this long before `exp` (capped at a quarter of the token's life, so short-lived
-# test tokens still get used). Hasura validates `exp` with zero clock skew.
+# tokens still get used). Hasura validates `exp` with zero clock skew.
 REFRESH_MARGIN_SECONDS: Final = 60.0
+# After a failed renewal while the old JWT is still valid, keep serving it this long before
+# trying again, instead of making every call pay for a failing exchange.
+RENEWAL_BACKOFF_SECONDS: Final = 5.0
+ROLE_EXTENSION: Final = "dxtra_role"
+_EXCHANGE_RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
 class AccessToken:
-    """A JWT and when it stops being accepted. The repr shows neither token."""
+    """A JWT and when it stops being accepted. The repr shows no token."""
 
     token: Secret
     issued_at: float
@@ -79,13 +97,21 @@ def needs_refresh(token: AccessToken | None, now: float) -> bool:
     return now >= token.expires_at - margin
 
 
-def build_signin_request(auth_url: str, api_key: Secret) -> httpx.Request:
+def _json_request(url: str, payload: dict[str, str]) -> httpx.Request:
     return httpx.Request(
         "POST",
-        auth_url + SIGNIN_PAT_PATH,
-        content=json.dumps({"personalAccessToken": api_key.reveal()}).encode(),
+        url,
+        content=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json", "Accept": "application/json"},
     )
+
+
+def build_signin_request(auth_url: str, api_key: Secret) -> httpx.Request:
+    return _json_request(auth_url + SIGNIN_PAT_PATH, {"personalAccessToken": api_key.reveal()})
+
+
+def build_refresh_request(auth_url: str, refresh_token: Secret) -> httpx.Request:
+    return _json_request(auth_url + REFRESH_PATH, {"refreshToken": refresh_token.reveal()})
 
 
 def _lenient_json(text: str) -> object:
@@ -112,42 +138,52 @@ def _describe_auth_error(body: object, text: str) -> str:
     return snippet or "no response body"
 
 
-def parse_session(response: httpx.Response, api_key: Secret, now: float) -> AccessToken:
-    """The token from a ``/v1/signin/pat`` response, or the typed error it amounts to."""
-    text = redact(response.text, api_key)
+def parse_session(
+    response: httpx.Response,
+    secrets: tuple[Secret | None, ...],
+    now: float,
+    *,
+    wrapped: bool = True,
+) -> AccessToken:
+    """The token from a ``/v1/signin/pat`` (``wrapped``: under ``session``) or a bare
+    ``/v1/token`` response, or the typed error the response amounts to.
+    """
+    text = redact(response.text, *secrets)
     body = _lenient_json(text)
     status = response.status_code
     request_id = response.headers.get("x-request-id")
+    what = "PAT exchange" if wrapped else "token refresh"
     if status != 200:
         detail = _describe_auth_error(body, text)
-        where = f"PAT exchange at {response.request.url} failed (HTTP {status}, {detail})"
+        where = f"{what} at {response.request.url} failed (HTTP {status}, {detail})"
+        kept: object = body if body is not None else text
         if status == 400:
             raise AuthenticationBadRequestError(
                 f"{where}; the API key is malformed, or rejected and the reason concealed: "
                 f"{REMEDY_400}, or {REMEDY_401}",
                 status_code=status,
-                body=body if body is not None else text,
+                body=kept,
                 request_id=request_id,
             )
         if status == 401:
             raise AuthenticationStatusError(
                 f"{where}; the API key is unknown, expired or revoked: {REMEDY_401}",
                 status_code=status,
-                body=body if body is not None else text,
+                body=kept,
                 request_id=request_id,
             )
         remedy = status_remedy(status)
         raise status_error_class(status)(
             where + (f"; {remedy}" if remedy else ""),
             status_code=status,
-            body=body if body is not None else text,
+            body=kept,
             request_id=request_id,
         )
-    session = body.get("session") if isinstance(body, dict) else None
+    session = body.get("session") if wrapped and isinstance(body, dict) else body
     token = session.get("accessToken") if isinstance(session, dict) else None
     if not isinstance(session, dict) or not isinstance(token, str) or not token:
         raise InvalidResponseError(
-            f"PAT exchange at {response.request.url} answered 200 without session.accessToken",
+            f"{what} at {response.request.url} answered 200 without an accessToken",
             status_code=status,
             body="<omitted: may contain credentials>",
         )
@@ -162,76 +198,183 @@ def parse_session(response: httpx.Response, api_key: Secret, now: float) -> Acce
 
 def _transport_error(exc: httpx.HTTPError, url: str) -> APIConnectionError:
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"PAT exchange at {url} timed out ({type(exc).__name__})")
+        return APITimeoutError(f"auth request to {url} timed out ({type(exc).__name__})")
     return APIConnectionError(f"could not reach the auth service at {url}: {exc}")
 
 
-class SyncTokenCache:
-    """One JWT per client, exchanged on first use and again shortly before it expires.
+def exchange_retry_delay(
+    outcome: httpx.Response | httpx.HTTPError,
+    retries_taken: int,
+    policy: RetryPolicy,
+    *,
+    repeatable: bool,
+    now: float,
+    random_unit: float,
+) -> float | None:
+    """Wait before retrying an auth request, or None to stop.
 
-    Thread-safe and single-flight: the exchange runs under a lock and every waiter re-checks
-    the cache after taking it, so any number of threads cause one exchange.
+    The PAT exchange is ``repeatable`` (a second sign-in only leaves one more refresh token
+    behind), so it is retried like a query. A refresh rotates its token on the server, so it is
+    retried only when the request never left; otherwise the caller falls back to the PAT.
     """
+    if isinstance(outcome, httpx.Response):
+        if outcome.status_code not in _EXCHANGE_RETRY_STATUSES or not repeatable:
+            return None
+        retry_after = parse_retry_after(outcome.headers, now)
+        return retry_delay(retries_taken, policy, retry_after, random_unit)
+    never_sent = isinstance(outcome, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    if not (never_sent or (repeatable and isinstance(outcome, httpx.TransportError))):
+        return None
+    return retry_delay(retries_taken, policy, None, random_unit)
 
+
+def _keep_serving(exc: DxtraError, token: AccessToken | None, now: float) -> bool:
+    """Serve the current JWT after a failed renewal? Only if it is still valid and the failure
+    was the server's or the network's, not a refused credential."""
+    if token is None or now >= token.expires_at:
+        return False
+    if isinstance(exc, APIConnectionError):
+        return True
+    return isinstance(exc, APIStatusError) and (exc.status_code == 429 or exc.status_code >= 500)
+
+
+class _TokenCacheBase:
     def __init__(
-        self, http: httpx.Client, auth_url: str, api_key: Secret, clock: Clock = time.time
+        self,
+        auth_url: str,
+        api_key: Secret,
+        *,
+        policy: RetryPolicy | None = None,
+        clock: Clock = time.time,
     ) -> None:
-        self._http = http
         self._auth_url = auth_url
         self._api_key = api_key
+        self._policy = policy or RetryPolicy()
         self._clock = clock
+        self._random: Callable[[], float] = random.random
         self._token: AccessToken | None = None
+        self._refresh_token: Secret | None = None
+        self._hold_until = 0.0
+        self.signins = 0
+        self.refreshes = 0
+
+    @property
+    def exchanges(self) -> int:
+        return self.signins + self.refreshes
+
+    def _fresh(self) -> Secret | None:
+        token, now = self._token, self._clock()
+        if token is not None and (not needs_refresh(token, now) or now < self._hold_until):
+            return token.token
+        return None
+
+    def _store(self, token: AccessToken) -> Secret:
+        self._token = token
+        self._refresh_token = token.refresh_token
+        self._hold_until = 0.0
+        return token.token
+
+    def _on_failure(self, exc: DxtraError) -> Secret:
+        now = self._clock()
+        if _keep_serving(exc, self._token, now) and self._token is not None:
+            logger.warning(
+                "token renewal failed (%s); using the current token for now", type(exc).__name__
+            )
+            self._hold_until = now + RENEWAL_BACKOFF_SECONDS
+            return self._token.token
+        raise exc
+
+    def _drop(self, rejected: Secret) -> None:
+        if self._token is not None and self._token.token == rejected:
+            self._token = None
+            self._hold_until = 0.0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(auth_url={self._auth_url!r})"
+
+
+class SyncTokenCache(_TokenCacheBase):
+    """One JWT per client, thread-safe and single-flight: the renewal runs under a lock and
+    every waiter re-checks the cache after taking it, so any number of threads cause one."""
+
+    def __init__(self, http: httpx.Client, auth_url: str, api_key: Secret, **kw: Any) -> None:
+        super().__init__(auth_url, api_key, **kw)
+        self._http = http
         self._lock = threading.Lock()
-        self.exchanges = 0
+        self._sleep: Callable[[float], None] = time.sleep
 
     def get(self) -> Secret:
-        token = self._token
-        if not needs_refresh(token, self._clock()) and token is not None:
-            return token.token
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
         with self._lock:
-            token = self._token
-            if needs_refresh(token, self._clock()) or token is None:
-                token = self._exchange()
-                self._token = token
-            return token.token
+            fresh = self._fresh()
+            if fresh is not None:
+                return fresh
+            try:
+                return self._store(self._renew())
+            except DxtraError as exc:
+                return self._on_failure(exc)
 
     def invalidate(self, rejected: Secret) -> None:
-        """Drop the cached token if it is the one the server rejected (compare-and-drop)."""
+        """Drop the cached JWT if it is the one the server refused (compare-and-drop)."""
         with self._lock:
-            if self._token is not None and self._token.token == rejected:
-                self._token = None
+            self._drop(rejected)
 
-    def _exchange(self) -> AccessToken:
-        request = build_signin_request(self._auth_url, self._api_key)
-        self.exchanges += 1
-        try:
-            response = self._http.send(request)
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc, str(request.url)) from None
-        return parse_session(response, self._api_key, self._clock())
+    def _renew(self) -> AccessToken:
+        if self._refresh_token is not None:
+            refresh_token, self._refresh_token = self._refresh_token, None
+            try:
+                self.refreshes += 1
+                return self._send(
+                    build_refresh_request(self._auth_url, refresh_token), refresh_token
+                )
+            except DxtraError as exc:
+                logger.info(
+                    "token refresh failed (%s); signing in with the PAT", type(exc).__name__
+                )
+        self.signins += 1
+        return self._send(build_signin_request(self._auth_url, self._api_key), self._api_key)
+
+    def _send(self, request: httpx.Request, credential: Secret) -> AccessToken:
+        signin = credential is self._api_key
+        retries = 0
+        while True:
+            outcome: httpx.Response | httpx.HTTPError
+            try:
+                outcome = self._http.send(request)
+                outcome.read()
+            except httpx.HTTPError as exc:
+                outcome = exc
+            delay = exchange_retry_delay(
+                outcome,
+                retries,
+                self._policy,
+                repeatable=signin,
+                now=self._clock(),
+                random_unit=self._random(),
+            )
+            if delay is None:
+                if isinstance(outcome, httpx.HTTPError):
+                    raise _transport_error(outcome, str(request.url)) from None
+                return parse_session(outcome, (credential,), self._clock(), wrapped=signin)
+            logger.info("retrying %s in %.2fs", request.url.path, delay)
+            self._sleep(delay)
+            retries += 1
 
 
-class AsyncTokenCache:
-    """The async twin of SyncTokenCache: event-loop-safe single-flight exchange.
+class AsyncTokenCache(_TokenCacheBase):
+    """The async twin of SyncTokenCache: event-loop-safe single-flight renewal.
 
     The asyncio.Lock is created lazily, per event loop, because a lock binds to the loop it
     first waits on and a client may be reused across loops (pytest makes one per test).
     """
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        auth_url: str,
-        api_key: Secret,
-        clock: Clock = time.time,
-    ) -> None:
+    def __init__(self, http: httpx.AsyncClient, auth_url: str, api_key: Secret, **kw: Any) -> None:
+        super().__init__(auth_url, api_key, **kw)
         self._http = http
-        self._auth_url = auth_url
-        self._api_key = api_key
-        self._clock = clock
-        self._token: AccessToken | None = None
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
-        self.exchanges = 0
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -242,28 +385,61 @@ class AsyncTokenCache:
         return lock
 
     async def get(self) -> Secret:
-        token = self._token
-        if not needs_refresh(token, self._clock()) and token is not None:
-            return token.token
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
         async with self._lock():
-            token = self._token
-            if needs_refresh(token, self._clock()) or token is None:
-                token = await self._exchange()
-                self._token = token
-            return token.token
+            fresh = self._fresh()
+            if fresh is not None:
+                return fresh
+            try:
+                return self._store(await self._renew())
+            except DxtraError as exc:
+                return self._on_failure(exc)
 
     def invalidate(self, rejected: Secret) -> None:
-        if self._token is not None and self._token.token == rejected:
-            self._token = None
+        self._drop(rejected)
 
-    async def _exchange(self) -> AccessToken:
-        request = build_signin_request(self._auth_url, self._api_key)
-        self.exchanges += 1
-        try:
-            response = await self._http.send(request)
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc, str(request.url)) from None
-        return parse_session(response, self._api_key, self._clock())
+    async def _renew(self) -> AccessToken:
+        if self._refresh_token is not None:
+            refresh_token, self._refresh_token = self._refresh_token, None
+            try:
+                self.refreshes += 1
+                return await self._send(
+                    build_refresh_request(self._auth_url, refresh_token), refresh_token
+                )
+            except DxtraError as exc:
+                logger.info(
+                    "token refresh failed (%s); signing in with the PAT", type(exc).__name__
+                )
+        self.signins += 1
+        return await self._send(build_signin_request(self._auth_url, self._api_key), self._api_key)
+
+    async def _send(self, request: httpx.Request, credential: Secret) -> AccessToken:
+        signin = credential is self._api_key
+        retries = 0
+        while True:
+            outcome: httpx.Response | httpx.HTTPError
+            try:
+                outcome = await self._http.send(request)
+                await outcome.aread()
+            except httpx.HTTPError as exc:
+                outcome = exc
+            delay = exchange_retry_delay(
+                outcome,
+                retries,
+                self._policy,
+                repeatable=signin,
+                now=self._clock(),
+                random_unit=self._random(),
+            )
+            if delay is None:
+                if isinstance(outcome, httpx.HTTPError):
+                    raise _transport_error(outcome, str(request.url)) from None
+                return parse_session(outcome, (credential,), self._clock(), wrapped=signin)
+            logger.info("retrying %s in %.2fs", request.url.path, delay)
+            await self._sleep(delay)
+            retries += 1
 
 
 def token_rejected(response: httpx.Response) -> bool:
@@ -287,6 +463,11 @@ def token_rejected(response: httpx.Response) -> bool:
     )
 
 
+def _role_of(request: httpx.Request, default: str) -> str:
+    role = request.extensions.get(ROLE_EXTENSION)
+    return role if isinstance(role, str) and role else default
+
+
 def _apply(request: httpx.Request, role: str, token: Secret | None) -> None:
     request.headers["X-Hasura-Role"] = role
     if token is not None:
@@ -295,11 +476,19 @@ def _apply(request: httpx.Request, role: str, token: Secret | None) -> None:
         request.headers.pop("Authorization", None)
 
 
+def _no_token_for(role: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"role {role!r} needs an API key, and this client has none (it was built for a "
+        "tokenless role): create the client with api_key=... or DXTRA_API_KEY"
+    )
+
+
 class DxtraAuth(httpx.Auth):
     """Adds ``Authorization: Bearer <jwt>`` and ``X-Hasura-Role`` to each request.
 
     A request whose JWT is refused (HTTP 401, or ``invalid-jwt`` inside a 200) is replayed once
-    with a freshly exchanged token. Tokenless roles (anonymous, public) send no Authorization.
+    with a renewed token. Tokenless roles (anonymous, public) send no Authorization. A per-call
+    role travels in the request's extensions.
     """
 
     requires_response_body = True
@@ -317,39 +506,45 @@ class DxtraAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"DxtraAuth(role={self.role!r})"
 
+    def for_role(self, role: str) -> DxtraAuth:
+        """The same token caches, another default role (one JWT serves all its roles)."""
+        return DxtraAuth(role, self._sync_tokens, self._async_tokens)
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        role = _role_of(request, self.role)
         tokens = self._sync_tokens
-        if tokens is None:
-            if self._async_tokens is not None:
-                raise RuntimeError("this DxtraAuth belongs to an async client")
-            _apply(request, self.role, None)
+        if role in TOKENLESS_ROLES:
+            _apply(request, role, None)
             yield request
             return
+        if tokens is None:
+            raise _no_token_for(role)
         token = tokens.get()
-        _apply(request, self.role, token)
+        _apply(request, role, token)
         response = yield request
         # Overriding the flow skips httpx's own read for requires_response_body.
         response.read()
         if token_rejected(response):
             tokens.invalidate(token)
-            _apply(request, self.role, tokens.get())
+            _apply(request, role, tokens.get())
             yield request
 
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        role = _role_of(request, self.role)
         tokens = self._async_tokens
-        if tokens is None:
-            if self._sync_tokens is not None:
-                raise RuntimeError("this DxtraAuth belongs to a sync client")
-            _apply(request, self.role, None)
+        if role in TOKENLESS_ROLES:
+            _apply(request, role, None)
             yield request
             return
+        if tokens is None:
+            raise _no_token_for(role)
         token = await tokens.get()
-        _apply(request, self.role, token)
+        _apply(request, role, token)
         response = yield request
         await response.aread()
         if token_rejected(response):
             tokens.invalidate(token)
-            _apply(request, self.role, await tokens.get())
+            _apply(request, role, await tokens.get())
             yield request

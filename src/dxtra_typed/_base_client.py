@@ -1,23 +1,30 @@
-"""What every generated method runs: build the request, send it, map the answer.
+"""What every generated method runs: build the request, send it (retrying what is safe to
+retry), and turn the answer into typed data or a typed error.
 
 The generated clients subclass these (through the tiny shims in codegen/templates that
 ariadne-codegen copies into the package), so the behaviour is written once here, typed against
-httpx, and tested without regenerating anything. Response handling is one pure function shared
-by the sync and async twins.
+httpx, and tested without regenerating anything. Decisions are pure (``_retry``,
+``parse_response``); the sync and async twins differ only in how they send and sleep.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
-from collections.abc import Mapping
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final, Self, Unpack
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
+from dxtra_typed._auth import ROLE_EXTENSION
 from dxtra_typed._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -27,8 +34,23 @@ from dxtra_typed._errors import (
     status_error_class,
     status_remedy,
 )
+from dxtra_typed._logging import logger
+from dxtra_typed._options import CallOptions
+from dxtra_typed._retry import (
+    OperationKind,
+    RetryPolicy,
+    never_sent,
+    operation_kind,
+    parse_retry_after,
+    retry_delay,
+    should_retry_error,
+    should_retry_status,
+)
 
-OPERATION_EXTENSION = "dxtra_operation"
+OPERATION_EXTENSION: Final = "dxtra_operation"
+RETRY_COUNT_HEADER: Final = "x-dxtra-retry-count"
+_JSON_HEADERS: Final = {"Content-Type": "application/json", "Accept": "application/json"}
+_RESERVED_HEADERS: Final = frozenset({"authorization", "x-hasura-role"})
 
 
 def _convert(value: Any) -> Any:
@@ -65,10 +87,22 @@ def _loads(content: bytes) -> Any:
     return json.loads(content, parse_float=Decimal)
 
 
-def parse_response(response: httpx.Response) -> dict[str, Any]:
-    """``data`` of a GraphQL response, or the typed error the response amounts to."""
+def _validate(result_type: type[BaseModel], data: Any) -> BaseModel:
+    return result_type.model_validate(data)
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in error["loc"]) or "data"
+    return f"{where}: {error['msg']}"
+
+
+def parse_response(response: httpx.Response, result_type: type[BaseModel] | None = None) -> Any:
+    """``data`` of a GraphQL response (validated into ``result_type`` when given), or the
+    typed error the response amounts to."""
     operation = response.request.extensions.get(OPERATION_EXTENSION)
     operation = operation if isinstance(operation, str) else None
+    what = operation or "request"
     request_id = response.headers.get("x-request-id")
     status = response.status_code
     if not 200 <= status <= 299:
@@ -86,7 +120,7 @@ def parse_response(response: httpx.Response) -> dict[str, Any]:
             elif isinstance(body.get("error"), str):
                 detail = body["error"]
         remedy = status_remedy(status)
-        message = f"{operation + ': ' if operation else ''}HTTP {status} from {response.url}"
+        message = f"{what}: HTTP {status} from {response.url}"
         message += f" ({detail})" if detail else ""
         message += f"; {remedy}" if remedy else ""
         raise status_error_class(status)(
@@ -94,31 +128,33 @@ def parse_response(response: httpx.Response) -> dict[str, Any]:
         )
     try:
         body = _loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidResponseError(
-            f"{operation or 'request'}: HTTP {status} from {response.url} is not JSON "
+            f"{what}: HTTP {status} from {response.url} is not JSON "
             f"(content-type {response.headers.get('content-type', 'none')})",
             status_code=status,
             body=response.text[:500],
         ) from None
     if not isinstance(body, dict) or ("data" not in body and "errors" not in body):
         raise InvalidResponseError(
-            f"{operation or 'request'}: the response from {response.url} has neither "
-            "'data' nor 'errors'",
+            f"{what}: the response from {response.url} has neither 'data' nor 'errors'",
             status_code=status,
             body=response.text[:500],
         )
     data = body.get("data")
     errors = body.get("errors")
     if errors:
-        details = (
-            [GraphQLErrorDetail.from_dict(e) for e in errors]
-            if isinstance(errors, list)
-            else [GraphQLErrorDetail.from_dict(errors)]
-        )
+        raw = errors if isinstance(errors, list) else [errors]
+        typed: Any = None
+        if result_type is not None and isinstance(data, dict):
+            try:
+                typed = _validate(result_type, data)
+            except ValidationError:
+                typed = None  # partial data that does not fit the model stays raw only
         raise make_graphql_error(
-            details,
+            [GraphQLErrorDetail.from_dict(e) for e in raw],
             data=data if isinstance(data, dict) else None,
+            typed_data=typed,
             operation=operation,
             status_code=status,
             body=body,
@@ -126,58 +162,166 @@ def parse_response(response: httpx.Response) -> dict[str, Any]:
         )
     if not isinstance(data, dict):
         raise InvalidResponseError(
-            f"{operation or 'request'}: 'data' in the response from {response.url} is not "
-            "an object",
+            f"{what}: 'data' in the response from {response.url} is not an object",
             status_code=status,
             body=response.text[:500],
         )
-    return data
+    if result_type is None:
+        return data
+    try:
+        return _validate(result_type, data)
+    except ValidationError as exc:
+        raise InvalidResponseError(
+            f"{what}: the response does not match the operation's result type "
+            f"({_first_problem(exc)}); the server's schema may have changed: pull it and "
+            "regenerate",
+            status_code=status,
+            body=response.text[:500],
+        ) from None
 
 
-def _transport_error(exc: httpx.HTTPError, url: str, operation: str | None) -> APIConnectionError:
-    what = operation or "request"
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{what}: {url} timed out ({type(exc).__name__})")
-    return APIConnectionError(f"{what}: could not reach {url}: {exc}")
+@functools.lru_cache(maxsize=512)
+def _kind(query: str, operation_name: str | None) -> OperationKind:
+    return operation_kind(query, operation_name)
 
 
-_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+class _NotGiven:
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = _NotGiven()
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One logical call: the request to send on each attempt, and when to try again."""
+
+    operation: str | None
+    kind: OperationKind
+    policy: RetryPolicy
+    kwargs: dict[str, Any]
+
+    def attempt_kwargs(self, retries_taken: int) -> dict[str, Any]:
+        headers = dict(self.kwargs["headers"])
+        if retries_taken:
+            headers[RETRY_COUNT_HEADER] = str(retries_taken)
+        return {**self.kwargs, "headers": headers}
+
+    def delay_after_response(
+        self, response: httpx.Response, retries_taken: int, now: float, random_unit: float
+    ) -> float | None:
+        if not should_retry_status(response.status_code, self.kind):
+            return None
+        retry_after = parse_retry_after(response.headers, now)
+        return retry_delay(retries_taken, self.policy, retry_after, random_unit)
+
+    def delay_after_error(
+        self, error: httpx.HTTPError, retries_taken: int, random_unit: float
+    ) -> float | None:
+        if not should_retry_error(error, self.kind):
+            return None
+        return retry_delay(retries_taken, self.policy, None, random_unit)
+
+    def transport_error(self, exc: httpx.HTTPError, url: str, attempts: int) -> APIConnectionError:
+        what = self.operation or "request"
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        unknown = self.kind == "mutation" and not never_sent(exc)
+        note = (
+            "; the mutation may or may not have been applied (it was not sent again)"
+            if unknown
+            else ""
+        )
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(
+                f"{what}: {url} timed out{tries} ({type(exc).__name__}){note}",
+                outcome_unknown=unknown,
+            )
+        return APIConnectionError(
+            f"{what}: could not reach {url}{tries}: {type(exc).__name__}: {exc}{note}",
+            outcome_unknown=unknown,
+        )
 
 
 class _Common:
     # Replaced by ariadne-codegen's UNSET in the generated shim subclass.
     _unset: ClassVar[object] = object()
     _auth: httpx.Auth | None = None
+    _policy: RetryPolicy = RetryPolicy()
+    _timeout: float | httpx.Timeout | None | _NotGiven = NOT_GIVEN
+    _default_headers: Mapping[str, str] = {}
+    # Injection points for tests: the clock for Retry-After dates, the jitter source.
+    _clock: Callable[[], float] = staticmethod(time.time)
+    _random: Callable[[], float] = staticmethod(random.random)
 
     url: str
 
-    def get_data(self, response: httpx.Response) -> dict[str, Any]:
-        return parse_response(response)
+    def get_data(self, response: httpx.Response, result_type: type[BaseModel] | None = None) -> Any:
+        """The response's data, already validated into ``result_type`` when given.
 
-    def _request_args(
+        Returning the model (not a dict) is deliberate: the generated method then calls
+        ``result_type.model_validate`` on it, which returns an instance of that very type
+        unchanged, so the data is validated once and a mismatch is our typed error.
+        """
+        return parse_response(response, result_type)
+
+    def _prepare(
         self,
         query: str,
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
-        kwargs: dict[str, Any],
-    ) -> dict[str, Any]:
+        options: CallOptions,
+    ) -> _Call:
         headers = dict(_JSON_HEADERS)
-        headers.update(kwargs.pop("headers", None) or {})
-        extensions = dict(kwargs.pop("extensions", None) or {})
-        extensions[OPERATION_EXTENSION] = operation_name
-        args: dict[str, Any] = {
+        headers.update(self._default_headers)
+        for name, value in (options.get("headers") or {}).items():
+            if name.lower() in _RESERVED_HEADERS:
+                raise ValueError(
+                    f"header {name!r} is set by the client; use role=... for X-Hasura-Role"
+                )
+            headers[name] = value
+        extensions: dict[str, Any] = {OPERATION_EXTENSION: operation_name}
+        if "role" in options:
+            extensions[ROLE_EXTENSION] = options["role"]
+        kwargs: dict[str, Any] = {
             "content": encode_request(query, operation_name, variables, self._unset),
             "headers": headers,
             "extensions": extensions,
         }
-        if self._auth is not None and "auth" not in kwargs:
-            args["auth"] = self._auth
-        args.update(kwargs)
-        return args
+        timeout = options.get("timeout", self._timeout)
+        if not isinstance(timeout, _NotGiven):
+            kwargs["timeout"] = timeout
+        if self._auth is not None:
+            kwargs["auth"] = self._auth
+        policy = self._policy
+        if "max_retries" in options:
+            policy = replace(policy, max_retries=options["max_retries"])
+        return _Call(operation_name, _kind(query, operation_name), policy, kwargs)
+
+    def _log_attempt(self, call: _Call, retries: int, response: httpx.Response) -> None:
+        logger.debug(
+            "%s attempt %d: HTTP %d (request id %s)",
+            call.operation,
+            retries + 1,
+            response.status_code,
+            response.headers.get("x-request-id"),
+        )
+
+    def _log_retry(self, call: _Call, retries: int, delay: float, reason: str) -> None:
+        logger.info(
+            "retrying %s (%s) in %.2fs: retry %d of %d",
+            call.operation,
+            reason,
+            delay,
+            retries + 1,
+            call.policy.max_retries,
+        )
 
 
 class SyncBaseClient(_Common):
     """Base of the generated sync client."""
+
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def __init__(
         self,
@@ -195,13 +339,29 @@ class SyncBaseClient(_Common):
         query: str,
         operation_name: str | None = None,
         variables: dict[str, Any] | None = None,
-        **kwargs: Any,
+        **options: Unpack[CallOptions],
     ) -> httpx.Response:
-        args = self._request_args(query, operation_name, variables, kwargs)
-        try:
-            return self.http_client.post(self.url, **args)
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc, self.url, operation_name) from exc
+        call = self._prepare(query, operation_name, variables, options)
+        retries = 0
+        while True:
+            try:
+                response = self.http_client.post(self.url, **call.attempt_kwargs(retries))
+            except httpx.HTTPError as exc:
+                delay = call.delay_after_error(exc, retries, self._random())
+                if delay is None:
+                    raise call.transport_error(exc, self.url, retries + 1) from exc
+                self._log_retry(call, retries, delay, type(exc).__name__)
+                self._sleep(delay)
+                retries += 1
+                continue
+            self._log_attempt(call, retries, response)
+            delay = call.delay_after_response(response, retries, self._clock(), self._random())
+            if delay is None:
+                return response
+            self._log_retry(call, retries, delay, f"HTTP {response.status_code}")
+            response.close()
+            self._sleep(delay)
+            retries += 1
 
     def close(self) -> None:
         if self._owns_http_client:
@@ -222,6 +382,8 @@ class SyncBaseClient(_Common):
 class AsyncBaseClient(_Common):
     """Base of the generated async client."""
 
+    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
+
     def __init__(
         self,
         url: str = "",
@@ -238,13 +400,29 @@ class AsyncBaseClient(_Common):
         query: str,
         operation_name: str | None = None,
         variables: dict[str, Any] | None = None,
-        **kwargs: Any,
+        **options: Unpack[CallOptions],
     ) -> httpx.Response:
-        args = self._request_args(query, operation_name, variables, kwargs)
-        try:
-            return await self.http_client.post(self.url, **args)
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc, self.url, operation_name) from exc
+        call = self._prepare(query, operation_name, variables, options)
+        retries = 0
+        while True:
+            try:
+                response = await self.http_client.post(self.url, **call.attempt_kwargs(retries))
+            except httpx.HTTPError as exc:
+                delay = call.delay_after_error(exc, retries, self._random())
+                if delay is None:
+                    raise call.transport_error(exc, self.url, retries + 1) from exc
+                self._log_retry(call, retries, delay, type(exc).__name__)
+                await self._sleep(delay)
+                retries += 1
+                continue
+            self._log_attempt(call, retries, response)
+            delay = call.delay_after_response(response, retries, self._clock(), self._random())
+            if delay is None:
+                return response
+            self._log_retry(call, retries, delay, f"HTTP {response.status_code}")
+            await response.aclose()
+            await self._sleep(delay)
+            retries += 1
 
     async def aclose(self) -> None:
         if self._owns_http_client:

@@ -11,6 +11,7 @@ names it instead of with an HTTP error later.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -57,6 +58,15 @@ def _pick(explicit: str | None, env: Mapping[str, str], name: str) -> str | None
     return value or None
 
 
+def check_role(role: str, what: str = f"role ({ENV_ROLE})") -> str:
+    if not _ROLE_RE.match(role):
+        raise ConfigurationError(
+            f"{what} must be a Hasura role name such as 'user', 'me', "
+            f"'dataSubject' or 'anonymous', got {role!r}"
+        )
+    return role
+
+
 def _check_url(value: str, what: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -64,6 +74,25 @@ def _check_url(value: str, what: str) -> str:
             f"{what} must be an http(s) URL such as {DEFAULT_API_URL!r}, got {value!r}"
         )
     return value.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str, what: str, allow_insecure_http: bool) -> None:
+    """Refuse plain http:// to anything but this machine: the PAT and JWT would travel in clear."""
+    parts = urlsplit(url)
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname or ""):
+        raise ConfigurationError(
+            f"{what} uses plain http:// to {parts.hostname!r}, which would send credentials "
+            "unencrypted; use https://, or pass allow_insecure_http=True if you really mean it"
+        )
 
 
 def normalize_auth_url(value: str) -> str:
@@ -85,14 +114,10 @@ def resolve_config(
     api_url: str | None = None,
     role: str | None = None,
     env: Mapping[str, str] | None = None,
+    allow_insecure_http: bool = False,
 ) -> ClientConfig:
     env = os.environ if env is None else env
-    chosen_role = _pick(role, env, ENV_ROLE) or DEFAULT_ROLE
-    if not _ROLE_RE.match(chosen_role):
-        raise ConfigurationError(
-            f"role ({ENV_ROLE}) must be a Hasura role name such as 'user', 'me', "
-            f"'dataSubject' or 'anonymous', got {chosen_role!r}"
-        )
+    chosen_role = check_role(_pick(role, env, ENV_ROLE) or DEFAULT_ROLE)
     # Stray whitespace from a copy-paste is the commonest way to break a key.
     key = (_pick(api_key, env, ENV_API_KEY) or "").strip() or None
     config = ClientConfig(
@@ -103,6 +128,8 @@ def resolve_config(
         ),
         role=chosen_role,
     )
+    check_transport(config.api_url, f"api_url ({ENV_API_URL})", allow_insecure_http)
+    check_transport(config.auth_url, f"auth_url ({ENV_AUTH_URL})", allow_insecure_http)
     if config.needs_token and config.api_key is None:
         raise ConfigurationError(
             f"role {chosen_role!r} needs an API key: pass api_key=... or set {ENV_API_KEY} "

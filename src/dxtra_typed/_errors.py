@@ -42,7 +42,15 @@ class ConfigurationError(DxtraError, ValueError):
 
 
 class APIConnectionError(DxtraError):
-    """No response was received (DNS, refused connection, TLS, dropped connection)."""
+    """No response was received (DNS, refused connection, TLS, dropped connection).
+
+    ``outcome_unknown`` is True for a mutation whose request may have reached the server: it
+    may or may not have been applied, and it was deliberately not sent again.
+    """
+
+    def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
+        super().__init__(message)
+        self.outcome_unknown = outcome_unknown
 
 
 class APITimeoutError(APIConnectionError):
@@ -148,7 +156,11 @@ class GraphQLErrorDetail:
 
 
 class GraphQLError(APIError):
-    """The response carried ``errors``. ``errors`` has every one; ``data`` the partial data."""
+    """The response carried ``errors``.
+
+    ``errors`` has every one; ``data`` is the partial data as received, and ``typed_data`` the
+    same validated into the operation's result model when it fits (None otherwise).
+    """
 
     def __init__(
         self,
@@ -156,6 +168,7 @@ class GraphQLError(APIError):
         *,
         errors: Sequence[GraphQLErrorDetail],
         data: Mapping[str, Any] | None = None,
+        typed_data: Any = None,
         status_code: int = 200,
         body: object = None,
         request_id: str | None = None,
@@ -163,6 +176,7 @@ class GraphQLError(APIError):
         super().__init__(message, status_code=status_code, body=body, request_id=request_id)
         self.errors = list(errors)
         self.data = data
+        self.typed_data = typed_data
 
     @property
     def code(self) -> str | None:
@@ -238,6 +252,7 @@ def make_graphql_error(
     *,
     data: Mapping[str, Any] | None,
     operation: str | None,
+    typed_data: Any = None,
     status_code: int = 200,
     body: object = None,
     request_id: str | None = None,
@@ -255,6 +270,7 @@ def make_graphql_error(
         message,
         errors=errors,
         data=data,
+        typed_data=typed_data,
         status_code=status_code,
         body=body,
         request_id=request_id,

@@ -7,16 +7,25 @@ place that reads ``reveal()`` is the code that writes the header or the exchange
 
 from __future__ import annotations
 
+import weakref
 from typing import Final
 
 _MASK: Final = "<redacted>"
+# Every live Secret, so the log filter can mask their values wherever they turn up.
+_LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
+
+
+def known_secret_values() -> list[str]:
+    """Values of the credentials alive in this process (longest first, for masking)."""
+    return sorted({s._value for s in list(_LIVE) if len(s._value) >= 8}, key=len, reverse=True)
 
 
 class Secret:
-    __slots__ = ("_value",)
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
+        _LIVE.add(self)
 
     def reveal(self) -> str:
         return self._value

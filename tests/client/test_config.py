@@ -76,7 +76,30 @@ def test_tokenless_roles_need_no_key(role: str) -> None:
 )
 def test_bad_settings_name_the_setting(kwargs: dict[str, str], names: str) -> None:
     with pytest.raises(ConfigurationError, match=names):
-        resolve_config(api_key=PAT, env={}, **kwargs)
+        resolve_config(
+            api_key=PAT,
+            env={},
+            api_url=kwargs.get("api_url"),
+            auth_url=kwargs.get("auth_url"),
+            role=kwargs.get("role"),
+        )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://api.dxtra.ai/v1/graphql", "http://10.0.0.5/v1/graphql", "http://[fe80::1]/"]
+)
+def test_plain_http_is_refused_except_to_loopback(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="unencrypted"):
+        resolve_config(api_key=PAT, api_url=url, env={})
+    allowed = resolve_config(api_key=PAT, api_url=url, env={}, allow_insecure_http=True)
+    assert allowed.api_url == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/v1/graphql", "http://localhost/v1/graphql", "http://[::1]:1/"]
+)
+def test_plain_http_to_loopback_is_fine(url: str) -> None:
+    assert resolve_config(api_key=PAT, api_url=url, env={}).api_url == url.rstrip("/")
 
 
 def test_empty_environment_values_count_as_unset() -> None:

@@ -19,6 +19,7 @@ from dxtra_typed import (
 from dxtra_typed.sandbox import Sandbox
 from dxtra_typed.sandbox._identities import SANDBOX_USER_ID
 
+from ..support.canned import Reply, canned, session_reply
 from .conftest import ClientFactory, resolve
 
 
@@ -191,7 +192,8 @@ async def test_expired_jwt_in_a_200_is_refreshed_and_replayed_once(
         mark = sb.requests.mark()
         controllers = await resolve(client.data_controllers())
         assert controllers
-        assert sb.stats.signin_pat == 2
+        # Renewed through /v1/token with the refresh token, not a second PAT sign-in.
+        assert (sb.stats.signin_pat, sb.stats.token_refresh) == (1, 1)
         codes = [r.error_code for r in sb.requests.since(mark) if r.path == "/v1/graphql"]
         assert codes == ["invalid-jwt", None], sb.requests.snapshot()
 
@@ -199,13 +201,30 @@ async def test_expired_jwt_in_a_200_is_refreshed_and_replayed_once(
 async def test_a_jwt_the_server_keeps_rejecting_is_replayed_only_once(
     make_client: ClientFactory,
 ) -> None:
-    # Every token this server issues expired a minute before it was issued.
-    with Sandbox(access_token_ttl=-60) as sb:
-        client = make_client(sandbox=sb)
+    # A server that refuses every JWT, as Hasura does when its JWT secret was rotated.
+    refused = {
+        "errors": [
+            {
+                "extensions": {"path": "$", "code": "invalid-jwt"},
+                "message": "Could not verify JWT: JWSError JWSInvalidSignature",
+            }
+        ]
+    }
+    routes = {
+        "/v1/signin/pat": lambda seen: session_reply(),
+        "/v1/token": lambda seen: session_reply(refresh="r-2", bare=True),
+        "/v1/graphql": lambda seen: Reply(body=refused),
+    }
+    with canned(routes) as server:
+        client = make_client(
+            api_key=str(uuid.uuid4()), auth_url=server.url, api_url=server.url + "/v1/graphql"
+        )
         with pytest.raises(InvalidJWTError) as info:
             await resolve(client.data_controllers())
         assert isinstance(info.value, AuthenticationError)
-        assert sb.stats.signin_pat == 2  # first try + exactly one replay
+        assert "JWSInvalidSignature" in str(info.value)
+        # The first token, exactly one renewal (through the refresh token), two sends.
+        assert server.counts == {"/v1/signin/pat": 1, "/v1/token": 1, "/v1/graphql": 2}
 
 
 def test_missing_key_fails_before_any_request(dxtra_sandbox: Sandbox) -> None:

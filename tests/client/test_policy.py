@@ -76,7 +76,7 @@ def test_short_lived_tokens_refresh_at_three_quarters_of_their_life() -> None:
 def test_session_is_read_from_nhost_shape() -> None:
     access = _jwt(2000)
     body = {"session": {"accessToken": access, "accessTokenExpiresIn": 900, "refreshToken": "r"}}
-    token = parse_session(_response(200, body, "http://a/v1/signin/pat"), PAT, now=1000)
+    token = parse_session(_response(200, body, "http://a/v1/signin/pat"), (PAT,), now=1000)
     assert token.token.reveal() == access and token.expires_at == 2000
     assert token.refresh_token == Secret("r")
     assert access not in repr(token)
@@ -119,7 +119,7 @@ def test_exchange_failures_are_typed_and_say_what_to_do(
     status: int, body: object, cls: type[Exception], phrase: str
 ) -> None:
     with pytest.raises(cls) as info:
-        parse_session(_response(status, body, "http://a/v1/signin/pat"), PAT, now=0)
+        parse_session(_response(status, body, "http://a/v1/signin/pat"), (PAT,), now=0)
     assert phrase in str(info.value)
     assert PAT.reveal() not in str(info.value) and PAT.reveal() not in repr(info.value.args)
     assert PAT.reveal() not in json.dumps(getattr(info.value, "body", None), default=str)
@@ -127,7 +127,7 @@ def test_exchange_failures_are_typed_and_say_what_to_do(
 
 def test_exchange_200_without_token_is_an_invalid_response() -> None:
     with pytest.raises(InvalidResponseError):
-        parse_session(_response(200, {"session": None}), PAT, now=0)
+        parse_session(_response(200, {"session": None}), (PAT,), now=0)
 
 
 @pytest.mark.parametrize(

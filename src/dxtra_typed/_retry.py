@@ -1,0 +1,148 @@
+"""Retry policy as pure functions: what may be retried, and how long to wait first.
+
+No I/O, no clock and no randomness of its own: callers pass ``now`` and a random number, so
+every decision is a table test. The loops that sleep live in ``_base_client`` (GraphQL) and
+``_auth`` (token exchange).
+
+GraphQL sends everything as POST, so the HTTP method says nothing about safety; the operation
+type does. A query can be sent again at any time. A mutation is sent again only when it
+provably never reached the server (the connection was never made) or when the server refused
+it without running it (429): after a read timeout or a dropped connection the server may
+already have applied it, and a second send could apply it twice.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import httpx
+
+OperationKind = Literal["query", "mutation", "subscription"]
+
+DEFAULT_MAX_RETRIES: Final = 2
+INITIAL_DELAY: Final = 0.5
+MAX_DELAY: Final = 8.0
+MAX_RETRY_AFTER: Final = 60.0
+
+RETRYABLE_STATUSES: Final = frozenset({408, 429, 502, 503, 504})
+# Statuses that mean "not executed": the request was refused before any resolver ran.
+MUTATION_SAFE_STATUSES: Final = frozenset({429})
+
+# Transport errors raised before a single byte of the request left: nothing can have run.
+NEVER_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times and how patiently to retry. ``max_retries=2`` means up to 3 attempts."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay: float = INITIAL_DELAY
+    max_delay: float = MAX_DELAY
+    max_retry_after: float = MAX_RETRY_AFTER
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ValueError("max_retries must be 0 or more (0 turns retries off)")
+
+
+def operation_kind(query: str, operation_name: str | None) -> OperationKind:
+    """The type of the operation that ``operation_name`` selects in ``query``.
+
+    Generated documents hold one operation plus fragments, so a keyword scan is enough; it
+    errs towards "mutation" (the cautious answer) when it cannot tell.
+    """
+    if operation_name:
+        match = re.search(
+            rf"\b(query|mutation|subscription)\s+{re.escape(operation_name)}\b", query
+        )
+        if match:
+            return match.group(1)  # type: ignore[return-value]
+    stripped = re.sub(r"#[^\n]*", "", query).lstrip()
+    if stripped.startswith("{") or stripped.startswith("query"):
+        return "query"
+    if stripped.startswith("subscription"):
+        return "subscription"
+    return "mutation"
+
+
+def should_retry_status(status: int, kind: OperationKind) -> bool:
+    if kind == "mutation":
+        return status in MUTATION_SAFE_STATUSES
+    return status in RETRYABLE_STATUSES
+
+
+def should_retry_error(error: BaseException, kind: OperationKind) -> bool:
+    """Retry a transport error? Queries: any. Mutations: only if nothing was sent."""
+    if isinstance(error, NEVER_SENT_ERRORS):
+        return True
+    return kind != "mutation" and isinstance(error, httpx.TransportError)
+
+
+def never_sent(error: BaseException) -> bool:
+    return isinstance(error, NEVER_SENT_ERRORS)
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds the server asked us to wait, from ``retry-after-ms`` or ``Retry-After``.
+
+    ``Retry-After`` may be seconds ("1.5") or an HTTP date; ``retry-after-ms`` is the
+    millisecond variant some gateways send. Unparseable, negative or non-finite → None.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    raw_ms = lowered.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            value = float(raw_ms) / 1000.0
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value) and value >= 0:
+            return value
+    raw = lowered.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        value = when.timestamp() - now
+        return max(value, 0.0)
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def backoff_delay(retries_taken: int, policy: RetryPolicy, random_unit: float) -> float:
+    """Exponential backoff with jitter: ``initial * 2**n``, capped, times 0.75-1.0.
+
+    ``random_unit`` is uniform in [0, 1); the multiplicative jitter keeps many clients that
+    failed together from retrying in lockstep while never exceeding the cap.
+    """
+    base = min(policy.initial_delay * (2.0**retries_taken), policy.max_delay)
+    return base * (1.0 - 0.25 * random_unit)
+
+
+def retry_delay(
+    retries_taken: int,
+    policy: RetryPolicy,
+    retry_after: float | None,
+    random_unit: float,
+) -> float | None:
+    """How long to wait before the next attempt, or None when no attempt should follow.
+
+    None when the retry budget is spent, or when the server asks for a wait longer than
+    ``max_retry_after`` (better to surface the error than to hang for minutes).
+    """
+    if retries_taken >= policy.max_retries:
+        return None
+    if retry_after is not None:
+        return retry_after if retry_after <= policy.max_retry_after else None
+    return backoff_delay(retries_taken, policy, random_unit)
