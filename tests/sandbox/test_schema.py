@@ -78,7 +78,13 @@ def test_anonymous_schema_is_trimmed() -> None:
     schema = build_role_schema("anonymous")
     assert schema.query_type is not None
     assert set(schema.query_type.fields) == {"dataControllers", "dataController"}
-    assert schema.mutation_type is None
+    # The public rights-request form: insert without select, so only `affected_rows`.
+    assert schema.mutation_type is not None
+    assert set(schema.mutation_type.fields) == {"insertDataSubjectsRightsRequests"}
+    assert set(schema.type_map["dataSubjectsRightsRequests_mutation_response"].fields) == {  # type: ignore[attr-defined]
+        "affected_rows"
+    }
+    assert "dataSubjectsRightsRequests" not in schema.type_map
     assert set(schema.type_map["dataControllers"].fields) == {"id", "title", "did"}  # type: ignore[attr-defined]
 
 

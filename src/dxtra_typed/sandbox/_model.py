@@ -50,7 +50,12 @@ class Relationship:
 
 @dataclass(frozen=True)
 class Permission:
-    """What one role may do with one table (a simplified Hasura permission set)."""
+    """What one role may do with one table (a simplified Hasura permission set).
+
+    An empty `select` means no select permission at all: as in Hasura, the role then gets no
+    query fields, no object type and no relationships to the table, and an insert permission
+    yields only `insertXs(objects:) { affected_rows }` (no insert-one, no `returning`).
+    """
 
     select: tuple[str, ...]
     filter: BoolExp = field(default_factory=dict)
@@ -491,6 +496,13 @@ TABLES: dict[str, Table] = {
                     _OWN_SUBJECT,
                     insert=("dataSubjectId", "dataControllerId", "requestType"),
                 ),
+                # The public Transparency Center form: anyone may file a request, but only a
+                # fresh one (status "submitted", the default) and without reading any back.
+                "anonymous": Permission(
+                    (),
+                    insert=("dataSubjectId", "dataControllerId", "requestType", "status"),
+                    insert_check={"status": {"_eq": "submitted"}},
+                ),
             },
             defaults={"status": "submitted"},
         ),
@@ -546,6 +558,11 @@ def visible_tables(role: str) -> list[Table]:
     return [t for t in TABLES.values() if role in t.permissions]
 
 
+def can_select(table: Table, role: str) -> bool:
+    perm = table.permissions.get(role)
+    return perm is not None and bool(perm.select)
+
+
 def visible_relationships(table: Table, role: str) -> list[Relationship]:
     """Hasura shows a relationship to a role only if the role may select from its target."""
-    return [r for r in table.relationships if role in TABLES[r.target].permissions]
+    return [r for r in table.relationships if can_select(TABLES[r.target], role)]

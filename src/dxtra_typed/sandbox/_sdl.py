@@ -140,7 +140,27 @@ def _object_type(table: Table, perm: Permission, role: str) -> list[str]:
     return out
 
 
+def _insert_only_types(table: Table, perm: Permission) -> list[str]:
+    """Insert permission without select permission: Hasura offers only `affected_rows`."""
+    t, db = table.name, _q(table.qualified_db_name)
+    assert perm.insert is not None
+    out = [_d(f"response of any mutation on the table {db}"), f"type {t}_mutation_response {{"]
+    out.append(f"  {_d('number of rows affected by the mutation')}\n  affected_rows: Int!")
+    out.append("}")
+    out.append(_d(f"input type for inserting data into table {db}"))
+    out.append(f"input {t}_insert_input {{")
+    out += [
+        f"  {_d(c.description)}\n  {c.name}: {c.type}"
+        for c in table.columns
+        if c.name in perm.insert
+    ]
+    out.append("}")
+    return out
+
+
 def _table_types(table: Table, perm: Permission, role: str) -> list[str]:
+    if not perm.select:
+        return _insert_only_types(table, perm)
     t, db = table.name, _q(table.qualified_db_name)
     sel = [c for c in table.columns if c.name in perm.select]
     rels = visible_relationships(table, role)
@@ -260,6 +280,13 @@ def _has_inc(table: Table, perm: Permission) -> bool:
 def _root_fields(table: Table, perm: Permission) -> tuple[list[str], list[str], list[str]]:
     t, db = table.name, _q(table.qualified_db_name)
     n = table.root_names
+    if not perm.select:
+        insert = (
+            f"  {_d(f'insert data into the table: {db}')}\n  {n['insert']}("
+            f"{_d('the rows to be inserted')} objects: [{t}_insert_input!]!"
+            f"): {t}_mutation_response"
+        )
+        return [], [insert] if perm.insert is not None else [], []
     query = [
         f"  {_d(f'fetch data from the table: {db}')}\n  {n['select']}({_list_args(t)}): [{t}!]!",
         f"  {_d(f'fetch data from the table: {db} using primary key columns')}\n"
