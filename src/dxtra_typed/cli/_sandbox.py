@@ -18,20 +18,100 @@ from typing import Any
 _EXTRA_HINT = "dxtra-typed sandbox needs the sandbox extra: pip install 'dxtra-typed[sandbox]'"
 
 
+_FAULT_EPILOG = """\
+fault syntax (--fault, repeatable; faults are used in the order given):
+  ENDPOINT:KIND[:STATUS][:key=value...]
+  ENDPOINT  graphql | signin_pat | token | any
+  KIND      status     answer STATUS (default 503) instead of the real response
+            drop       close the connection without any response
+            delay      answer normally after delay=SECONDS
+            malformed  answer 200 with a truncated JSON body
+  keys      count=N (default 1), status=CODE, retry_after=S or HTTP-date,
+            retry_after_ms=MS, delay=SECONDS, operation=NAME (graphql only),
+            after_execute=true (graphql: run the operation, then fail the response)
+examples:
+  --fault graphql:status:503:count=2
+  --fault graphql:drop:count=1
+  --fault signin_pat:status:429:retry_after=2
+  --fault graphql:drop:after_execute=true:operation=InsertRightsRequest
+"""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _fault(text: str) -> Any:
+    from dxtra_typed.sandbox._faults import parse_fault_spec
+
+    try:
+        return parse_fault_spec(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def register(subcommands: Any) -> None:
     parser: argparse.ArgumentParser = subcommands.add_parser(
         "sandbox",
         help="run a local Dxtra (auth + GraphQL) on 127.0.0.1",
         description="Run a local Dxtra: Nhost-style auth and a Hasura-style GraphQL API.",
+        epilog=_FAULT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
+        "--access-token-ttl",
         "--token-ttl",
-        type=int,
+        dest="access_token_ttl",
+        type=_positive_int,
         default=3600,
         metavar="S",
-        help="access token lifetime in seconds (default 3600, as Dxtra)",
+        help="access token lifetime in seconds, at least 1 (default 3600, as Dxtra)",
+    )
+    parser.add_argument(
+        "--refresh-token-ttl",
+        type=_positive_int,
+        default=None,
+        metavar="S",
+        help="refresh token lifetime in seconds, at least 1 (default 43200, as Dxtra)",
+    )
+    parser.add_argument(
+        "--conceal-errors",
+        action="store_true",
+        help="answer every credential failure with 400 invalid-request (AUTH_CONCEAL_ERRORS)",
+    )
+    parser.add_argument(
+        "--db",
+        default=None,
+        metavar="PATH",
+        help="SQLite file to keep data in across restarts (default: in memory)",
+    )
+    parser.add_argument(
+        "--seed-rows",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="extra generated rows to seed a new database with (default 0)",
+    )
+    parser.add_argument(
+        "--fault",
+        dest="faults",
+        action="append",
+        type=_fault,
+        default=[],
+        metavar="SPEC",
+        help="inject a fault (see below); repeatable",
     )
     parser.set_defaults(run=run)
 
@@ -54,13 +134,27 @@ def run(args: argparse.Namespace) -> int:
     handled = [signal.SIGINT, signal.SIGTERM]
     previous = {sig: signal.signal(sig, on_signal) for sig in handled}
     try:
-        with Sandbox(port=args.port, host=args.host, access_token_ttl=args.token_ttl) as sb:
+        sandbox = Sandbox(
+            port=args.port,
+            host=args.host,
+            access_token_ttl=args.access_token_ttl,
+            refresh_token_ttl=args.refresh_token_ttl,
+            conceal_errors=args.conceal_errors,
+            db=args.db,
+            seed_rows=args.seed_rows,
+            faults=args.faults,
+        )
+        with sandbox as sb:
             print(f"# dxtra-typed sandbox: a local Dxtra at {sb.auth_url} (Ctrl-C to stop)")
             print(f"export DXTRA_AUTH_URL={sb.auth_url}")
             print(f"export DXTRA_API_URL={sb.api_url}")
             print(f"export DXTRA_API_KEY={sb.pat}")
             print("export DXTRA_ROLE=user")
             print(f"# data subject PAT (role dataSubject): {sb.data_subject_pat}")
+            if args.db:
+                print(f"# data kept in {args.db}")
+            if args.faults:
+                print(f"# {sb.faults.pending()} faulted responses armed")
             sys.stdout.flush()
             while not stop.wait(1.0):
                 pass

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import _identities as ids
-from ._tokens import Identity, TokenIssuer
+from ._tokens import Identity, TokenIssuer, TokenRejected
 
 REFRESH_TOKEN_TTL = 12 * 3600  # Dxtra: "Refresh Token | 12 hours".
 _CREATED_AT = "2024-01-15T09:30:00.000000Z"
@@ -80,20 +80,63 @@ def seeded_users() -> dict[str, UserProfile]:
     return {u.identity.user_id: u for u in users}
 
 
-@dataclass
 class AuthStats:
-    """Call counters, so tests can assert how often a client really went to the auth service."""
+    """Request counters, so tests can assert how often a client really reached the sandbox.
 
-    signin_pat: int = 0
-    token_refresh: int = 0
-    graphql: int = 0
+    `signin_pat`, `token_refresh` and `graphql` count requests that reached the real handler (a
+    request answered by an injected fault before it ran is not among them); `received()` counts
+    every request that arrived, faulted or not; `executed()` counts operations the GraphQL engine
+    ran, which is what "the mutation reached the server once" means.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.signin_pat = 0
+        self.token_refresh = 0
+        self.graphql = 0
+        self.signout = 0
+        self._received: dict[str, int] = {}
+        self._executed: dict[str | None, int] = {}
 
     @property
     def exchanges(self) -> int:
         return self.signin_pat + self.token_refresh
 
+    def received(self, endpoint: str = "any") -> int:
+        """Requests that arrived at `endpoint` (graphql, signin_pat, token, signout, or any)."""
+        with self._lock:
+            if endpoint == "any":
+                return sum(self._received.values())
+            return self._received.get(endpoint, 0)
+
+    def executed(self, operation_name: str | None) -> int:
+        """How often the engine ran an operation of this name (None: unnamed operations)."""
+        with self._lock:
+            return self._executed.get(operation_name, 0)
+
+    def count_received(self, endpoint: str) -> None:
+        with self._lock:
+            self._received[endpoint] = self._received.get(endpoint, 0) + 1
+
+    def count_executed(self, operation_name: str | None) -> None:
+        with self._lock:
+            self._executed[operation_name] = self._executed.get(operation_name, 0) + 1
+
+    def bump(self, name: str) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + 1)
+
     def reset(self) -> None:
-        self.signin_pat = self.token_refresh = self.graphql = 0
+        with self._lock:
+            self.signin_pat = self.token_refresh = self.graphql = self.signout = 0
+            self._received.clear()
+            self._executed.clear()
+
+    def __repr__(self) -> str:
+        return (
+            f"AuthStats(signin_pat={self.signin_pat}, token_refresh={self.token_refresh}, "
+            f"graphql={self.graphql}, signout={self.signout})"
+        )
 
 
 @dataclass
@@ -120,6 +163,8 @@ class ValidationFailed(Exception):
 
 INVALID_PAT = ("invalid-pat", "Invalid or expired personal access token")
 INVALID_REFRESH = ("invalid-refresh-token", "Invalid or expired refresh token")
+# Code as hasura-auth names it; the exact message text is unverified.
+UNAUTHENTICATED = ("unauthenticated-user", "User is not authenticated")
 
 
 class AuthService:
@@ -202,6 +247,20 @@ class AuthService:
                 raise AuthError(401, *INVALID_REFRESH)
             return self._new_session(grant.user_id)
 
+    def sign_out(self, refresh_token: str, *, all_sessions: bool, user_id: str | None) -> None:
+        """Revoke one refresh token, or (`all`, with a valid access token) all of its user's.
+
+        Like Nhost, an unknown refresh token is not an error: signing out is idempotent.
+        """
+        with self._lock:
+            if not all_sessions:
+                self._refresh.pop(refresh_token, None)
+                return
+            if user_id is None:
+                raise AuthError(401, *UNAUTHENTICATED, sensitive=False)
+            for token in [t for t, g in self._refresh.items() if g.user_id == user_id]:
+                del self._refresh[token]
+
     def _new_session(self, user_id: str) -> dict[str, Any]:
         user = self.users[user_id]
         refresh_token = str(uuid.uuid4())
@@ -221,33 +280,61 @@ class AuthService:
         return [
             Route("/v1/signin/pat", self._signin_pat_endpoint, methods=["POST"]),
             Route("/v1/token", self._token_endpoint, methods=["POST"]),
+            Route("/v1/signout", self._signout_endpoint, methods=["POST"]),
             Route("/healthz", _healthz, methods=["GET", "HEAD"]),
             Route("/v1/healthz", _healthz, methods=["GET", "HEAD"]),
             Route("/v1/.well-known/jwks.json", _jwks, methods=["GET"]),
         ]
 
     async def _signin_pat_endpoint(self, request: Request) -> Response:
-        self.stats.signin_pat += 1
+        self.stats.bump("signin_pat")
         return await self._handle(
             request, "SignInPATRequest", "personalAccessToken", self.sign_in_pat
         )
 
     async def _token_endpoint(self, request: Request) -> Response:
-        self.stats.token_refresh += 1
+        self.stats.bump("token_refresh")
         return await self._handle(request, "RefreshTokenRequest", "refreshToken", self.refresh)
+
+    async def _signout_endpoint(self, request: Request) -> Response:
+        self.stats.bump("signout")
+        user_id = self._bearer_user(request.headers.get("authorization"))
+
+        def flow(token: str, all_sessions: bool) -> Any:
+            self.sign_out(token, all_sessions=all_sessions, user_id=user_id)
+            # Nhost's OKResponse: the JSON string "OK".
+            return "OK"
+
+        return await self._handle(
+            request, "SignOutSchema", "refreshToken", flow, optional_bool="all"
+        )
+
+    def _bearer_user(self, authorization: str | None) -> str | None:
+        if authorization is None or not authorization.startswith("Bearer "):
+            return None
+        try:
+            return self.issuer.verify(authorization.removeprefix("Bearer ")).user_id
+        except TokenRejected:
+            return None
 
     async def _handle(
         self,
         request: Request,
         schema: str,
         key: str,
-        flow: Callable[[str], dict[str, Any]],
+        flow: Callable[..., Any],
+        *,
+        optional_bool: str | None = None,
     ) -> Response:
         try:
-            token = _validated_uuid_field(
-                request.headers.get("content-type"), await request.body(), schema, key
+            token, flag = _validated_uuid_field(
+                request.headers.get("content-type"),
+                await request.body(),
+                schema,
+                key,
+                optional_bool=optional_bool,
             )
-            return JSONResponse(flow(token))
+            return JSONResponse(flow(token) if optional_bool is None else flow(token, flag))
         except ValidationFailed as exc:
             return JSONResponse(
                 {"error": f"error in openapi3filter.RequestError: {exc}"}, status_code=400
@@ -261,8 +348,16 @@ class AuthService:
             )
 
 
-def _validated_uuid_field(content_type: str | None, raw: bytes, schema: str, key: str) -> str:
-    """The one-string-property schemas of Nhost's spec, checked the way kin-openapi words it.
+def _validated_uuid_field(
+    content_type: str | None,
+    raw: bytes,
+    schema: str,
+    key: str,
+    *,
+    optional_bool: str | None = None,
+) -> tuple[str, bool]:
+    """The one-uuid-property schemas of Nhost's spec (plus signout's optional boolean `all`),
+    checked the way kin-openapi words it.
 
     Messages name the schema and the field but never the submitted value.
     """
@@ -282,8 +377,12 @@ def _validated_uuid_field(content_type: str | None, raw: bytes, schema: str, key
         raise ValidationFailed(f'{where}: Error at "/": value must be an object')
     if key not in body:
         raise ValidationFailed(f'{where}: Error at "/{key}": property "{key}" is missing')
-    if len(body) > 1:
+    extra = set(body) - {key, optional_bool}
+    if extra:
         raise ValidationFailed(f'{where}: Error at "/": property is unsupported')
+    flag = body.get(optional_bool, False) if optional_bool is not None else False
+    if not isinstance(flag, bool):
+        raise ValidationFailed(f'{where}: Error at "/{optional_bool}": value must be a boolean')
     value = body[key]
     if not isinstance(value, str):
         raise ValidationFailed(f'{where}: Error at "/{key}": value must be a string')
@@ -292,7 +391,7 @@ def _validated_uuid_field(content_type: str | None, raw: bytes, schema: str, key
         raise ValidationFailed(
             f'{where}: Error at "/{key}": string doesn\'t match the format "uuid"'
         )
-    return token
+    return token, flag
 
 
 def _canonical(value: str) -> str | None:

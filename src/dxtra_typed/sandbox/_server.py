@@ -8,13 +8,17 @@ port with no race, and startup waits on uvicorn's own `started` flag rather than
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
+from collections.abc import Iterable
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from . import _identities as ids
+from ._faults import Fault, FaultPlan
 from ._tokens import DEFAULT_ACCESS_TOKEN_TTL, Clock, Identity, TokenIssuer
 
 if TYPE_CHECKING:
@@ -39,26 +43,52 @@ class Sandbox:
         port: int = 0,
         host: str = "127.0.0.1",
         access_token_ttl: int = DEFAULT_ACCESS_TOKEN_TTL,
+        refresh_token_ttl: int | None = None,
         pat: str | None = None,
         data_subject_pat: str | None = None,
         conceal_errors: bool = False,
         clock: Clock | None = None,
         engine: EngineLike | None = None,
+        db: str | os.PathLike[str] | None = None,
+        seed_rows: int = 0,
+        faults: Iterable[Fault] = (),
+        max_body_bytes: int | None = None,
     ) -> None:
         # Imported here so `import dxtra_typed.sandbox` works without the extra installed.
-        from ._app import RequestLog
-        from ._auth_routes import AuthService
+        from ._app import MAX_BODY_BYTES, RequestLog
+        from ._auth_routes import REFRESH_TOKEN_TTL, AuthService
 
+        # Whole seconds, as Nhost's AUTH_*_EXPIRES_IN; 1 s is the shortest life a test needs.
+        for name, ttl in (
+            ("access_token_ttl", access_token_ttl),
+            ("refresh_token_ttl", refresh_token_ttl),
+        ):
+            if ttl is not None and ttl < 1:
+                raise ValueError(f"{name} must be at least 1 second")
+        if engine is not None and (db is not None or seed_rows):
+            raise ValueError("db and seed_rows configure the default engine; not with engine=")
         self.host = host
         self._requested_port = port
+        self.db = db
+        self.seed_rows = seed_rows
+        self.max_body_bytes = MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes
         self.tokens = TokenIssuer(access_token_ttl=access_token_ttl, clock=clock)
-        self.auth: AuthService = AuthService(self.tokens, conceal_errors=conceal_errors)
+        self.auth: AuthService = AuthService(
+            self.tokens,
+            conceal_errors=conceal_errors,
+            refresh_token_ttl=REFRESH_TOKEN_TTL if refresh_token_ttl is None else refresh_token_ttl,
+        )
+        #: Armed faults: `sandbox.faults.inject("graphql", "status", status=503, count=2)`.
+        self.faults: FaultPlan = FaultPlan()
+        for fault in faults:
+            self.faults.add(fault)
         self.pat: str = self.auth.add_pat(ids.SANDBOX_USER_ID, pat=pat)
         self.data_subject_pat: str = self.auth.add_pat(
             ids.DATA_SUBJECT_USER_ID, pat=data_subject_pat
         )
         self.requests: RequestLog = RequestLog()
         self._engine = engine
+        self._owns_engine = engine is None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -96,7 +126,7 @@ class Sandbox:
     @property
     def engine(self) -> EngineLike:
         if self._engine is None:
-            self._engine = _default_engine()
+            self._engine = _default_engine(self.db, self.seed_rows)
         return self._engine
 
     # --- credentials ------------------------------------------------------------------------
@@ -120,6 +150,14 @@ class Sandbox:
     def identity(self, user_id: str = ids.SANDBOX_USER_ID) -> Identity:
         return self.auth.users[user_id].identity
 
+    def expire_tokens(self) -> int:
+        """Make every access token issued so far fail as Hasura's `JWTExpired`, now.
+
+        The client's refresh-on-`invalid-jwt` path can then be tested without waiting out a
+        TTL or moving a clock. Returns how many unexpired tokens were retired.
+        """
+        return self.tokens.expire_issued()
+
     # --- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> Sandbox:
@@ -130,7 +168,14 @@ class Sandbox:
         from ._app import create_app
         from ._engine import Session
 
-        app = create_app(self.auth, self.engine, Session, self.requests)
+        app = create_app(
+            self.auth,
+            self.engine,
+            Session,
+            self.requests,
+            self.faults,
+            max_body=self.max_body_bytes,
+        )
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -174,6 +219,13 @@ class Sandbox:
                 thread.join(_SHUTDOWN_TIMEOUT)
         if sock is not None:
             sock.close()
+        if self._owns_engine and self._engine is not None and thread is not None:
+            # A file-backed store must release its file; the next start() opens it again.
+            store = getattr(self._engine, "store", None)
+            close = getattr(store, "close", None)
+            if callable(close):
+                close()
+            self._engine = None
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -191,7 +243,8 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _default_engine() -> EngineLike:
+def _default_engine(db: str | os.PathLike[str] | None, seed_rows: int) -> EngineLike:
     from ._engine import Engine
+    from ._store import Store
 
-    return Engine()
+    return Engine(Store(None if db is None else Path(db), seed_rows=seed_rows))

@@ -9,8 +9,10 @@ sleeping; the checks are redone here with zero skew, as Hasura does by default.
 from __future__ import annotations
 
 import binascii
+import hashlib
 import json
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +80,11 @@ class TokenIssuer:
         self.access_token_ttl = access_token_ttl
         self.clock: Clock = clock if clock is not None else time.time
         self.issuer = issuer
+        # Digests (never the tokens) of what mint() issued, so expire_issued() can retire them
+        # without adding a claim Nhost does not issue.
+        self._lock = threading.Lock()
+        self._issued: dict[bytes, float] = {}
+        self._expired: set[bytes] = set()
 
     def __repr__(self) -> str:
         return f"TokenIssuer(issuer={self.issuer!r}, access_token_ttl={self.access_token_ttl})"
@@ -102,13 +109,37 @@ class TokenIssuer:
         return jwt.encode(dict(claims), self.secret if secret is None else secret, ALGORITHM)
 
     def mint(self, identity: Identity, *, ttl: int | None = None) -> str:
-        return self.sign(self.claims_for(identity, ttl=ttl))
+        claims = self.claims_for(identity, ttl=ttl)
+        token = self.sign(claims)
+        with self._lock:
+            if len(self._issued) >= 4096:
+                # Tokens past `exp` are refused anyway; forgetting them bounds the memory.
+                now = self.clock()
+                self._issued = {d: exp for d, exp in self._issued.items() if exp >= now}
+            digest = _digest(token)
+            self._issued[digest] = claims["exp"]
+            # Same claims in the same second sign to the same string (Nhost adds no jti): a
+            # token issued again after expire_issued() is a new issue and valid again.
+            self._expired.discard(digest)
+        return token
+
+    def expire_issued(self) -> int:
+        """Make every token minted so far fail as `JWTExpired`; returns how many were live."""
+        with self._lock:
+            n = len(self._issued)
+            self._expired.update(self._issued)
+            self._issued.clear()
+            return n
 
     def verify(self, token: str) -> VerifiedClaims:
         """Check a token in the order Hasura's jose does: structure, signature, exp, iss, claims."""
         claims = self._decode(token)
         exp = claims.get("exp")
-        if isinstance(exp, int | float) and not isinstance(exp, bool) and self.clock() > exp:
+        expired = isinstance(exp, int | float) and not isinstance(exp, bool) and self.clock() > exp
+        if not expired:
+            with self._lock:
+                expired = _digest(token) in self._expired
+        if expired:
             raise TokenRejected("invalid-jwt", "Could not verify JWT: JWTExpired")
         # jose only checks `iss` when the token carries one; Hasura is configured with our issuer.
         if "iss" in claims and claims["iss"] != self.issuer:
@@ -153,6 +184,10 @@ class TokenIssuer:
         except (jwt.DecodeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
             raise _malformed() from None
         return decoded
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
 
 
 def _malformed() -> TokenRejected:
