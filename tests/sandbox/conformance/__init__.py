@@ -1,0 +1,1 @@
+"""Conformance suite: the sandbox against Hasura semantics computed from the seed rows."""
