@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from conformance._world import (
+from dxtra_typed.sandbox._engine import Engine
+
+from ._world import (
     SESSIONS,
     USER,
     WORLD,
@@ -26,7 +28,6 @@ from conformance._world import (
     to_json,
     visible,
 )
-from dxtra_typed.sandbox._engine import Engine
 
 Pred = Callable[[Row], bool]
 _SUBJECTS = by_id("dataSubjects")
