@@ -180,7 +180,7 @@ ERROR_CASES: dict[str, tuple[Any, str, dict[str, Any]]] = {
     ),
     "anonymous_no_returning": (
         ANON,
-        f"mutation {{ insertDataSubjectsRightsRequests(objects: []) {{ returning {{ id }} }} }}",
+        "mutation { insertDataSubjectsRightsRequests(objects: []) { returning { id } } }",
         _err(
             "field 'returning' not found in type: 'dataSubjectsRightsRequests_mutation_response'",
             "validation-failed",
