@@ -41,6 +41,22 @@ def _mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_per_call_options_are_typed(tmp_path: Path) -> None:
+    good = GOOD.replace(
+        "client.data_controllers()",
+        "client.data_controllers(timeout=5.0, max_retries=0, role='me', headers={'X-A': 'b'})",
+    )
+    assert _mypy(tmp_path, good).returncode == 0
+    bad = _mypy(
+        tmp_path, GOOD.replace("client.data_controllers()", "client.data_controllers(timout=5)")
+    )
+    assert bad.returncode == 1 and '"timout"' in bad.stdout
+    wrong_role = _mypy(
+        tmp_path, GOOD.replace("client.data_controllers()", "client.data_controllers(role='admin')")
+    )
+    assert wrong_role.returncode == 1
+
+
 def test_correct_field_type_checks_and_misspelt_field_fails(tmp_path: Path) -> None:
     ok = _mypy(tmp_path, GOOD)
     assert ok.returncode == 0, ok.stdout
