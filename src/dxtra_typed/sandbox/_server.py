@@ -179,6 +179,10 @@ class Sandbox:
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # Accepted connections inherit this. Without it, uvicorn's separate writes of
+            # headers and body meet the client's delayed ACK on keep-alive connections, and
+            # every response waits ~40 ms (measured: 48 ms vs 1 ms per call).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.bind((self.host, self._requested_port))
         except OSError:
             sock.close()
