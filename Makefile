@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: install demo test pytest typecheck lint generate check-generated schema sandbox clean
+.PHONY: install demo test pytest typecheck lint generate check-generated schema sandbox bench clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ schema: $(STAMP)
 
 sandbox: $(STAMP)
 	$(VENV)/bin/dxtra-typed sandbox
+
+# Benchmarks (not tests): canned loopback server, interleaved contenders; writes bench/results.*
+bench: $(STAMP)
+	$(PY) bench/run.py
 
 pytest: $(STAMP)
 	$(PY) -m pytest
