@@ -68,6 +68,14 @@ class _Options:
     _owns_http_client: bool
     _owns_auth_http: bool
 
+    def _configure(self, config: ClientConfig, policy: RetryPolicy, timeout: Timeout) -> None:
+        """The settings both twins keep; only their httpx classes and token caches differ."""
+        self.config = config
+        self._policy = policy
+        self._timeout = timeout
+        self._default_headers = {"User-Agent": USER_AGENT}
+        self._owns_auth_http = True
+
     @property
     def role(self) -> str:
         return self.config.role
@@ -132,12 +140,8 @@ class DxtraClient(_Options, DxtraGeneratedClient):
         config, policy = _settings(
             api_key, auth_url, api_url, role, env, allow_insecure_http, max_retries
         )
-        self.config = config
-        self._policy = policy
-        self._timeout = timeout
-        self._default_headers = {"User-Agent": USER_AGENT}
+        self._configure(config, policy, timeout)
         self._auth_http = httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT})
-        self._owns_auth_http = True
         self._tokens = (
             SyncTokenCache(self._auth_http, config.auth_url, config.api_key, policy=policy)
             if config.api_key is not None and config.needs_token
@@ -181,12 +185,8 @@ class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
         config, policy = _settings(
             api_key, auth_url, api_url, role, env, allow_insecure_http, max_retries
         )
-        self.config = config
-        self._policy = policy
-        self._timeout = timeout
-        self._default_headers = {"User-Agent": USER_AGENT}
+        self._configure(config, policy, timeout)
         self._auth_http = httpx.AsyncClient(timeout=timeout, headers={"User-Agent": USER_AGENT})
-        self._owns_auth_http = True
         self._tokens = (
             AsyncTokenCache(self._auth_http, config.auth_url, config.api_key, policy=policy)
             if config.api_key is not None and config.needs_token
