@@ -4,6 +4,13 @@ ariadne-codegen produces one client per run (sync *or* async). Running it twice 
 package, with only the client settings changed, yields both clients over one shared set of
 model modules: the second run rewrites them byte for byte identically. The package folder is
 emptied first so an operation removed from queries/ leaves no stale module behind.
+
+Subscriptions: ariadne-codegen refuses them in a sync client (``NotSupported``). The sync run
+still sees every operation, so every shared module (result types, input_types.py,
+fragments.py, enums.py, ``__init__``) comes out byte for byte as in the async run; only its
+client class gets no subscription method (``_sync_client_skips_subscriptions``). Dropping the
+operations instead would make the sync run rewrite input_types.py and ``__init__`` without the
+subscriptions' inputs and models.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import shutil
 import sys
 import tempfile
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +52,34 @@ def _run_configs(config: dict[str, Any], out_root: Path) -> list[dict[str, Any]]
     return [base, sync]
 
 
+@contextlib.contextmanager
+def _sync_client_skips_subscriptions() -> Iterator[None]:
+    """While active, ariadne-codegen's client generator adds no method for a subscription.
+
+    It still generates the operation's arguments, which is how the package generator learns
+    the input types and enums the operation uses, so input_types.py and enums.py match the
+    async run's. Scoped to one run and always restored.
+    """
+    from ariadne_codegen.client_generators.client import ClientGenerator
+    from graphql import OperationDefinitionNode, OperationType
+
+    original = ClientGenerator.add_method
+
+    def add_method(
+        self: ClientGenerator, definition: OperationDefinitionNode, *args: Any, **kwargs: Any
+    ) -> None:
+        if definition.operation == OperationType.SUBSCRIPTION:
+            self.arguments_generator.generate(definition.variable_definitions)
+            return
+        original(self, definition, *args, **kwargs)
+
+    ClientGenerator.add_method = add_method  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ClientGenerator.add_method = original  # type: ignore[method-assign]
+
+
 def package_dir(config: dict[str, Any], root: Path) -> Path:
     section = config["tool"]["ariadne-codegen"]
     return root / str(section["target_package_path"]) / str(section["target_package_name"])
@@ -63,8 +98,13 @@ def generate(root: Path, config_path: Path, out_root: Path | None = None) -> Pat
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     for run in _run_configs(config, out_root.resolve()):
+        sync_run = not run["tool"]["ariadne-codegen"].get("async_client", True)
         # ariadne-codegen reports on stdout (keep ours to one line) and reads paths from cwd.
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.chdir(root):
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+            stack.enter_context(contextlib.chdir(root))
+            if sync_run:
+                stack.enter_context(_sync_client_skips_subscriptions())
             client(run)
     (target / "py.typed").write_text("")
     return target
