@@ -58,6 +58,19 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def consent_form_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> list[ConsentFormValuesDataSubjectConsentFormValues]:
+        """The consent form values one data subject has given, by category.
+
+        Runs the GraphQL query `ConsentFormValues` on `dataSubjectConsentFormValues`:
+        fetch data from the table: "data_subject_consent_form_values".
+
+        Args:
+            data_subject_id: `uuid!`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns a list of `ConsentFormValuesDataSubjectConsentFormValues`: the
+        `dataSubjectConsentFormValues` field, GraphQL type
+        `[dataSubjectConsentFormValues!]!`.
+        """
         query = gql("""
             query ConsentFormValues($dataSubjectId: uuid!) {
               dataSubjectConsentFormValues(
@@ -85,6 +98,23 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def update_consent_value(
         self, id: UUID, value: str, **kwargs: Unpack[CallOptions]
     ) -> Optional[UpdateConsentValueUpdateDataSubjectConsentFormValue]:
+        """Change one consent form value, e.g. "granted" → "denied" (Dxtra docs:
+        "UpdateConsentValue"). Returns the updated row, or None when no row has that id
+        for this role.
+
+        Runs the GraphQL mutation `UpdateConsentValue` on
+        `updateDataSubjectConsentFormValue`: update single row of the table:
+        "data_subject_consent_form_values".
+
+        Args:
+            id: `uuid!`
+            value: `String!`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns one `UpdateConsentValueUpdateDataSubjectConsentFormValue`, or None: the
+        `updateDataSubjectConsentFormValue` field, GraphQL type
+        `dataSubjectConsentFormValues`.
+        """
         query = gql("""
             mutation UpdateConsentValue($id: uuid!, $value: String!) {
               updateDataSubjectConsentFormValue(pk_columns: {id: $id}, _set: {value: $value}) {
@@ -110,6 +140,19 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def preference_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> list[PreferenceValuesDataSubjectPreferenceValues]:
+        """The preference values (free-form JSON per key) one data subject has set.
+
+        Runs the GraphQL query `PreferenceValues` on `dataSubjectPreferenceValues`:
+        fetch data from the table: "data_subject_preference_values".
+
+        Args:
+            data_subject_id: `uuid!`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns a list of `PreferenceValuesDataSubjectPreferenceValues`: the
+        `dataSubjectPreferenceValues` field, GraphQL type
+        `[dataSubjectPreferenceValues!]!`.
+        """
         query = gql("""
             query PreferenceValues($dataSubjectId: uuid!) {
               dataSubjectPreferenceValues(
@@ -136,6 +179,18 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def data_controllers(
         self, **kwargs: Unpack[CallOptions]
     ) -> list[DataControllersDataControllers]:
+        """List the data controllers (organisations) the caller's role can see, oldest
+        first.
+
+        Runs the GraphQL query `DataControllers` on `dataControllers`: fetch data from
+        the table: "data_controllers".
+
+        Args:
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns a list of `DataControllersDataControllers`: the `dataControllers` field,
+        GraphQL type `[dataControllers!]!`.
+        """
         query = gql("""
             query DataControllers {
               dataControllers(order_by: [{createdAt: asc}]) {
@@ -160,6 +215,19 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def data_controller(
         self, id: UUID, **kwargs: Unpack[CallOptions]
     ) -> Optional[DataControllerDataController]:
+        """One data controller by id, or None when it does not exist or the role cannot see
+        it.
+
+        Runs the GraphQL query `DataController` on `dataController`: fetch data from the
+        table: "data_controllers" using primary key columns.
+
+        Args:
+            id: `uuid!`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns one `DataControllerDataController`, or None: the `dataController` field,
+        GraphQL type `dataControllers`.
+        """
         query = gql("""
             query DataController($id: uuid!) {
               dataController(id: $id) {
@@ -187,6 +255,28 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def data_controller_counts(
         self, id: UUID, **kwargs: Unpack[CallOptions]
     ) -> DataControllerCounts:
+        """Counts for one data controller's dashboard: data subjects, open and all rights
+        requests, processing activities (Hasura aggregates; the role needs aggregation
+        permission).
+
+        Runs the GraphQL query `DataControllerCounts` on:
+        - `dataSubjects` (`dataSubjectsAggregate`): fetch aggregated fields from the
+          table: "data_subjects".
+        - `rightsRequests` (`dataSubjectsRightsRequestsAggregate`): fetch aggregated
+          fields from the table: "data_subject_rights_requests".
+        - `openRightsRequests` (`dataSubjectsRightsRequestsAggregate`): fetch aggregated
+          fields from the table: "data_subject_rights_requests".
+        - `processingActivities` (`dataProcessingActivitiesAggregate`): fetch aggregated
+          fields from the table: "data_processing_activities".
+
+        Args:
+            id: `uuid!`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns one `DataControllerCounts`, with one attribute per root field:
+        `data_subjects`, `rights_requests`, `open_rights_requests`,
+        `processing_activities`.
+        """
         query = gql("""
             query DataControllerCounts($id: uuid!) {
               dataSubjects: dataSubjectsAggregate(where: {dataControllerId: {_eq: $id}}) {
@@ -230,6 +320,22 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def public_data_controllers(
         self, **kwargs: Unpack[CallOptions]
     ) -> list[PublicDataControllersDataControllers]:
+        """The public view of data controllers: what the anonymous and dataSubject roles
+        may see (Hasura trims the schema per role, so DataControllers' createdAt is not
+        theirs to read).
+
+        Runs the GraphQL query `PublicDataControllers` on `dataControllers`: fetch data
+        from the table: "data_controllers".
+
+        Role: written for `anonymous` (Hasura trims the schema per role); call it on a
+        client with that role or pass `role="anonymous"`.
+
+        Args:
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns a list of `PublicDataControllersDataControllers`: the `dataControllers`
+        field, GraphQL type `[dataControllers!]!`.
+        """
         query = gql("""
             query PublicDataControllers {
               dataControllers(order_by: [{title: asc}]) {
@@ -256,6 +362,21 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         offset: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
     ) -> list[DataSubjectsDataSubjects]:
+        """The data subjects of one data controller, newest first, a page at a time (Dxtra
+        docs: "GetDataSubjects", filtered by dataControllerId).
+
+        Runs the GraphQL query `DataSubjects` on `dataSubjects`: fetch data from the
+        table: "data_subjects".
+
+        Args:
+            controller_id: `uuid!`
+            limit: `Int`, default `100`
+            offset: `Int`, default `0`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns a list of `DataSubjectsDataSubjects`: the `dataSubjects` field, GraphQL
+        type `[dataSubjects!]!`.
+        """
         query = gql("""
             query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
               dataSubjects(
@@ -284,6 +405,18 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def data_subject(
         self, id: UUID, **kwargs: Unpack[CallOptions]
     ) -> Optional[DataSubjectDataSubject]:
+        """One data subject with its data controller (Dxtra docs: "GetDataSubject").
+
+        Runs the GraphQL query `DataSubject` on `dataSubject`: fetch data from the
+        table: "data_subjects" using primary key columns.
+
+        Args:
+            id: `uuid!`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns one `DataSubjectDataSubject`, or None: the `dataSubject` field, GraphQL
+        type `dataSubjects`.
+        """
         query = gql("""
             query DataSubject($id: uuid!) {
               dataSubject(id: $id) {
@@ -308,6 +441,19 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def data_subjects_count(
         self, controller_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> DataSubjectsCountDataSubjectsAggregate:
+        """How many data subjects one data controller has (the REST endpoint
+        getdatasubjectscountbycontroller answers the same question).
+
+        Runs the GraphQL query `DataSubjectsCount` on `dataSubjectsAggregate`: fetch
+        aggregated fields from the table: "data_subjects".
+
+        Args:
+            controller_id: `uuid!`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns one `DataSubjectsCountDataSubjectsAggregate`: the
+        `dataSubjectsAggregate` field, GraphQL type `dataSubjects_aggregate!`.
+        """
         query = gql("""
             query DataSubjectsCount($controllerId: uuid!) {
               dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
@@ -330,6 +476,19 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def processing_activities(
         self, controller_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> list[ProcessingActivitiesDataProcessingActivities]:
+        """The processing activities (GDPR Art. 30 records) of one data controller, by
+        name.
+
+        Runs the GraphQL query `ProcessingActivities` on `dataProcessingActivities`:
+        fetch data from the table: "data_processing_activities".
+
+        Args:
+            controller_id: `uuid!`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns a list of `ProcessingActivitiesDataProcessingActivities`: the
+        `dataProcessingActivities` field, GraphQL type `[dataProcessingActivities!]!`.
+        """
         query = gql("""
             query ProcessingActivities($controllerId: uuid!) {
               dataProcessingActivities(
@@ -365,6 +524,23 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         offset: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
     ) -> list[RightsRequestsDataSubjectsRightsRequests]:
+        """The rights requests of one data controller, newest first; optionally only one
+        status.
+
+        Runs the GraphQL query `RightsRequests` on `dataSubjectsRightsRequests`: fetch
+        data from the table: "data_subject_rights_requests".
+
+        Args:
+            controller_id: `uuid!`
+            status: `String_comparison_exp`, default `{}`
+            limit: `Int`, default `100`
+            offset: `Int`, default `0`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns a list of `RightsRequestsDataSubjectsRightsRequests`: the
+        `dataSubjectsRightsRequests` field, GraphQL type
+        `[dataSubjectsRightsRequests!]!`.
+        """
         query = gql("""
             query RightsRequests($controllerId: uuid!, $status: String_comparison_exp = {}, $limit: Int = 100, $offset: Int = 0) {
               dataSubjectsRightsRequests(
@@ -409,6 +585,26 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         notes: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
     ) -> Optional[InsertRightsRequestInsertDataSubjectsRightsRequest]:
+        """File a rights request for a data subject. requestType is one of access, rectify,
+        erasure, restrict, export, object, noSale; the new request starts in status
+        "submitted".
+
+        Runs the GraphQL mutation `InsertRightsRequest` on
+        `insertDataSubjectsRightsRequest`: insert a single row into the table:
+        "data_subject_rights_requests".
+
+        Args:
+            data_subject_id: `uuid!`
+            data_controller_id: `uuid!`
+            request_type: `String!`
+            due_date: `date`
+            notes: `String`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns one `InsertRightsRequestInsertDataSubjectsRightsRequest`, or None: the
+        `insertDataSubjectsRightsRequest` field, GraphQL type
+        `dataSubjectsRightsRequests`.
+        """
         query = gql("""
             mutation InsertRightsRequest($dataSubjectId: uuid!, $dataControllerId: uuid!, $requestType: String!, $dueDate: date, $notes: String) {
               insertDataSubjectsRightsRequest(
@@ -450,6 +646,22 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     async def update_rights_request_status(
         self, id: UUID, status: str, **kwargs: Unpack[CallOptions]
     ) -> Optional[UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest]:
+        """Move a rights request to another status (e.g. "inProgress", "completed").
+        Returns the updated request, or None when no request has that id for this role.
+
+        Runs the GraphQL mutation `UpdateRightsRequestStatus` on
+        `updateDataSubjectsRightsRequest`: update single row of the table:
+        "data_subject_rights_requests".
+
+        Args:
+            id: `uuid!`
+            status: `String!`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns one `UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest`, or None:
+        the `updateDataSubjectsRightsRequest` field, GraphQL type
+        `dataSubjectsRightsRequests`.
+        """
         query = gql("""
             mutation UpdateRightsRequestStatus($id: uuid!, $status: String!) {
               updateDataSubjectsRightsRequest(pk_columns: {id: $id}, _set: {status: $status}) {

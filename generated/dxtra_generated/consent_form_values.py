@@ -10,17 +10,32 @@ from .base_model import BaseModel
 
 
 class ConsentFormValues(BaseModel):
+    """ConsentFormValues is the response of the GraphQL query `ConsentFormValues`
+    (client method `consent_form_values`).
+    """
+
     data_subject_consent_form_values: list[
         "ConsentFormValuesDataSubjectConsentFormValues"
     ] = Field(alias="dataSubjectConsentFormValues")
+    'fetch data from the table: "data_subject_consent_form_values".'
 
 
 class ConsentFormValuesDataSubjectConsentFormValues(BaseModel):
+    """ConsentFormValuesDataSubjectConsentFormValues holds the requested fields of the
+    GraphQL type `dataSubjectConsentFormValues`. [DX] Consent given or refused by a
+    data subject, one row per form category.
+    """
+
     id: UUID
+    "[DX] Primary key of the consent value (uuid)."
     form_id: UUID = Field(alias="formId")
+    "[INFER] The consent form the value was given on."
     category: str
+    "[DX] Consent category: strictlyNecessary, analytics, marketing or functional."
     value: str
+    '[DX] The consent value, e.g. "granted" or "denied".'
     updated_at: datetime = Field(alias="updatedAt")
+    "[DX] When the row was last updated (bumped on every update)."
 
 
 ConsentFormValues.model_rebuild()

@@ -9,55 +9,102 @@ from .base_model import BaseModel
 
 
 class DataControllerCounts(BaseModel):
+    """DataControllerCounts is the response of the GraphQL query `DataControllerCounts`
+    (client method `data_controller_counts`).
+    """
+
     data_subjects: "DataControllerCountsDataSubjects" = Field(alias="dataSubjects")
+    'fetch aggregated fields from the table: "data_subjects".'
     rights_requests: "DataControllerCountsRightsRequests" = Field(
         alias="rightsRequests"
     )
+    'fetch aggregated fields from the table: "data_subject_rights_requests".'
     open_rights_requests: "DataControllerCountsOpenRightsRequests" = Field(
         alias="openRightsRequests"
     )
+    'fetch aggregated fields from the table: "data_subject_rights_requests".'
     processing_activities: "DataControllerCountsProcessingActivities" = Field(
         alias="processingActivities"
     )
+    'fetch aggregated fields from the table: "data_processing_activities".'
 
 
 class DataControllerCountsDataSubjects(BaseModel):
+    """DataControllerCountsDataSubjects holds the requested fields of the GraphQL type
+    `dataSubjects_aggregate`. aggregated selection of "data_subjects".
+    """
+
     aggregate: Optional["DataControllerCountsDataSubjectsAggregate"] = Field(
         default=None
     )
 
 
 class DataControllerCountsDataSubjectsAggregate(BaseModel):
+    """DataControllerCountsDataSubjectsAggregate holds the requested fields of the
+    GraphQL type `dataSubjects_aggregate_fields`. aggregate fields of
+    "data_subjects".
+    """
+
     count: int
 
 
 class DataControllerCountsRightsRequests(BaseModel):
+    """DataControllerCountsRightsRequests holds the requested fields of the GraphQL
+    type `dataSubjectsRightsRequests_aggregate`. aggregated selection of
+    "data_subject_rights_requests".
+    """
+
     aggregate: Optional["DataControllerCountsRightsRequestsAggregate"] = Field(
         default=None
     )
 
 
 class DataControllerCountsRightsRequestsAggregate(BaseModel):
+    """DataControllerCountsRightsRequestsAggregate holds the requested fields of the
+    GraphQL type `dataSubjectsRightsRequests_aggregate_fields`. aggregate fields of
+    "data_subject_rights_requests".
+    """
+
     count: int
 
 
 class DataControllerCountsOpenRightsRequests(BaseModel):
+    """DataControllerCountsOpenRightsRequests holds the requested fields of the GraphQL
+    type `dataSubjectsRightsRequests_aggregate`. aggregated selection of
+    "data_subject_rights_requests".
+    """
+
     aggregate: Optional["DataControllerCountsOpenRightsRequestsAggregate"] = Field(
         default=None
     )
 
 
 class DataControllerCountsOpenRightsRequestsAggregate(BaseModel):
+    """DataControllerCountsOpenRightsRequestsAggregate holds the requested fields of
+    the GraphQL type `dataSubjectsRightsRequests_aggregate_fields`. aggregate fields
+    of "data_subject_rights_requests".
+    """
+
     count: int
 
 
 class DataControllerCountsProcessingActivities(BaseModel):
+    """DataControllerCountsProcessingActivities holds the requested fields of the
+    GraphQL type `dataProcessingActivities_aggregate`. aggregated selection of
+    "data_processing_activities".
+    """
+
     aggregate: Optional["DataControllerCountsProcessingActivitiesAggregate"] = Field(
         default=None
     )
 
 
 class DataControllerCountsProcessingActivitiesAggregate(BaseModel):
+    """DataControllerCountsProcessingActivitiesAggregate holds the requested fields of
+    the GraphQL type `dataProcessingActivities_aggregate_fields`. aggregate fields
+    of "data_processing_activities".
+    """
+
     count: int
 
 

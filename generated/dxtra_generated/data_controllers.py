@@ -8,10 +8,23 @@ from .fragments import DataControllerSummary
 
 
 class DataControllers(BaseModel):
+    """DataControllers is the response of the GraphQL query `DataControllers` (client
+    method `data_controllers`).
+    """
+
     data_controllers: list["DataControllersDataControllers"] = Field(
         alias="dataControllers"
     )
+    'fetch data from the table: "data_controllers".'
 
 
-DataControllersDataControllers = DataControllerSummary
+class DataControllersDataControllers(DataControllerSummary):
+    """DataControllersDataControllers holds the requested fields of the GraphQL type
+    `dataControllers`. [DX] Organisations that control personal data; a dashboard
+    user sees only the ones they are a team member of.
+    """
+
+    pass
+
+
 DataControllers.model_rebuild()

@@ -11,13 +11,26 @@ from .base_model import BaseModel
 
 
 class DataSubjects(BaseModel):
+    """DataSubjects is the response of the GraphQL query `DataSubjects` (client method
+    `data_subjects`).
+    """
+
     data_subjects: list["DataSubjectsDataSubjects"] = Field(alias="dataSubjects")
+    'fetch data from the table: "data_subjects".'
 
 
 class DataSubjectsDataSubjects(BaseModel):
+    """DataSubjectsDataSubjects holds the requested fields of the GraphQL type
+    `dataSubjects`. [DX] Individuals whose personal data a data controller
+    processes.
+    """
+
     id: UUID
+    "[DX] Primary key of the data subject (uuid)."
     did: Optional[str] = Field(default=None)
+    "[DX] Decentralised identifier of the data subject."
     created_at: datetime = Field(alias="createdAt")
+    "[DX] When the row was created."
 
 
 DataSubjects.model_rebuild()

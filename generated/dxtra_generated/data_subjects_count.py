@@ -9,18 +9,32 @@ from .base_model import BaseModel
 
 
 class DataSubjectsCount(BaseModel):
+    """DataSubjectsCount is the response of the GraphQL query `DataSubjectsCount`
+    (client method `data_subjects_count`).
+    """
+
     data_subjects_aggregate: "DataSubjectsCountDataSubjectsAggregate" = Field(
         alias="dataSubjectsAggregate"
     )
+    'fetch aggregated fields from the table: "data_subjects".'
 
 
 class DataSubjectsCountDataSubjectsAggregate(BaseModel):
+    """DataSubjectsCountDataSubjectsAggregate holds the requested fields of the GraphQL
+    type `dataSubjects_aggregate`. aggregated selection of "data_subjects".
+    """
+
     aggregate: Optional["DataSubjectsCountDataSubjectsAggregateAggregate"] = Field(
         default=None
     )
 
 
 class DataSubjectsCountDataSubjectsAggregateAggregate(BaseModel):
+    """DataSubjectsCountDataSubjectsAggregateAggregate holds the requested fields of
+    the GraphQL type `dataSubjects_aggregate_fields`. aggregate fields of
+    "data_subjects".
+    """
+
     count: int
 
 

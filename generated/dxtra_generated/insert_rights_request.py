@@ -10,10 +10,23 @@ from .fragments import RightsRequestFields
 
 
 class InsertRightsRequest(BaseModel):
+    """InsertRightsRequest is the response of the GraphQL mutation
+    `InsertRightsRequest` (client method `insert_rights_request`).
+    """
+
     insert_data_subjects_rights_request: Optional[
         "InsertRightsRequestInsertDataSubjectsRightsRequest"
     ] = Field(alias="insertDataSubjectsRightsRequest", default=None)
+    'insert a single row into the table: "data_subject_rights_requests".'
 
 
-InsertRightsRequestInsertDataSubjectsRightsRequest = RightsRequestFields
+class InsertRightsRequestInsertDataSubjectsRightsRequest(RightsRequestFields):
+    """InsertRightsRequestInsertDataSubjectsRightsRequest holds the requested fields of
+    the GraphQL type `dataSubjectsRightsRequests`. [DX] Privacy rights requests
+    (DSARs) made by data subjects; the plural "Subjects" in the name is Dxtra's own.
+    """
+
+    pass
+
+
 InsertRightsRequest.model_rebuild()

@@ -13,16 +13,30 @@ from .base_model import BaseModel
 
 
 class PreferenceValues(BaseModel):
+    """PreferenceValues is the response of the GraphQL query `PreferenceValues` (client
+    method `preference_values`).
+    """
+
     data_subject_preference_values: list[
         "PreferenceValuesDataSubjectPreferenceValues"
     ] = Field(alias="dataSubjectPreferenceValues")
+    'fetch data from the table: "data_subject_preference_values".'
 
 
 class PreferenceValuesDataSubjectPreferenceValues(BaseModel):
+    """PreferenceValuesDataSubjectPreferenceValues holds the requested fields of the
+    GraphQL type `dataSubjectPreferenceValues`. [DX] Communication and privacy
+    preferences of a data subject (key/value).
+    """
+
     id: UUID
+    "[DX] Primary key of the preference value (uuid)."
     key: str
+    '[INFER] Preference key, e.g. "newsletter".'
     value: Optional[JSON] = Field(default=None)
+    "[INFER] Preference value (any JSON)."
     updated_at: datetime = Field(alias="updatedAt")
+    "[DX] When the row was last updated (bumped on every update)."
 
 
 PreferenceValues.model_rebuild()

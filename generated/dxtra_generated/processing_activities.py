@@ -11,20 +11,38 @@ from .base_model import BaseModel
 
 
 class ProcessingActivities(BaseModel):
+    """ProcessingActivities is the response of the GraphQL query `ProcessingActivities`
+    (client method `processing_activities`).
+    """
+
     data_processing_activities: list["ProcessingActivitiesDataProcessingActivities"] = (
         Field(alias="dataProcessingActivities")
     )
+    'fetch data from the table: "data_processing_activities".'
 
 
 class ProcessingActivitiesDataProcessingActivities(BaseModel):
+    """ProcessingActivitiesDataProcessingActivities holds the requested fields of the
+    GraphQL type `dataProcessingActivities`. [DX] Records of processing activities
+    (ROPA) of a data controller.
+    """
+
     id: UUID
+    "[DX] Primary key of the processing activity (uuid)."
     name: str
+    "[INFER] Name of the processing activity."
     purpose: Optional[str] = Field(default=None)
+    "[INFER] Why the data is processed."
     legal_basis: str = Field(alias="legalBasis")
+    "[DX] consent, contract, legalObligation, vitalInterests, publicTask or legitimateInterests."
     is_essential: bool = Field(alias="isEssential")
+    "[INFER] Needed to deliver the service."
     retention_days: Optional[int] = Field(alias="retentionDays", default=None)
+    "[INFER] Retention period in days."
     record_count: Optional[int] = Field(alias="recordCount", default=None)
+    "[INFER] Number of records processed (bigint: a JSON number)."
     risk_score: Optional[Decimal] = Field(alias="riskScore", default=None)
+    "[INFER] Risk score (numeric: a JSON number, may lose precision)."
 
 
 ProcessingActivities.model_rebuild()

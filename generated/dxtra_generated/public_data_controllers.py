@@ -10,15 +10,28 @@ from .base_model import BaseModel
 
 
 class PublicDataControllers(BaseModel):
+    """PublicDataControllers is the response of the GraphQL query
+    `PublicDataControllers` (client method `public_data_controllers`).
+    """
+
     data_controllers: list["PublicDataControllersDataControllers"] = Field(
         alias="dataControllers"
     )
+    'fetch data from the table: "data_controllers".'
 
 
 class PublicDataControllersDataControllers(BaseModel):
+    """PublicDataControllersDataControllers holds the requested fields of the GraphQL
+    type `dataControllers`. [DX] Organisations that control personal data; a
+    dashboard user sees only the ones they are a team member of.
+    """
+
     id: UUID
+    "[DX] Primary key of the data controller (uuid)."
     title: str
+    '[DX] Display name of the organisation, e.g. "My Organisation".'
     did: Optional[str] = Field(default=None)
+    "[DX] Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id)."
 
 
 PublicDataControllers.model_rebuild()

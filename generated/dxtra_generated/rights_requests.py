@@ -8,10 +8,23 @@ from .fragments import RightsRequestFields
 
 
 class RightsRequests(BaseModel):
+    """RightsRequests is the response of the GraphQL query `RightsRequests` (client
+    method `rights_requests`).
+    """
+
     data_subjects_rights_requests: list["RightsRequestsDataSubjectsRightsRequests"] = (
         Field(alias="dataSubjectsRightsRequests")
     )
+    'fetch data from the table: "data_subject_rights_requests".'
 
 
-RightsRequestsDataSubjectsRightsRequests = RightsRequestFields
+class RightsRequestsDataSubjectsRightsRequests(RightsRequestFields):
+    """RightsRequestsDataSubjectsRightsRequests holds the requested fields of the
+    GraphQL type `dataSubjectsRightsRequests`. [DX] Privacy rights requests (DSARs)
+    made by data subjects; the plural "Subjects" in the name is Dxtra's own.
+    """
+
+    pass
+
+
 RightsRequests.model_rebuild()

@@ -11,16 +11,30 @@ from .base_model import BaseModel
 
 
 class UpdateConsentValue(BaseModel):
+    """UpdateConsentValue is the response of the GraphQL mutation `UpdateConsentValue`
+    (client method `update_consent_value`).
+    """
+
     update_data_subject_consent_form_value: Optional[
         "UpdateConsentValueUpdateDataSubjectConsentFormValue"
     ] = Field(alias="updateDataSubjectConsentFormValue", default=None)
+    'update single row of the table: "data_subject_consent_form_values".'
 
 
 class UpdateConsentValueUpdateDataSubjectConsentFormValue(BaseModel):
+    """UpdateConsentValueUpdateDataSubjectConsentFormValue holds the requested fields
+    of the GraphQL type `dataSubjectConsentFormValues`. [DX] Consent given or
+    refused by a data subject, one row per form category.
+    """
+
     id: UUID
+    "[DX] Primary key of the consent value (uuid)."
     category: str
+    "[DX] Consent category: strictlyNecessary, analytics, marketing or functional."
     value: str
+    '[DX] The consent value, e.g. "granted" or "denied".'
     updated_at: datetime = Field(alias="updatedAt")
+    "[DX] When the row was last updated (bumped on every update)."
 
 
 UpdateConsentValue.model_rebuild()

@@ -10,10 +10,24 @@ from .fragments import RightsRequestFields
 
 
 class UpdateRightsRequestStatus(BaseModel):
+    """UpdateRightsRequestStatus is the response of the GraphQL mutation
+    `UpdateRightsRequestStatus` (client method `update_rights_request_status`).
+    """
+
     update_data_subjects_rights_request: Optional[
         "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest"
     ] = Field(alias="updateDataSubjectsRightsRequest", default=None)
+    'update single row of the table: "data_subject_rights_requests".'
 
 
-UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest = RightsRequestFields
+class UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest(RightsRequestFields):
+    """UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest holds the requested
+    fields of the GraphQL type `dataSubjectsRightsRequests`. [DX] Privacy rights
+    requests (DSARs) made by data subjects; the plural "Subjects" in the name is
+    Dxtra's own.
+    """
+
+    pass
+
+
 UpdateRightsRequestStatus.model_rebuild()

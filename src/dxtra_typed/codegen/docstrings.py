@@ -1,0 +1,342 @@
+"""ariadne-codegen plugin: docstrings on generated client methods and result models.
+
+Enable in codegen.toml (after the other plugins, so it sees the final return annotation):
+``plugins = [..., "dxtra_typed.codegen.docstrings.DocstringsPlugin"]``.
+
+It follows genqlient's habits (docs/design.md): the ``#`` comment written directly above an
+operation in ``queries/`` becomes the first paragraph of the method's docstring, followed by the
+root field's schema description, the ``# role:`` the operation is written for, its variables
+with their GraphQL types and the return type in a sentence. Every result model says which
+GraphQL type it holds, followed by that type's own description, and each field carries its
+schema description as an attribute docstring (editors show it on hover).
+
+The text depends only on the schema and ``queries/`` (no paths, no dates), so two runs write
+the same bytes and ``make check-generated`` stays meaningful.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from typing import Any
+
+from ariadne_codegen.plugins.base import Plugin
+from ariadne_codegen.utils import str_to_pascal_case, str_to_snake_case
+from graphql import (
+    ExecutableDefinitionNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLField,
+    GraphQLNamedType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    get_named_type,
+    print_ast,
+    visit,
+)
+
+_ROLE_LINE = re.compile(r"^\s*role:\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
+_WIDTH = 88
+
+
+def comment_above(definition: ExecutableDefinitionNode) -> list[str]:
+    """The ``#`` comment lines written directly above ``definition`` (without the ``#``).
+
+    ariadne-codegen parses all of ``queries/`` as one document, so the definition's location
+    points into that text; the comment block is the run of ``#`` lines right above it.
+    """
+    loc = definition.loc
+    if loc is None:
+        return []
+    text = loc.source.body[: loc.start]
+    newline = text.rfind("\n")
+    if text[newline + 1 :].strip():  # something else before the definition on its line
+        return []
+    before = text[: max(newline, 0)].splitlines()
+    lines: list[str] = []
+    for line in reversed(before):
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            break
+        lines.append(stripped[1:].removeprefix(" ").rstrip())
+    return list(reversed(lines))
+
+
+def split_role(lines: list[str]) -> tuple[list[str], str | None]:
+    """The comment without its ``role:`` line, and the declared role (None: the default)."""
+    role = None
+    kept: list[str] = []
+    for line in lines:
+        match = _ROLE_LINE.match(line)
+        if match:
+            role = match.group(1)
+        else:
+            kept.append(line)
+    return kept, role
+
+
+def _paragraph(text: str) -> str:
+    return "\n".join(textwrap.wrap(" ".join(text.split()), _WIDTH - 8))
+
+
+def _description(thing: GraphQLField | GraphQLNamedType | None) -> str:
+    text = getattr(thing, "description", None) or ""
+    return " ".join(text.split())
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
+
+
+def _root_type(schema: GraphQLSchema, operation: OperationType) -> GraphQLNamedType | None:
+    return {
+        OperationType.QUERY: schema.query_type,
+        OperationType.MUTATION: schema.mutation_type,
+        OperationType.SUBSCRIPTION: schema.subscription_type,
+    }[operation]
+
+
+def _root_fields(definition: OperationDefinitionNode) -> list[FieldNode]:
+    return [s for s in definition.selection_set.selections if isinstance(s, FieldNode)]
+
+
+def _return_sentence(annotation: ast.expr | None) -> str:
+    """``list[X]`` → "a list of `X`", ``Optional[X]`` → "one `X`, or None", ``X`` → "one `X`"."""
+    if annotation is None:
+        return "nothing"
+    text = ast.unparse(annotation)
+    for prefix, template in (
+        ("list[", "a list of `{}`"),
+        ("Optional[", "one `{}`, or None"),
+        ("AsyncIterator[", "an async iterator of `{}`"),
+    ):
+        if text.startswith(prefix) and text.endswith("]"):
+            inner = text[len(prefix) : -1]
+            if inner.startswith("Optional[") and inner.endswith("]"):
+                inner = inner[len("Optional[") : -1] + "` or None `"
+                return template.format(inner).replace(" `` ", " ").replace("`` ", "")
+            return template.format(inner)
+    return f"one `{text}`"
+
+
+def method_docstring(
+    schema: GraphQLSchema,
+    definition: OperationDefinitionNode,
+    returns: ast.expr | None,
+) -> str:
+    """The docstring of the generated client method for ``definition``.
+
+    ``returns`` is the method's final return annotation (after ShorterResultsPlugin).
+    """
+    comment, role = split_role(comment_above(definition))
+    name = definition.name.value if definition.name else "?"
+    kind = definition.operation.value
+    parts: list[str] = []
+    if comment:
+        parts.append(_paragraph(" ".join(comment)))
+    root = _root_type(schema, definition.operation)
+    root_fields: dict[str, GraphQLField] = getattr(root, "fields", None) or {}
+    fields = _root_fields(definition)
+    described: list[str] = []
+    for field in fields:
+        what = _description(root_fields.get(field.name.value))
+        shown = f"`{field.name.value}`"
+        if field.alias is not None:
+            shown = f"`{field.alias.value}` (`{field.name.value}`)"
+        described.append(f"{shown}: {_sentence(what)}" if what else f"{shown}.")
+    if len(described) == 1:
+        parts.append(_paragraph(f"Runs the GraphQL {kind} `{name}` on {described[0]}"))
+    elif described:
+        items = "\n".join(
+            "\n".join(textwrap.wrap(line, _WIDTH - 8, initial_indent="- ", subsequent_indent="  "))
+            for line in described
+        )
+        parts.append(f"Runs the GraphQL {kind} `{name}` on:\n{items}")
+    else:
+        parts.append(f"Runs the GraphQL {kind} `{name}`.")
+    if role is not None:
+        parts.append(
+            _paragraph(
+                f"Role: written for `{role}` (Hasura trims the schema per role); call it on a "
+                f'client with that role or pass `role="{role}"`.'
+            )
+        )
+    variables = definition.variable_definitions or ()
+    lines = ["Args:"]
+    for variable in variables:
+        python_name = str_to_snake_case(variable.variable.name.value)
+        line = f"    {python_name}: `{print_ast(variable.type)}`"
+        if variable.default_value is not None:
+            line += f", default `{print_ast(variable.default_value)}`"
+        lines.append(line)
+    lines.append("    **kwargs: per-call options (timeout, max_retries, role, headers).")
+    parts.append("\n".join(lines))
+    sentence = f"Returns {_return_sentence(returns)}"
+    result_class = str_to_pascal_case(name)
+    if len(fields) == 1 and returns is not None and ast.unparse(returns) != result_class:
+        schema_field = root_fields.get(fields[0].name.value)
+        if schema_field is not None:
+            sentence += f": the `{fields[0].name.value}` field, GraphQL type `{schema_field.type}`"
+    elif fields:
+        names = ", ".join(f"`{str_to_snake_case((f.alias or f.name).value)}`" for f in fields)
+        sentence += f", with one attribute per root field: {names}"
+    parts.append(_paragraph(sentence + "."))
+    return "\n\n".join(parts)
+
+
+def _indent(doc: str, spaces: int) -> str:
+    """Docstring text as it must sit in source indented by ``spaces`` (closing quotes too)."""
+    pad = " " * spaces
+    lines = doc.split("\n")
+    body = "\n".join((pad + line) if line else "" for line in lines[1:])
+    if len(lines) == 1:
+        return doc
+    return f"{lines[0]}\n{body}\n{pad}"
+
+
+def _set_docstring(body: list[ast.stmt], doc: str, spaces: int) -> None:
+    node = ast.Expr(value=ast.Constant(value=_indent(doc, spaces)))
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        body[0] = node
+    else:
+        body.insert(0, node)
+
+
+class _SelectionTypes(Visitor):
+    """Maps each selection set of a definition to the GraphQL type it selects from."""
+
+    def __init__(self, type_info: TypeInfo) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.types: dict[int, GraphQLNamedType] = {}
+
+    def enter_selection_set(self, node: SelectionSetNode, *_: Any) -> None:
+        named = get_named_type(self.type_info.get_type())
+        if named is not None:
+            self.types[id(node)] = named
+
+
+class DocstringsPlugin(Plugin):
+    def __init__(self, schema: GraphQLSchema, config_dict: dict[str, Any]) -> None:
+        super().__init__(schema, config_dict)
+        self._types: dict[int, dict[int, GraphQLNamedType]] = {}
+        self._operations: dict[str, OperationDefinitionNode] = {}
+
+    def generate_client_method(
+        self,
+        method_def: ast.FunctionDef | ast.AsyncFunctionDef,
+        operation_definition: OperationDefinitionNode,
+    ) -> ast.FunctionDef | ast.AsyncFunctionDef:
+        # The docstring is written in generate_client_module, once ShorterResultsPlugin has
+        # settled the return annotation.
+        self._operations[method_def.name] = operation_definition
+        return method_def
+
+    def generate_client_module(self, module: ast.Module) -> ast.Module:
+        for class_def in module.body:
+            if not isinstance(class_def, ast.ClassDef):
+                continue
+            for method in class_def.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                definition = self._operations.get(method.name)
+                if definition is not None:
+                    doc = method_docstring(self.schema, definition, method.returns)
+                    _set_docstring(method.body, doc, 8)
+        return module
+
+    def _selection_types(self, definition: ExecutableDefinitionNode) -> dict[int, GraphQLNamedType]:
+        key = id(definition)
+        if key not in self._types:
+            type_info = TypeInfo(self.schema)
+            collector = _SelectionTypes(type_info)
+            visit(definition, TypeInfoVisitor(type_info, collector))
+            self._types[key] = collector.types
+        return self._types[key]
+
+    def generate_result_class(
+        self,
+        class_def: ast.ClassDef,
+        operation_definition: ExecutableDefinitionNode,
+        selection_set: SelectionSetNode,
+    ) -> ast.ClassDef:
+        graphql_type = self._selection_types(operation_definition).get(id(selection_set))
+        parts: list[str] = []
+        if isinstance(operation_definition, FragmentDefinitionNode):
+            comment, _ = split_role(comment_above(operation_definition))
+            if selection_set is operation_definition.selection_set and comment:
+                parts.append(_paragraph(" ".join(comment)))
+        if (
+            isinstance(operation_definition, OperationDefinitionNode)
+            and selection_set is operation_definition.selection_set
+        ):
+            name = operation_definition.name.value if operation_definition.name else "?"
+            kind = operation_definition.operation.value
+            parts.append(
+                _paragraph(
+                    f"{class_def.name} is the response of the GraphQL {kind} `{name}` "
+                    f"(client method `{str_to_snake_case(name)}`)."
+                )
+            )
+        elif graphql_type is not None:
+            text = (
+                f"{class_def.name} holds the requested fields of the GraphQL type "
+                f"`{graphql_type.name}`."
+            )
+            description = _description(graphql_type)
+            if description:
+                text += f" {_sentence(description)}"
+            parts.append(_paragraph(text))
+        if parts:
+            _set_docstring(class_def.body, "\n\n".join(parts), 4)
+        if graphql_type is not None:
+            self._field_docstrings(class_def, graphql_type, selection_set)
+        return class_def
+
+    def _field_docstrings(
+        self, class_def: ast.ClassDef, graphql_type: GraphQLNamedType, selection: SelectionSetNode
+    ) -> None:
+        """An attribute docstring (the schema field's description) after each field."""
+        fields = getattr(graphql_type, "fields", None)
+        if not fields:
+            return
+        names = {  # response key (alias) → schema field name
+            (s.alias or s.name).value: s.name.value
+            for s in selection.selections
+            if isinstance(s, FieldNode)
+        }
+        body: list[ast.stmt] = []
+        for stmt in class_def.body:
+            body.append(stmt)
+            if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
+                continue
+            key = _alias_of(stmt) or stmt.target.id
+            field = fields.get(names.get(key, key))
+            description = _description(field)
+            if description:
+                body.append(ast.Expr(value=ast.Constant(value=_sentence(description))))
+        class_def.body = body
+
+
+def _alias_of(stmt: ast.AnnAssign) -> str | None:
+    """The GraphQL name of a generated field: its ``Field(alias=...)``, else the Python name."""
+    value = stmt.value
+    if isinstance(value, ast.Call):
+        for keyword in value.keywords:
+            if keyword.arg == "alias" and isinstance(keyword.value, ast.Constant):
+                return str(keyword.value.value)
+    return None
