@@ -108,7 +108,7 @@ def parse_response(response: httpx.Response, result_type: type[BaseModel] | None
     if not 200 <= status <= 299:
         try:
             body: Any = _loads(response.content)
-        except ValueError:
+        except (ValueError, RecursionError):
             body = response.text
         detail = ""
         if isinstance(body, dict):
