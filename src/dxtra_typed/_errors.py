@@ -7,7 +7,8 @@ and an expired JWT (HTTP 200 with ``extensions.code = "invalid-jwt"`` from Hasur
 403 are both a ``PermissionDeniedError``.
 
     DxtraError
-    ├── ConfigurationError            bad arguments or environment, raised before any request
+    ├── ConfigurationError            bad settings or environment, raised before any request
+    ├── InvalidArgumentError          an operation's arguments of the wrong type, ditto
     ├── APIConnectionError            the request did not get a response
     │   └── APITimeoutError
     ├── InvalidResponseError          a response that is not GraphQL JSON
@@ -39,6 +40,10 @@ class DxtraError(Exception):
 
 class ConfigurationError(DxtraError, ValueError):
     """Arguments or environment variables that cannot work; raised before any request."""
+
+
+class InvalidArgumentError(DxtraError, TypeError):
+    """An operation's arguments do not match its types; raised before any request is sent."""
 
 
 class APIConnectionError(DxtraError):

@@ -8,13 +8,16 @@ ariadne-codegen ends every generated method with ``**kwargs: Any`` (its #344), w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypedDict
 
 import httpx
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict  # pydantic validates only this one on Python 3.11
 
 from dxtra_typed._config import Role
 
 
+# extra="forbid": the runtime argument check (dxtra_typed._validation) refuses `timout=` too.
+@with_config(ConfigDict(extra="forbid", arbitrary_types_allowed=True))
 class CallOptions(TypedDict, total=False):
     """Options accepted by every generated method, for one call only."""
 

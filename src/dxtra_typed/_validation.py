@@ -1,0 +1,60 @@
+"""Check a generated method's arguments against its annotations before anything is sent.
+
+mypy catches a wrong argument in typed code; this catches it everywhere else (untyped callers,
+values from JSON or a CLI): ``client.data_subject(id="not-a-uuid")`` raises
+``InvalidArgumentError`` naming ``id``, instead of travelling to the server and coming back as
+a ``data-exception``. Validation is strict — the value must already be of the annotated type
+(``True`` is not an ``int``, ``"12"`` is not an ``int``, a ``str`` is not a ``UUID``), exactly
+what the signature promises — and per-call options are checked too (``timout=`` is refused).
+The pydantic validator is built on first call, not at import, so a large client imports fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from pydantic import ConfigDict, ValidationError, validate_call
+
+from dxtra_typed._errors import InvalidArgumentError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_CONFIG = ConfigDict(strict=True, arbitrary_types_allowed=True)
+
+
+def _describe(exc: ValidationError, func: Callable[..., Any]) -> str:
+    names = [name for name in inspect.signature(func).parameters if name != "self"]
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False)[:3]:
+        loc = list(error["loc"])
+        if loc and isinstance(loc[0], int):
+            # Positional arguments are reported by index, counting `self`.
+            index = loc[0] - 1
+            loc[0] = names[index] if 0 <= index < len(names) else f"argument {loc[0]}"
+        where = str(loc[0]) if loc else "arguments"
+        detail = ".".join(str(part) for part in loc[1:] if not str(part).startswith("function"))
+        problems.append(f"{where}{'.' + detail if detail else ''}: {error['msg']}")
+    more = f" (+{exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+    return f"{func.__name__}: " + "; ".join(problems) + more
+
+
+def validated(func: F) -> F:
+    """Decorate a generated client method so its arguments are validated before it runs."""
+    checker: Callable[..., Any] | None = None
+
+    def check(*args: Any, **kwargs: Any) -> Any:
+        nonlocal checker
+        if checker is None:
+            checker = validate_call(config=_CONFIG)(func)
+        try:
+            return checker(*args, **kwargs)
+        except ValidationError as exc:
+            # Only errors about *these* arguments; anything the body raises passes through.
+            if exc.title not in (func.__name__, func.__qualname__):
+                raise
+            raise InvalidArgumentError(_describe(exc, func)) from None
+
+    return cast(F, functools.wraps(func)(check))
