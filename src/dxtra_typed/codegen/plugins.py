@@ -21,6 +21,19 @@ and handing the result model to ``get_data`` lets the base client validate the r
 itself, so a wrong shape raises a typed ``InvalidResponseError`` and a GraphQL error carries
 the partial data as a typed model. ``model_validate`` on an already-validated instance
 returns it unchanged, so the generated return line stays as ariadne-codegen wrote it.
+
+Subscriptions (async client only) get ``**kwargs: Unpack[SubscribeOptions]`` and
+``execute_ws(..., result_type=Result)`` the same way. A *streaming* subscription (root field
+``<table>Stream`` with a ``cursor`` argument) yields one row per event instead of one batch::
+
+    async def rights_requests_stream(...) -> AsyncIterator[RightsRequestsStreamData...]:
+        async for data in self.execute_ws(..., result_type=RightsRequestsStream, **kwargs):
+            for row in RightsRequestsStream.model_validate(data).data_subjects_rights_...:
+                yield row
+
+so ``async for request in client.rights_requests_stream(...)`` sees each request once; the
+base client resumes a dropped stream after the last row of the last batch it handed over,
+which is the last row yielded (the socket is read again only when the loop asks for more).
 """
 
 from __future__ import annotations
@@ -29,7 +42,74 @@ import ast
 from typing import Any
 
 from ariadne_codegen.plugins.base import Plugin
-from graphql import OperationDefinitionNode, OperationType
+from graphql import FieldNode, OperationDefinitionNode, OperationType
+
+
+def _unpack(options: str) -> ast.Subscript:
+    return ast.Subscript(
+        value=ast.Name(id="Unpack", ctx=ast.Load()),
+        slice=ast.Name(id=options, ctx=ast.Load()),
+        ctx=ast.Load(),
+    )
+
+
+def _is_stream(operation: OperationDefinitionNode) -> bool:
+    """A Hasura streaming subscription: one root field ``...Stream(cursor: ...)``."""
+    selections = operation.selection_set.selections
+    if len(selections) != 1 or not isinstance(selections[0], FieldNode):
+        return False
+    root = selections[0]
+    return root.name.value.endswith(("Stream", "_stream")) and any(
+        argument.name.value == "cursor" for argument in root.arguments
+    )
+
+
+def _flatten_stream(method: ast.AsyncFunctionDef) -> None:
+    """``yield batch`` → ``for row in batch: yield row``, and the return type to match."""
+    returns = method.returns
+    if not (
+        isinstance(returns, ast.Subscript)
+        and isinstance(returns.slice, ast.Subscript)
+        and isinstance(returns.slice.value, ast.Name)
+        and returns.slice.value.id in ("list", "List")
+    ):
+        return  # not a list per event (e.g. without ShorterResultsPlugin): leave as is
+    for node in ast.walk(method):
+        if isinstance(node, ast.AsyncFor):
+            # ShorterResultsPlugin leaves a bare statement (not a list) as the loop body.
+            body: Any = node.body
+            statement = body[0] if isinstance(body, list) and len(body) == 1 else body
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Yield):
+                batch = statement.value.value
+                if batch is None:
+                    return
+                node.body = [
+                    ast.For(
+                        target=ast.Name(id="row", ctx=ast.Store()),
+                        iter=batch,
+                        body=[ast.Expr(value=ast.Yield(value=ast.Name(id="row", ctx=ast.Load())))],
+                        orelse=[],
+                        lineno=node.lineno if hasattr(node, "lineno") else 1,
+                    )
+                ]
+                returns.slice = returns.slice.slice
+                return
+
+
+def _add_result_type(method: ast.FunctionDef | ast.AsyncFunctionDef, call_name: str) -> None:
+    result = _result_class(method)
+    for node in ast.walk(method):
+        if (
+            result is not None
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == call_name
+            and not any(k.arg == "result_type" for k in node.keywords)
+        ):
+            position = len([k for k in node.keywords if k.arg is not None])
+            node.keywords.insert(
+                position, ast.keyword(arg="result_type", value=ast.Name(id=result, ctx=ast.Load()))
+            )
 
 
 def _result_class(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
@@ -45,12 +125,23 @@ def _result_class(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
 
 
 class DxtraClientPlugin(Plugin):
+    def __init__(self, schema: Any, config_dict: Any) -> None:
+        super().__init__(schema, config_dict)
+        self._streams: set[str] = set()
+
     def generate_client_method(
         self,
         method_def: ast.FunctionDef | ast.AsyncFunctionDef,
         operation_definition: OperationDefinitionNode,
     ) -> ast.FunctionDef | ast.AsyncFunctionDef:
         if operation_definition.operation == OperationType.SUBSCRIPTION:
+            if method_def.args.kwarg is not None:
+                method_def.args.kwarg.annotation = _unpack("SubscribeOptions")
+            _add_result_type(method_def, "execute_ws")
+            if isinstance(method_def, ast.AsyncFunctionDef) and _is_stream(operation_definition):
+                # Flattened in generate_client_module, after ShorterResultsPlugin (which
+                # rewrites the yields there) has run.
+                self._streams.add(method_def.name)
             return method_def
         if method_def.args.kwarg is not None:
             method_def.args.kwarg.annotation = ast.Subscript(
@@ -73,10 +164,19 @@ class DxtraClientPlugin(Plugin):
         return method_def
 
     def generate_client_module(self, module: ast.Module) -> ast.Module:
+        for node in ast.walk(module):
+            if isinstance(node, ast.AsyncFunctionDef) and node.name in self._streams:
+                _flatten_stream(node)
         imports: list[Any] = [
             ast.ImportFrom(module="typing", names=[ast.alias(name="Unpack")], level=0),
             ast.ImportFrom(
                 module="dxtra_typed._options", names=[ast.alias(name="CallOptions")], level=0
+            ),
+            # Unused (and dropped by the formatter) in the sync client.
+            ast.ImportFrom(
+                module="dxtra_typed._subscriptions",
+                names=[ast.alias(name="SubscribeOptions")],
+                level=0,
             ),
         ]
         module.body[0:0] = imports
