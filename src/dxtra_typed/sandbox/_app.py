@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ._auth_routes import AuthService
 from ._faults import ENDPOINT_PATHS, Fault, FaultPlan
 from ._tokens import TokenIssuer, TokenRejected
+from ._ws import WebSocketHub
 
 ANONYMOUS_ROLE = "anonymous"
 GRAPHQL_PATH = "/v1/graphql"
@@ -400,8 +401,12 @@ def create_app(
     faults: FaultPlan | None = None,
     *,
     max_body: int = MAX_BODY_BYTES,
+    websockets: WebSocketHub | None = None,
 ) -> ASGIApp:
-    """One Starlette app for both hosts; Dxtra splits them, but paths never collide."""
+    """One Starlette app for both hosts; Dxtra splits them, but paths never collide.
+
+    WebSocket upgrades on /v1/graphql go to `websockets` (a `WebSocketHub`, made here when not
+    given); on any other path they are refused."""
 
     async def graphql(request: Request) -> Response:
         auth.stats.bump("graphql")
@@ -464,5 +469,23 @@ def create_app(
         # Neither Hasura nor hasura-auth answers 405: a route with the wrong method is unknown.
         exception_handlers={404: not_found, 405: not_found},
     )
-    gate = _FaultGate(app, faults if faults is not None else FaultPlan(), auth, max_body)
-    return _Recorder(gate, log)
+    plan = faults if faults is not None else FaultPlan()
+    gate = _FaultGate(app, plan, auth, max_body)
+    http_app = _Recorder(gate, log)
+    hub = (
+        websockets
+        if websockets is not None
+        else WebSocketHub(auth, engine, make_session, log, plan)
+    )
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await http_app(scope, receive, send)
+        elif scope["path"] == GRAPHQL_PATH:
+            await hub(scope, receive, send)
+        else:
+            # Closing before the accept refuses the upgrade (uvicorn answers 403).
+            await receive()
+            await send({"type": "websocket.close", "code": 1000})
+
+    return dispatch

@@ -86,7 +86,9 @@ class AuthStats:
     `signin_pat`, `token_refresh` and `graphql` count requests that reached the real handler (a
     request answered by an injected fault before it ran is not among them); `received()` counts
     every request that arrived, faulted or not; `executed()` counts operations the GraphQL engine
-    ran, which is what "the mutation reached the server once" means.
+    ran, which is what "the mutation reached the server once" means. `ws_connections` counts
+    WebSocket connections accepted on /v1/graphql, `ws_subscriptions` operations started on them
+    (`subscribe` / `start` messages that passed validation).
     """
 
     def __init__(self) -> None:
@@ -95,6 +97,8 @@ class AuthStats:
         self.token_refresh = 0
         self.graphql = 0
         self.signout = 0
+        self.ws_connections = 0
+        self.ws_subscriptions = 0
         self._received: dict[str, int] = {}
         self._executed: dict[str | None, int] = {}
 
@@ -129,13 +133,15 @@ class AuthStats:
     def reset(self) -> None:
         with self._lock:
             self.signin_pat = self.token_refresh = self.graphql = self.signout = 0
+            self.ws_connections = self.ws_subscriptions = 0
             self._received.clear()
             self._executed.clear()
 
     def __repr__(self) -> str:
         return (
             f"AuthStats(signin_pat={self.signin_pat}, token_refresh={self.token_refresh}, "
-            f"graphql={self.graphql}, signout={self.signout})"
+            f"graphql={self.graphql}, signout={self.signout}, "
+            f"ws_connections={self.ws_connections}, ws_subscriptions={self.ws_subscriptions})"
         )
 
 

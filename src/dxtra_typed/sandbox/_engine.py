@@ -59,7 +59,7 @@ from dxtra_typed.sandbox._model import (
 from dxtra_typed.sandbox._sdl import build_role_schema
 from dxtra_typed.sandbox._store import COLLATIONS, Row, Store, column_list, encode, qi
 
-__all__ = ["Engine", "Session"]
+__all__ = ["Engine", "Prepared", "Session", "StreamState"]
 
 _log = logging.getLogger("dxtra_typed.sandbox")
 
@@ -365,13 +365,33 @@ def _compare_sql(col: Column, ref: str, ops: Mapping[str, Any], q: _Sql) -> str:
 # --- per-request execution ---
 
 
+@dataclass
+class StreamState:
+    """Where a streaming subscription is: `after` replaces the document's initial cursor value
+    once a batch was sent; `last` and `count` report the batch just computed."""
+
+    after: Any = None
+    started: bool = False
+    last: Any = None
+    count: int = 0
+    batch_size: int = 0
+
+
+def _cursor_input(value: Any) -> Any:
+    """A stored value as the JSON a client would send back as a cursor (exact, no rounding)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return _serialize(value)
+
+
 class _Request:
     """One request's view of the store through one role's permissions."""
 
-    def __init__(self, store: Store, session: Session) -> None:
+    def __init__(self, store: Store, session: Session, stream: StreamState | None = None) -> None:
         self.store = store
         self.session = session
         self._filters: dict[str, BoolExp] = {}
+        self.stream_state = stream
 
     # permissions
 
@@ -518,6 +538,48 @@ class _Request:
                 rows = rows[:limit]
         return rows
 
+    def stream(self, table: Table, args: Mapping[str, Any]) -> list[Row]:
+        """One batch of a streaming subscription: rows past the cursor, in cursor order.
+
+        Like Hasura, exactly one cursor column; ASC streams rows with a greater value, DESC
+        rows with a smaller one. A null initial value starts from the first row."""
+        cursors = list(args.get("cursor") or [])
+        if len(cursors) != 1:
+            raise _HasuraError(
+                "one streaming column field is expected", "validation-failed", "$.cursor"
+            )
+        initial = dict(cursors[0].get("initial_value") or {})
+        if len(initial) != 1:
+            raise _HasuraError(
+                "exactly one cursor column is expected in initial_value",
+                "validation-failed",
+                "$.cursor",
+            )
+        column, raw = next(iter(initial.items()))
+        desc = cursors[0].get("ordering") == "DESC"
+        batch_size = args.get("batch_size")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise _HasuraError(
+                "expecting a positive integer for batch_size", "validation-failed", "$.batch_size"
+            )
+        state = self.stream_state if self.stream_state is not None else StreamState()
+        value = state.after if state.started else raw
+        bound: BoolExp = {column: {"_lt" if desc else "_gt": value}}
+        where = args.get("where")
+        rows = self.select(
+            table,
+            {
+                "where": {"_and": [where, bound]} if where else bound,
+                "order_by": [{column: "desc" if desc else "asc"}],
+                "limit": batch_size,
+            },
+        )
+        state.count = len(rows)
+        state.batch_size = batch_size
+        if rows:
+            state.last = _cursor_input(rows[-1][column])
+        return rows
+
     def _order_terms(self, table: Table, order_by: Any) -> list[OrderTerm]:
         terms: list[OrderTerm] = []
 
@@ -624,13 +686,15 @@ class _Request:
         out: list[Row] = []
         for obj in objects:
             row: Row = {}
+            # Strictly increasing per row, so a stream cursor on createdAt loses no row.
+            stamp = self.store.next_timestamp()
             for col in table.columns:
                 if col.name in obj:
                     row[col.name] = _parse_value(col.type, obj[col.name])
                 elif col.name == "id":
                     row["id"] = str(uuid.uuid4())
                 elif col.name in ("createdAt", "updatedAt"):
-                    row[col.name] = now
+                    row[col.name] = stamp
                 else:
                     row[col.name] = table.defaults.get(col.name)
             self._check_row(table, row, path)
@@ -743,8 +807,10 @@ def _resolve_root(
     req: _Request, kind: str, table: Table, info: GraphQLResolveInfo, args: dict[str, Any]
 ) -> Any:
     base = f"$.selectionSet.{info.field_name}"
-    if kind in ("select", "select_stream"):
+    if kind == "select":
         return [_RowRef(table, r) for r in req.select(table, args)]
+    if kind == "select_stream":
+        return [_RowRef(table, r) for r in req.stream(table, args)]
     if kind == "select_aggregate":
         return _Agg(table, req.select(table, args))
     if kind in ("select_by_pk", "delete_by_pk"):
@@ -885,6 +951,61 @@ class Engine:
             return copy.deepcopy(UNEXPECTED)
 
     def _execute(self, body: object, session: Session) -> dict[str, Any]:
+        parsed = self._parse(body, session)
+        if isinstance(parsed, dict):
+            return parsed
+        if parsed.operation.operation == OperationType.SUBSCRIPTION:
+            return _error(
+                "subscriptions are not supported over HTTP, use websockets instead",
+                "validation-failed",
+            )
+        return self._run(
+            parsed.schema, parsed.document, parsed.operation, parsed.variables, session
+        )
+
+    # --- the WebSocket front's entry points ---
+
+    def prepare(self, body: object, session: Session) -> Prepared | dict[str, Any]:
+        """Parse and validate an operation sent over a WebSocket: a `Prepared` to run (maybe
+        many times), or Hasura's error body. Never raises."""
+        try:
+            parsed = self._parse(body, session)
+        except RecursionError:
+            return _error("the query is nested too deeply", "validation-failed")
+        except Exception:
+            _log.exception("sandbox engine failed")
+            return copy.deepcopy(UNEXPECTED)
+        if isinstance(parsed, dict):
+            return parsed
+        if parsed.operation.operation != OperationType.SUBSCRIPTION:
+            parsed.kind = "once"
+            return parsed
+        # Validation guarantees exactly one root field (a subscription's single root field).
+        root = parsed.operation.selection_set.selections[0]
+        if not isinstance(root, FieldNode):
+            return _error("subscriptions must select one top level field", "validation-failed")
+        kind, _table = self._roots[session.role][root.name.value]
+        parsed.kind = "stream" if kind == "select_stream" else "live"
+        return parsed
+
+    def run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
+        """Run a prepared operation once; for a stream, the batch after `stream.after`."""
+        try:
+            return self._run(
+                prepared.schema,
+                prepared.document,
+                prepared.operation,
+                prepared.variables,
+                prepared.session,
+                stream,
+            )
+        except RecursionError:
+            return _error("the query is nested too deeply", "validation-failed")
+        except Exception:
+            _log.exception("sandbox engine failed")
+            return copy.deepcopy(UNEXPECTED)
+
+    def _parse(self, body: object, session: Session) -> Prepared | dict[str, Any]:
         if not isinstance(body, dict):
             return _error("expected an object for the request body", "parse-failed")
         query = body.get("query")
@@ -923,12 +1044,7 @@ class Engine:
                 "is not specified",
                 "validation-failed",
             )
-        if operation.operation == OperationType.SUBSCRIPTION:
-            return _error(
-                "subscriptions are not supported over HTTP, use websockets instead",
-                "validation-failed",
-            )
-        return self._run(schema, document, operation, variables, session)
+        return Prepared(schema, document, operation, variables, session)
 
     def _run(
         self,
@@ -937,8 +1053,9 @@ class Engine:
         operation: OperationDefinitionNode,
         variables: dict[str, Any] | None,
         session: Session,
+        stream: StreamState | None = None,
     ) -> dict[str, Any]:
-        req = _Request(self.store, session)
+        req = _Request(self.store, session, stream)
         roots = self._roots[session.role]
 
         def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
@@ -986,6 +1103,23 @@ class Engine:
         if result.errors:
             return _translate_execution(result.errors[0])
         return {"data": result.data}
+
+
+@dataclass
+class Prepared:
+    """A parsed, validated operation for one session. `kind`: "once" (a query or mutation,
+    run a single time), "live" (a live query) or "stream" (a streaming subscription)."""
+
+    schema: GraphQLSchema
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    variables: dict[str, Any] | None
+    session: Session
+    kind: str = "once"
+
+    @property
+    def name(self) -> str | None:
+        return self.operation.name.value if self.operation.name else None
 
 
 class _Rollback(Exception):

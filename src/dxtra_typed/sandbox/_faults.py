@@ -5,6 +5,11 @@ like the real ones: a load balancer's 503 with `Retry-After`, Nhost's 429 envelo
 that closes with no answer, a response cut short, and (the hard case) a mutation that ran but
 whose answer never arrived. Faults are plain data consumed in injection order under a lock, so a
 test thread can arm them while the server's event loop consumes them.
+
+WebSockets (`endpoint="ws"`, kind "drop" only): each of the next `count` connections is cut
+abruptly (TCP closed, no close frame) right after the server sent it `after_messages` data
+messages (`next` / `data`). `drop_sockets_every(n)` does the same to every connection until
+cleared, which is how a flaky network looks to a long-lived subscription.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
-Endpoint = Literal["graphql", "signin_pat", "token", "any"]
+Endpoint = Literal["graphql", "signin_pat", "token", "any", "ws"]
 Kind = Literal["status", "drop", "delay", "malformed"]
 
 ENDPOINTS: tuple[str, ...] = get_args(Endpoint)
@@ -43,6 +48,7 @@ class Fault:
     after_execute: bool = False
     operation: str | None = None
     body: str | bytes | None = None
+    after_messages: int = 0
     remaining: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,11 +70,19 @@ class Fault:
             )
         if self.operation is not None and self.endpoint not in ("graphql", "any"):
             raise ValueError("operation filters apply to graphql requests only")
+        if self.endpoint == "ws" and self.kind != "drop":
+            raise ValueError("WebSocket faults are of kind drop")
+        if self.after_messages < 0:
+            raise ValueError("after_messages must be 0 or more")
+        if self.after_messages and self.endpoint != "ws":
+            raise ValueError("after_messages applies to ws faults only")
         self.remaining = self.count
 
     def matches(self, endpoint: str, operation: str | None) -> bool:
         if self.endpoint != "any" and self.endpoint != endpoint:
             return False
+        if endpoint == "ws" and self.endpoint != "ws":
+            return False  # "any" means any HTTP endpoint; sockets are faulted explicitly
         if self.operation is not None and (endpoint != "graphql" or operation != self.operation):
             return False
         # "Run it for real, then fail" only means something where an operation runs.
@@ -89,6 +103,7 @@ class FaultPlan:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._ws_drop_every: int | None = None
 
     def inject(
         self,
@@ -103,11 +118,14 @@ class FaultPlan:
         after_execute: bool = False,
         operation: str | None = None,
         body: str | bytes | None = None,
+        after_messages: int = 0,
     ) -> Fault:
         """Arm a fault for the next `count` matching requests, after those armed before it.
 
         `retry_after` / `retry_after_ms` go out as given (seconds or an HTTP date); `body`
-        replaces the default error body of a status fault.
+        replaces the default error body of a status fault. For `inject("ws", "drop",
+        after_messages=N, count=K)` the next K WebSocket connections are each cut after N data
+        messages.
         """
         fault = Fault(
             endpoint,
@@ -120,6 +138,7 @@ class FaultPlan:
             after_execute=after_execute,
             operation=operation,
             body=body,
+            after_messages=after_messages,
         )
         with self._lock:
             self._faults.append(fault)
@@ -141,6 +160,22 @@ class FaultPlan:
                     return fault
         return None
 
+    def drop_sockets_every(self, messages: int | None) -> None:
+        """Cut every WebSocket connection after `messages` data messages, until cleared
+        (`None` or `clear()`). Armed `inject("ws", ...)` faults are used first."""
+        if messages is not None and messages < 1:
+            raise ValueError("messages must be at least 1")
+        with self._lock:
+            self._ws_drop_every = messages
+
+    def take_ws_drop(self) -> int | None:
+        """For a new WebSocket connection: after how many data messages to cut it, if at all."""
+        fault = self.take("ws", None)
+        if fault is not None:
+            return fault.after_messages
+        with self._lock:
+            return self._ws_drop_every
+
     def needs_operation(self) -> bool:
         """Whether any armed fault filters on the operation (the body must then be peeked)."""
         with self._lock:
@@ -149,6 +184,7 @@ class FaultPlan:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._ws_drop_every = None
 
     def pending(self) -> int:
         """How many faulted responses are still to come."""
@@ -160,9 +196,9 @@ class FaultPlan:
 
 
 _SPEC_HELP = (
-    "ENDPOINT:KIND[:STATUS][:key=value...], ENDPOINT one of graphql, signin_pat, token, any; "
+    "ENDPOINT:KIND[:STATUS][:key=value...], ENDPOINT one of graphql, signin_pat, token, any, ws; "
     "KIND one of status, drop, delay, malformed; keys count, status, retry_after, "
-    "retry_after_ms, delay, after_execute, operation"
+    "retry_after_ms, delay, after_execute, operation, after_messages"
 )
 
 
@@ -201,12 +237,21 @@ def parse_fault_spec(spec: str) -> Fault:
 
 
 _SPEC_KEYS = frozenset(
-    ("count", "status", "retry_after", "retry_after_ms", "delay", "after_execute", "operation")
+    (
+        "count",
+        "status",
+        "retry_after",
+        "retry_after_ms",
+        "delay",
+        "after_execute",
+        "operation",
+        "after_messages",
+    )
 )
 
 
 def _convert(key: str, value: str) -> Any:
-    if key in ("count", "status"):
+    if key in ("count", "status", "after_messages"):
         return int(value)
     if key == "delay":
         return float(value)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from ._app import EngineLike, RequestLog
     from ._auth_routes import AuthService, AuthStats
+    from ._ws import WebSocketHub
 
 _STARTUP_TIMEOUT = 10.0
 _SHUTDOWN_TIMEOUT = 10.0
@@ -93,6 +94,7 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
         self._port: int | None = None
+        self._websockets: WebSocketHub | None = None
 
     def __repr__(self) -> str:
         state = f"running at {self.auth_url}" if self.running else "stopped"
@@ -167,7 +169,10 @@ class Sandbox:
 
         from ._app import create_app
         from ._engine import Session
+        from ._ws import WebSocketHub
 
+        hub = WebSocketHub(self.auth, self.engine, Session, self.requests, self.faults)
+        self._websockets = hub
         app = create_app(
             self.auth,
             self.engine,
@@ -175,6 +180,7 @@ class Sandbox:
             self.requests,
             self.faults,
             max_body=self.max_body_bytes,
+            websockets=hub,
         )
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         try:
@@ -194,6 +200,8 @@ class Sandbox:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
+            # The sans-I/O implementation: uvicorn's older one uses websockets' deprecated API.
+            ws="websockets-sansio",
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(
@@ -212,8 +220,12 @@ class Sandbox:
 
     def stop(self) -> None:
         server, thread, sock = self._server, self._thread, self._socket
+        hub, self._websockets = self._websockets, None
         self._server = self._thread = self._socket = None
         self._port = None
+        if hub is not None:
+            # Open sockets get a 1001 close first; uvicorn would otherwise send 1012.
+            hub.shutdown()
         if server is not None:
             server.should_exit = True
         if thread is not None:

@@ -12,6 +12,12 @@ a Decimal collation, `citext` compares case-insensitively (NOCASE), jsonb is can
 
 Concurrency: one connection, guarded by a re-entrant lock the engine holds for a whole request;
 files use WAL and a busy timeout so another process on the same file waits instead of failing.
+
+Change feed: every write bumps `version`, and listeners (the WebSocket front's live queries and
+streams) are called once per committed write or transaction, from whichever thread wrote.
+`next_timestamp()` hands out strictly increasing timestamps (microsecond steps), so rows
+inserted in the same instant still have distinct, ordered `createdAt` values: a stream cursor
+on `createdAt` is then exact.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -129,6 +135,11 @@ class Store:
         # Re-entrant: the engine holds it for a whole request and the store methods take it too.
         self.lock = threading.RLock()
         self._depth = 0
+        #: Bumped by every write; a reader compares it to know whether anything changed.
+        self.version = 0
+        self._notified_version = 0
+        self._listeners: list[Callable[[], None]] = []
+        self._last_timestamp: datetime | None = None
         self._conn = sqlite3.connect(
             ":memory:" if self.path is None else str(self.path),
             isolation_level=None,
@@ -171,6 +182,52 @@ class Store:
     def close(self) -> None:
         with self.lock:
             self._conn.close()
+
+    # change feed
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after each committed change (it must be quick and thread-safe)."""
+        with self.lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[], None]) -> None:
+        with self.lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _changed(self) -> None:
+        self.version += 1
+        if self._depth == 0:
+            self._notify()
+
+    def _notify(self) -> None:
+        if self._notified_version == self.version:
+            return
+        self._notified_version = self.version
+        for listener in list(self._listeners):
+            listener()
+
+    def next_timestamp(self) -> datetime:
+        """Now, but strictly later than any timestamp this store handed out before (1 µs steps).
+
+        The first call starts after the newest `createdAt` already stored, so a file database
+        reopened later keeps the order too.
+        """
+        with self.lock:
+            last = self._last_timestamp
+            if last is None:
+                last = datetime.min.replace(tzinfo=UTC)
+                for table in TABLES.values():
+                    col = table.column("createdAt")
+                    if col is None:
+                        continue
+                    found = self.scalar(f"SELECT max({qi(col.db_name)}) FROM {qi(table.db_name)}")
+                    if found is not None:
+                        last = max(last, datetime.fromisoformat(found))
+            now = datetime.now(UTC)
+            stamp = now if now > last else last + timedelta(microseconds=1)
+            self._last_timestamp = stamp
+            return stamp
 
     # reading
 
@@ -218,6 +275,7 @@ class Store:
         data = [tuple(encode(c.type, r.get(c.name)) for c in t.columns) for r in rows]
         with self.lock:
             self._conn.executemany(f"INSERT INTO {qi(t.db_name)} ({names}) VALUES ({marks})", data)
+            self._changed()
 
     def insert(self, table: str, row: Row) -> None:
         self.insert_many(table, [row])
@@ -232,6 +290,7 @@ class Store:
                 self._conn.execute(
                     f"UPDATE {qi(t.db_name)} SET {assignments} WHERE id = ?", (*values, row_id)
                 )
+                self._changed()
         row = self.get(table, row_id)
         if row is None:
             raise KeyError(row_id)
@@ -240,6 +299,7 @@ class Store:
     def delete(self, table: str, row_id: str) -> None:
         with self.lock:
             self._conn.execute(f"DELETE FROM {qi(TABLES[table].db_name)} WHERE id = ?", (row_id,))
+            self._changed()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -264,6 +324,9 @@ class Store:
                 self._conn.execute("COMMIT")
             finally:
                 self._depth = 0
+                # A rolled-back block may have bumped the version too: a spurious wake-up
+                # costs one re-evaluation that finds nothing new.
+                self._notify()
 
     def create_function(self, name: str, nargs: int, fn: Callable[..., Any]) -> None:
         with self.lock:
