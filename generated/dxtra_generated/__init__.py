@@ -31,6 +31,12 @@ from .data_subjects_count import (
     DataSubjectsCountDataSubjectsAggregate,
     DataSubjectsCountDataSubjectsAggregateAggregate,
 )
+from .data_subjects_page import (
+    DataSubjectsPage,
+    DataSubjectsPageDataSubjects,
+    DataSubjectsPageTotal,
+    DataSubjectsPageTotalAggregate,
+)
 from .fragments import DataControllerSummary, RightsRequestFields
 from .input_types import String_comparison_exp
 from .insert_rights_request import (
@@ -50,6 +56,10 @@ from .public_data_controllers import (
     PublicDataControllersDataControllers,
 )
 from .rights_requests import RightsRequests, RightsRequestsDataSubjectsRightsRequests
+from .rights_requests_page import (
+    RightsRequestsPage,
+    RightsRequestsPageDataSubjectsRightsRequests,
+)
 from .update_consent_value import (
     UpdateConsentValue,
     UpdateConsentValueUpdateDataSubjectConsentFormValue,
@@ -85,6 +95,10 @@ __all__ = [
     "DataSubjectsCountDataSubjectsAggregate",
     "DataSubjectsCountDataSubjectsAggregateAggregate",
     "DataSubjectsDataSubjects",
+    "DataSubjectsPage",
+    "DataSubjectsPageDataSubjects",
+    "DataSubjectsPageTotal",
+    "DataSubjectsPageTotalAggregate",
     "DxtraBaseClient",
     "DxtraGeneratedClient",
     "InsertRightsRequest",
@@ -98,6 +112,8 @@ __all__ = [
     "RightsRequestFields",
     "RightsRequests",
     "RightsRequestsDataSubjectsRightsRequests",
+    "RightsRequestsPage",
+    "RightsRequestsPageDataSubjectsRightsRequests",
     "String_comparison_exp",
     "UpdateConsentValue",
     "UpdateConsentValueUpdateDataSubjectConsentFormValue",

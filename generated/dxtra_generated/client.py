@@ -6,6 +6,8 @@ from typing import Optional, Union, Unpack
 from uuid import UUID
 
 from dxtra_typed._options import CallOptions
+from dxtra_typed._pagination import FIRST_ID, KeysetPager, Page
+from dxtra_typed._validation import validated
 
 from .base_client import DxtraBaseClient
 from .base_model import UNSET, UnsetType
@@ -22,6 +24,7 @@ from .data_subjects_count import (
     DataSubjectsCount,
     DataSubjectsCountDataSubjectsAggregate,
 )
+from .data_subjects_page import DataSubjectsPage, DataSubjectsPageDataSubjects
 from .input_types import String_comparison_exp
 from .insert_rights_request import (
     InsertRightsRequest,
@@ -40,6 +43,10 @@ from .public_data_controllers import (
     PublicDataControllersDataControllers,
 )
 from .rights_requests import RightsRequests, RightsRequestsDataSubjectsRightsRequests
+from .rights_requests_page import (
+    RightsRequestsPage,
+    RightsRequestsPageDataSubjectsRightsRequests,
+)
 from .update_consent_value import (
     UpdateConsentValue,
     UpdateConsentValueUpdateDataSubjectConsentFormValue,
@@ -55,6 +62,7 @@ def gql(q: str) -> str:
 
 
 class DxtraGeneratedClient(DxtraBaseClient):
+    @validated
     def consent_form_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> list[ConsentFormValuesDataSubjectConsentFormValues]:
@@ -95,6 +103,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=ConsentFormValues)
         return ConsentFormValues.model_validate(data).data_subject_consent_form_values
 
+    @validated
     def update_consent_value(
         self, id: UUID, value: str, **kwargs: Unpack[CallOptions]
     ) -> Optional[UpdateConsentValueUpdateDataSubjectConsentFormValue]:
@@ -137,6 +146,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
             data
         ).update_data_subject_consent_form_value
 
+    @validated
     def preference_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> list[PreferenceValuesDataSubjectPreferenceValues]:
@@ -176,6 +186,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=PreferenceValues)
         return PreferenceValues.model_validate(data).data_subject_preference_values
 
+    @validated
     def data_controllers(
         self, **kwargs: Unpack[CallOptions]
     ) -> list[DataControllersDataControllers]:
@@ -212,6 +223,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=DataControllers)
         return DataControllers.model_validate(data).data_controllers
 
+    @validated
     def data_controller(
         self, id: UUID, **kwargs: Unpack[CallOptions]
     ) -> Optional[DataControllerDataController]:
@@ -252,6 +264,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=DataController)
         return DataController.model_validate(data).data_controller
 
+    @validated
     def data_controller_counts(
         self, id: UUID, **kwargs: Unpack[CallOptions]
     ) -> DataControllerCounts:
@@ -317,6 +330,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=DataControllerCounts)
         return DataControllerCounts.model_validate(data)
 
+    @validated
     def public_data_controllers(
         self, **kwargs: Unpack[CallOptions]
     ) -> list[PublicDataControllersDataControllers]:
@@ -355,6 +369,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=PublicDataControllers)
         return PublicDataControllers.model_validate(data).data_controllers
 
+    @validated
     def data_subjects(
         self,
         controller_id: UUID,
@@ -402,6 +417,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=DataSubjects)
         return DataSubjects.model_validate(data).data_subjects
 
+    @validated
     def data_subject(
         self, id: UUID, **kwargs: Unpack[CallOptions]
     ) -> Optional[DataSubjectDataSubject]:
@@ -438,6 +454,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=DataSubject)
         return DataSubject.model_validate(data).data_subject
 
+    @validated
     def data_subjects_count(
         self, controller_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> DataSubjectsCountDataSubjectsAggregate:
@@ -473,6 +490,67 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=DataSubjectsCount)
         return DataSubjectsCount.model_validate(data).data_subjects_aggregate
 
+    @validated
+    def data_subjects_page(
+        self,
+        controller_id: UUID,
+        after: Union[Optional[UUID], UnsetType] = UNSET,
+        limit: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Unpack[CallOptions],
+    ) -> DataSubjectsPage:
+        """Every data subject of one data controller in id order, a keyset page at a time:
+        the rows whose id is greater than $after (the last id of the previous page).
+        Unlike an offset, the cursor does not move when rows are inserted, so each row
+        comes exactly once; `client.iter_data_subjects(controller_id=...)` walks every
+        page. `total` is the count.
+
+        Runs the GraphQL query `DataSubjectsPage` on:
+        - `dataSubjects`: fetch data from the table: "data_subjects".
+        - `total` (`dataSubjectsAggregate`): fetch aggregated fields from the table:
+          "data_subjects".
+
+        Args:
+            controller_id: `uuid!`
+            after: `uuid`, default `"00000000-0000-0000-0000-000000000000"`
+            limit: `Int`, default `500`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns one `DataSubjectsPage`, with one attribute per root field:
+        `data_subjects`, `total`.
+        """
+        query = gql("""
+            query DataSubjectsPage($controllerId: uuid!, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
+              dataSubjects(
+                where: {dataControllerId: {_eq: $controllerId}, id: {_gt: $after}}
+                order_by: [{id: asc}]
+                limit: $limit
+              ) {
+                id
+                did
+                createdAt
+              }
+              total: dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
+                aggregate {
+                  count
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "controllerId": controller_id,
+            "after": after,
+            "limit": limit,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="DataSubjectsPage",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response, result_type=DataSubjectsPage)
+        return DataSubjectsPage.model_validate(data)
+
+    @validated
     def processing_activities(
         self, controller_id: UUID, **kwargs: Unpack[CallOptions]
     ) -> list[ProcessingActivitiesDataProcessingActivities]:
@@ -516,6 +594,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=ProcessingActivities)
         return ProcessingActivities.model_validate(data).data_processing_activities
 
+    @validated
     def rights_requests(
         self,
         controller_id: UUID,
@@ -576,6 +655,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=RightsRequests)
         return RightsRequests.model_validate(data).data_subjects_rights_requests
 
+    @validated
     def insert_rights_request(
         self,
         data_subject_id: UUID,
@@ -643,6 +723,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
             data
         ).insert_data_subjects_rights_request
 
+    @validated
     def update_rights_request_status(
         self, id: UUID, status: str, **kwargs: Unpack[CallOptions]
     ) -> Optional[UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest]:
@@ -691,3 +772,133 @@ class DxtraGeneratedClient(DxtraBaseClient):
         return UpdateRightsRequestStatus.model_validate(
             data
         ).update_data_subjects_rights_request
+
+    @validated
+    def rights_requests_page(
+        self,
+        controller_id: UUID,
+        status: Union[Optional[String_comparison_exp], UnsetType] = UNSET,
+        after: Union[Optional[UUID], UnsetType] = UNSET,
+        limit: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Unpack[CallOptions],
+    ) -> list[RightsRequestsPageDataSubjectsRightsRequests]:
+        """Every rights request of one data controller in id order, a keyset page at a time
+        (rows whose id is greater than $after); optionally only one status. Each row
+        comes exactly once while rows are inserted;
+        `client.iter_rights_requests(controller_id=...)` walks every page.
+
+        Runs the GraphQL query `RightsRequestsPage` on `dataSubjectsRightsRequests`:
+        fetch data from the table: "data_subject_rights_requests".
+
+        Args:
+            controller_id: `uuid!`
+            status: `String_comparison_exp`, default `{}`
+            after: `uuid`, default `"00000000-0000-0000-0000-000000000000"`
+            limit: `Int`, default `500`
+            **kwargs: per-call options (timeout, max_retries, role, headers).
+
+        Returns a list of `RightsRequestsPageDataSubjectsRightsRequests`: the
+        `dataSubjectsRightsRequests` field, GraphQL type
+        `[dataSubjectsRightsRequests!]!`.
+        """
+        query = gql("""
+            query RightsRequestsPage($controllerId: uuid!, $status: String_comparison_exp = {}, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
+              dataSubjectsRightsRequests(
+                where: {dataControllerId: {_eq: $controllerId}, status: $status, id: {_gt: $after}}
+                order_by: [{id: asc}]
+                limit: $limit
+              ) {
+                ...RightsRequestFields
+              }
+            }
+
+            fragment RightsRequestFields on dataSubjectsRightsRequests {
+              id
+              dataSubjectId
+              dataControllerId
+              requestType
+              status
+              dueDate
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {
+            "controllerId": controller_id,
+            "status": status,
+            "after": after,
+            "limit": limit,
+        }
+        response = self.execute(
+            query=query,
+            operation_name="RightsRequestsPage",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response, result_type=RightsRequestsPage)
+        return RightsRequestsPage.model_validate(data).data_subjects_rights_requests
+
+    def iter_data_subjects(
+        self,
+        controller_id: UUID,
+        *,
+        page_size: int = 500,
+        after: UUID = FIRST_ID,
+        **kwargs: Unpack[CallOptions],
+    ) -> KeysetPager[DataSubjectsPageDataSubjects]:
+        """Every row of the query `DataSubjectsPage` (its `dataSubjects` field), fetched
+        ``page_size`` at a time by keyset on ``id``: each row that exists when paging
+        starts is yielded exactly once, also while rows are inserted. Pass ``after`` (an
+        id already seen) to resume. ``total`` holds the aggregate count (`total`) once
+        the first page is read. Per-call options apply to every page.
+
+        Returns an iterator (`KeysetPager`) of `DataSubjectsPageDataSubjects`: ``for row
+        in ...``, or ``.by_page()`` for whole pages.
+        """
+
+        def page(after: UUID, limit: int) -> Page[DataSubjectsPageDataSubjects]:
+            result = self.data_subjects_page(
+                controller_id=controller_id, after=after, limit=limit, **kwargs
+            )
+            return (
+                result.data_subjects,
+                result.total.aggregate.count
+                if result.total.aggregate is not None
+                else None,
+            )
+
+        return KeysetPager(page, page_size=page_size, after=after)
+
+    def iter_rights_requests(
+        self,
+        controller_id: UUID,
+        status: Union[Optional[String_comparison_exp], UnsetType] = UNSET,
+        *,
+        page_size: int = 500,
+        after: UUID = FIRST_ID,
+        **kwargs: Unpack[CallOptions],
+    ) -> KeysetPager[RightsRequestsPageDataSubjectsRightsRequests]:
+        """Every row of the query `RightsRequestsPage` (its `dataSubjectsRightsRequests`
+        field), fetched ``page_size`` at a time by keyset on ``id``: each row that
+        exists when paging starts is yielded exactly once, also while rows are inserted.
+        Pass ``after`` (an id already seen) to resume. Per-call options apply to every
+        page.
+
+        Returns an iterator (`KeysetPager`) of
+        `RightsRequestsPageDataSubjectsRightsRequests`: ``for row in ...``, or
+        ``.by_page()`` for whole pages.
+        """
+
+        def page(
+            after: UUID, limit: int
+        ) -> Page[RightsRequestsPageDataSubjectsRightsRequests]:
+            result = self.rights_requests_page(
+                controller_id=controller_id,
+                status=status,
+                after=after,
+                limit=limit,
+                **kwargs,
+            )
+            return (result, None)
+
+        return KeysetPager(page, page_size=page_size, after=after)

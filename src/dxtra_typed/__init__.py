@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         RateLimitError,
         ValidationFailedError,
     )
+    from dxtra_typed._pagination import AsyncKeysetPager, KeysetPager
 
 __all__ = [
     "APIConnectionError",
@@ -54,6 +55,7 @@ __all__ = [
     "APITimeoutError",
     "AccessDeniedError",
     "AsyncDxtraClient",
+    "AsyncKeysetPager",
     "AuthenticationBadRequestError",
     "AuthenticationError",
     "AuthenticationStatusError",
@@ -68,6 +70,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidJWTError",
     "InvalidResponseError",
+    "KeysetPager",
     "NotFoundError",
     "PermissionDeniedError",
     "PermissionDeniedStatusError",
@@ -81,6 +84,8 @@ _WHERE: dict[str, str] = {
     "DxtraClient": "dxtra_typed._client",
     "AsyncDxtraClient": "dxtra_typed._client",
     "Role": "dxtra_typed._config",
+    "KeysetPager": "dxtra_typed._pagination",
+    "AsyncKeysetPager": "dxtra_typed._pagination",
 }
 _WHERE.update(
     (name, "dxtra_typed._errors")
