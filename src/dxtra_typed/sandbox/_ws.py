@@ -286,6 +286,8 @@ class _Connection:
         if self.closed:
             return
         self.closed = True
+        # A close frame's reason is at most 123 bytes of UTF-8.
+        reason = reason.encode()[:123].decode(errors="ignore")
         with contextlib.suppress(Exception):
             await self._send({"type": "websocket.close", "code": code, "reason": reason})
         self._finished.set()
