@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -66,7 +67,7 @@ def test_variables_are_typed_single_objects_are_field_value(
     code, out, _ = _run(capsys, "DataControllerCounts", "--var", f"id={cid}")
     assert code == 0
     assert out.splitlines()[0].split() == ["field", "value"]
-    assert 'data_subjects          {"aggregate":{"count":4}}' in out
+    assert re.search(r"^data_subjects +\{\"aggregate\":\{\"count\":\d+\}\}$", out, re.M)
     code, out, _ = _run(
         capsys,
         "RightsRequests",
