@@ -132,6 +132,7 @@ def test_defaults() -> None:
         "db": None,
         "seed_rows": 0,
         "faults": [],
+        "ws_drop_every": None,
         "run": None,
     }
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -591,3 +594,68 @@ async def test_stop_closes_open_sockets_with_1001_promptly() -> None:
     finally:
         sandbox.stop()
     assert not sandbox.running
+
+
+# --- the command line ---
+
+READY_TIMEOUT = 15.0
+
+
+def read_exports(proc: subprocess.Popen[str]) -> dict[str, str]:
+    """The `export NAME=value` lines the command prints once it serves (bounded wait)."""
+    exports: dict[str, str] = {}
+    deadline = time.monotonic() + READY_TIMEOUT
+    assert proc.stdout is not None
+    while "DXTRA_ROLE" not in exports and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        assert line, "the sandbox exited before printing its exports"
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").strip().partition("=")
+            exports[name] = value
+    return exports
+
+
+def test_cli_ws_fault_flags_parse() -> None:
+    from dxtra_typed.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["sandbox", "--ws-drop-every", "100", "--fault", "ws:drop:after_messages=3:count=2"]
+    )
+    assert args.ws_drop_every == 100
+    assert [(f.endpoint, f.after_messages, f.count) for f in args.faults] == [("ws", 3, 2)]
+
+
+async def test_cli_ws_drop_every_cuts_sockets() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dxtra_typed.sandbox", "--ws-drop-every", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        exports = await asyncio.wait_for(asyncio.to_thread(read_exports, proc), READY_TIMEOUT)
+        async with httpx.AsyncClient(timeout=10) as http:
+            session = (
+                await http.post(
+                    exports["DXTRA_AUTH_URL"] + "/v1/signin/pat",
+                    json={"personalAccessToken": exports["DXTRA_API_KEY"]},
+                )
+            ).json()["session"]
+        url = exports["DXTRA_API_URL"].replace("http://", "ws://")
+        ws = await connect(url, subprotocols=[TWS])  # type: ignore[list-item]
+        headers = auth_headers(session["accessToken"])
+        await send(ws, {"type": "connection_init", "payload": {"headers": headers}})
+        await send(ws, subscribe("s", STREAM, after=None, batch=1))
+        kinds = [(await recv_data(ws))["type"] for _ in range(3)]
+        assert kinds == ["connection_ack", "next", "next"]
+        assert await closed_with(ws) == (None, None)
+        proc.terminate()
+        assert await asyncio.to_thread(proc.wait, READY_TIMEOUT) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=READY_TIMEOUT)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()

@@ -21,19 +21,22 @@ _EXTRA_HINT = "dxtra-typed sandbox needs the sandbox extra: pip install 'dxtra-t
 _FAULT_EPILOG = """\
 fault syntax (--fault, repeatable; faults are used in the order given):
   ENDPOINT:KIND[:STATUS][:key=value...]
-  ENDPOINT  graphql | signin_pat | token | any
+  ENDPOINT  graphql | signin_pat | token | any (any HTTP endpoint) | ws (WebSocket)
   KIND      status     answer STATUS (default 503) instead of the real response
             drop       close the connection without any response
             delay      answer normally after delay=SECONDS
             malformed  answer 200 with a truncated JSON body
   keys      count=N (default 1), status=CODE, retry_after=S or HTTP-date,
             retry_after_ms=MS, delay=SECONDS, operation=NAME (graphql only),
-            after_execute=true (graphql: run the operation, then fail the response)
+            after_execute=true (graphql: run the operation, then fail the response),
+            after_messages=N (ws drop: cut the connection after N next/data messages)
 examples:
   --fault graphql:status:503:count=2
   --fault graphql:drop:count=1
   --fault signin_pat:status:429:retry_after=2
   --fault graphql:drop:after_execute=true:operation=InsertRightsRequest
+  --fault ws:drop:after_messages=100:count=3     (the next 3 WebSocket connections)
+  --ws-drop-every 100                            (every WebSocket connection)
 """
 
 
@@ -113,6 +116,13 @@ def register(subcommands: Any) -> None:
         metavar="SPEC",
         help="inject a fault (see below); repeatable",
     )
+    parser.add_argument(
+        "--ws-drop-every",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="cut every WebSocket connection (no close frame) after N next/data messages",
+    )
     parser.set_defaults(run=run)
 
 
@@ -144,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
             seed_rows=args.seed_rows,
             faults=args.faults,
         )
+        if args.ws_drop_every is not None:
+            sandbox.faults.drop_sockets_every(args.ws_drop_every)
         with sandbox as sb:
             print(f"# dxtra-typed sandbox: a local Dxtra at {sb.auth_url} (Ctrl-C to stop)")
             print(f"export DXTRA_AUTH_URL={sb.auth_url}")
@@ -155,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"# data kept in {args.db}")
             if args.faults:
                 print(f"# {sb.faults.pending()} faulted responses armed")
+            if args.ws_drop_every is not None:
+                print(f"# WebSocket connections cut after {args.ws_drop_every} messages each")
             sys.stdout.flush()
             while not stop.wait(1.0):
                 pass
