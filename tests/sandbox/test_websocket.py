@@ -103,15 +103,21 @@ async def open_socket(
     ws = await connect(ws_url(sb), subprotocols=[protocol], open_timeout=5)  # type: ignore[list-item]
     if token == "mint":
         token = sb.mint_token()
-    await send(ws, {"type": "connection_init", "payload": {"headers": auth_headers(token, role)}})
-    while True:
-        message = await recv(ws)
-        if message["type"] == "ping":
-            await send(ws, {"type": "pong", "payload": message.get("payload")})
-        elif message["type"] == "connection_ack":
-            return ws
-        else:
-            raise AssertionError(message)
+    try:
+        await send(
+            ws, {"type": "connection_init", "payload": {"headers": auth_headers(token, role)}}
+        )
+        while True:
+            message = await recv(ws)
+            if message["type"] == "ping":
+                await send(ws, {"type": "pong", "payload": message.get("payload")})
+            elif message["type"] == "connection_ack":
+                return ws
+            else:
+                raise AssertionError(message)
+    except BaseException:
+        await ws.close()
+        raise
 
 
 @pytest.fixture
@@ -130,7 +136,9 @@ def subscribe(op_id: str, query: str, **variables: Any) -> dict[str, Any]:
 def insert_requests(sb: Sandbox, n: int, subject: str = SIGNED_IN_SUBJECT_ID) -> list[str]:
     """Insert n rights requests over HTTP, 100 per mutation (rows of one mutation share the
     same instant), and return their ids in insertion order."""
-    token = sb.mint_token()
+    # Sixty seconds whatever the sandbox's TTL: `iat` is whole seconds, so a 1 s token can be
+    # minted already almost expired.
+    token = sb.mint_token(ttl=60)
     ids: list[str] = []
     with httpx.Client(timeout=10) as http:
         for start in range(0, n, 100):
@@ -157,7 +165,7 @@ def latest_created_at(sb: Sandbox) -> str:
                 "query": "{ dataSubjectsRightsRequests(order_by: {createdAt: desc}, limit: 1)"
                 " { createdAt } }"
             },
-            headers={"Authorization": f"Bearer {sb.mint_token()}"},
+            headers={"Authorization": f"Bearer {sb.mint_token(ttl=60)}"},
         ).json()
     created: str = body["data"]["dataSubjectsRightsRequests"][0]["createdAt"]
     return created
@@ -659,3 +667,52 @@ async def test_cli_ws_drop_every_cuts_sockets() -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+# --- the acceptance scenario, on the raw protocol ---
+
+
+async def test_resuming_client_gets_every_row_once_through_drops_and_expiry() -> None:
+    """What the client must do, done by hand: 1 s JWTs, sockets cut every 30 messages, and a
+    reconnect that resumes from the last cursor seen loses and repeats nothing."""
+    with Sandbox(access_token_ttl=1) as sandbox:
+        start = latest_created_at(sandbox)
+        sandbox.faults.drop_sockets_every(30)
+
+        def insert_slowly() -> list[str]:
+            ids: list[str] = []
+            for _ in range(12):
+                ids += insert_requests(sandbox, 50)
+                time.sleep(0.1)
+            return ids
+
+        inserting = asyncio.ensure_future(asyncio.to_thread(insert_slowly))
+        rows: list[dict[str, Any]] = []
+        ends: list[int | None] = []
+        cursor = start
+        deadline = time.monotonic() + 15
+        while len(rows) < 600 and time.monotonic() < deadline:
+            try:
+                ws = await open_socket(sandbox, TWS if len(ends) % 2 else LEGACY)
+            except (ConnectionClosed, AssertionError):
+                # A 1 s JWT can be minted with `exp` a moment away (whole-second `iat`).
+                continue
+            kind = "subscribe" if ws.subprotocol == TWS else "start"
+            variables = {"after": cursor, "batch": 5}
+            await send(
+                ws, {"type": kind, "id": "s", "payload": {"query": STREAM, "variables": variables}}
+            )
+            try:
+                while len(rows) < 600:
+                    message = await recv_data(ws, max(0.01, deadline - time.monotonic()))
+                    if message["type"] == "connection_error":
+                        continue  # legacy announces the expiry before closing
+                    got = message["payload"]["data"]["dataSubjectsRightsRequestsStream"]
+                    rows += got
+                    cursor = got[-1]["createdAt"]
+            except ConnectionClosed as exc:
+                ends.append(exc.rcvd.code if exc.rcvd is not None else None)
+            await ws.close()
+        ids = await inserting
+    assert [r["id"] for r in rows] == ids
+    assert len(ends) >= 2 and set(ends) <= {None, 4400}
