@@ -14,11 +14,11 @@ import functools
 import json
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, ClassVar, Final, Self, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, Unpack
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -46,6 +46,9 @@ from dxtra_typed._retry import (
     should_retry_error,
     should_retry_status,
 )
+
+if TYPE_CHECKING:
+    from dxtra_typed._subscriptions import SubscribeOptions
 
 OPERATION_EXTENSION: Final = "dxtra_operation"
 RETRY_COUNT_HEADER: Final = "x-dxtra-retry-count"
@@ -423,6 +426,20 @@ class AsyncBaseClient(_Common):
             await response.aclose()
             await self._sleep(delay)
             retries += 1
+
+    def execute_ws(
+        self,
+        query: str,
+        operation_name: str | None = None,
+        variables: dict[str, Any] | None = None,
+        result_type: type[BaseModel] | None = None,
+        **options: Unpack[SubscribeOptions],
+    ) -> AsyncIterator[Any]:
+        """A subscription's events (validated into ``result_type`` when given), reconnecting
+        and resuming as ``dxtra_typed._subscriptions`` describes."""
+        from dxtra_typed._subscriptions import subscribe_for_client
+
+        return subscribe_for_client(self, query, operation_name, variables, result_type, options)
 
     async def aclose(self) -> None:
         if self._owns_http_client:
