@@ -289,13 +289,14 @@ class _Socket:
             close = exc.rcvd
             code = close.code if close is not None else None
             reason = close.reason if close is not None else ""
-            if code in _FATAL_CLOSE_CODES:
+            jwt = _is_jwt_problem(reason) or code == 4401
+            if code in _FATAL_CLOSE_CODES and not jwt:
                 raise SubscriptionProtocolError(
                     f"the server closed the subscription socket with {code} ({reason})",
                     body=reason,
                 ) from None
             text = f"socket closed ({code or 'no close frame'}{': ' + reason if reason else ''})"
-            raise _Closed(text, jwt_expired=_is_jwt_problem(reason) or code == 4401) from None
+            raise _Closed(text, jwt_expired=jwt) from None
         try:
             message = _loads(raw)
         except (ValueError, RecursionError):
