@@ -7,6 +7,14 @@ from .consent_form_values import (
     ConsentFormValues,
     ConsentFormValuesDataSubjectConsentFormValues,
 )
+from .consent_values_live import (
+    ConsentValuesLive,
+    ConsentValuesLiveDataSubjectConsentFormValues,
+)
+from .consent_values_stream import (
+    ConsentValuesStream,
+    ConsentValuesStreamDataSubjectConsentFormValuesStream,
+)
 from .data_controller import DataController, DataControllerDataController
 from .data_controller_counts import (
     DataControllerCounts,
@@ -31,14 +39,44 @@ from .data_subjects_count import (
     DataSubjectsCountDataSubjectsAggregate,
     DataSubjectsCountDataSubjectsAggregateAggregate,
 )
+from .data_subjects_live import DataSubjectsLive, DataSubjectsLiveDataSubjects
 from .data_subjects_page import (
     DataSubjectsPage,
     DataSubjectsPageDataSubjects,
     DataSubjectsPageTotal,
     DataSubjectsPageTotalAggregate,
 )
+from .data_subjects_stream import (
+    DataSubjectsStream,
+    DataSubjectsStreamDataSubjectsStream,
+)
+from .enums import cursor_ordering
 from .fragments import DataControllerSummary, RightsRequestFields
-from .input_types import String_comparison_exp
+from .input_types import (
+    Boolean_comparison_exp,
+    Int_comparison_exp,
+    String_comparison_exp,
+    bigint_comparison_exp,
+    citext_comparison_exp,
+    dataControllers_bool_exp,
+    dataControllerUsers_bool_exp,
+    dataProcessingActivities_bool_exp,
+    dataSubjectConsentFormValues_bool_exp,
+    dataSubjectConsentFormValues_stream_cursor_input,
+    dataSubjectConsentFormValues_stream_cursor_value_input,
+    dataSubjectPreferenceValues_bool_exp,
+    dataSubjects_bool_exp,
+    dataSubjects_stream_cursor_input,
+    dataSubjects_stream_cursor_value_input,
+    dataSubjectsRightsRequests_bool_exp,
+    dataSubjectsRightsRequests_stream_cursor_input,
+    dataSubjectsRightsRequests_stream_cursor_value_input,
+    date_comparison_exp,
+    jsonb_comparison_exp,
+    numeric_comparison_exp,
+    timestamptz_comparison_exp,
+    uuid_comparison_exp,
+)
 from .insert_rights_request import (
     InsertRightsRequest,
     InsertRightsRequestInsertDataSubjectsRightsRequest,
@@ -56,9 +94,17 @@ from .public_data_controllers import (
     PublicDataControllersDataControllers,
 )
 from .rights_requests import RightsRequests, RightsRequestsDataSubjectsRightsRequests
+from .rights_requests_live import (
+    RightsRequestsLive,
+    RightsRequestsLiveDataSubjectsRightsRequests,
+)
 from .rights_requests_page import (
     RightsRequestsPage,
     RightsRequestsPageDataSubjectsRightsRequests,
+)
+from .rights_requests_stream import (
+    RightsRequestsStream,
+    RightsRequestsStreamDataSubjectsRightsRequestsStream,
 )
 from .update_consent_value import (
     UpdateConsentValue,
@@ -71,8 +117,13 @@ from .update_rights_request_status import (
 
 __all__ = [
     "BaseModel",
+    "Boolean_comparison_exp",
     "ConsentFormValues",
     "ConsentFormValuesDataSubjectConsentFormValues",
+    "ConsentValuesLive",
+    "ConsentValuesLiveDataSubjectConsentFormValues",
+    "ConsentValuesStream",
+    "ConsentValuesStreamDataSubjectConsentFormValuesStream",
     "DataController",
     "DataControllerCounts",
     "DataControllerCountsDataSubjects",
@@ -95,14 +146,19 @@ __all__ = [
     "DataSubjectsCountDataSubjectsAggregate",
     "DataSubjectsCountDataSubjectsAggregateAggregate",
     "DataSubjectsDataSubjects",
+    "DataSubjectsLive",
+    "DataSubjectsLiveDataSubjects",
     "DataSubjectsPage",
     "DataSubjectsPageDataSubjects",
     "DataSubjectsPageTotal",
     "DataSubjectsPageTotalAggregate",
+    "DataSubjectsStream",
+    "DataSubjectsStreamDataSubjectsStream",
     "DxtraBaseClient",
     "DxtraGeneratedClient",
     "InsertRightsRequest",
     "InsertRightsRequestInsertDataSubjectsRightsRequest",
+    "Int_comparison_exp",
     "PreferenceValues",
     "PreferenceValuesDataSubjectPreferenceValues",
     "ProcessingActivities",
@@ -112,11 +168,36 @@ __all__ = [
     "RightsRequestFields",
     "RightsRequests",
     "RightsRequestsDataSubjectsRightsRequests",
+    "RightsRequestsLive",
+    "RightsRequestsLiveDataSubjectsRightsRequests",
     "RightsRequestsPage",
     "RightsRequestsPageDataSubjectsRightsRequests",
+    "RightsRequestsStream",
+    "RightsRequestsStreamDataSubjectsRightsRequestsStream",
     "String_comparison_exp",
     "UpdateConsentValue",
     "UpdateConsentValueUpdateDataSubjectConsentFormValue",
     "UpdateRightsRequestStatus",
     "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest",
+    "bigint_comparison_exp",
+    "citext_comparison_exp",
+    "cursor_ordering",
+    "dataControllerUsers_bool_exp",
+    "dataControllers_bool_exp",
+    "dataProcessingActivities_bool_exp",
+    "dataSubjectConsentFormValues_bool_exp",
+    "dataSubjectConsentFormValues_stream_cursor_input",
+    "dataSubjectConsentFormValues_stream_cursor_value_input",
+    "dataSubjectPreferenceValues_bool_exp",
+    "dataSubjectsRightsRequests_bool_exp",
+    "dataSubjectsRightsRequests_stream_cursor_input",
+    "dataSubjectsRightsRequests_stream_cursor_value_input",
+    "dataSubjects_bool_exp",
+    "dataSubjects_stream_cursor_input",
+    "dataSubjects_stream_cursor_value_input",
+    "date_comparison_exp",
+    "jsonb_comparison_exp",
+    "numeric_comparison_exp",
+    "timestamptz_comparison_exp",
+    "uuid_comparison_exp",
 ]

@@ -712,10 +712,18 @@ def iterate_blocking(source: AsyncIterable[T], *, max_buffer: int = 16) -> Block
 
 class _ClientLike(Protocol):
     url: str
-    _unset: object
-    _default_headers: Mapping[str, str]
-    _sleep: Callable[[float], Awaitable[None]]
-    _random: Callable[[], float]
+
+    @property
+    def _unset(self) -> object: ...
+
+    @property
+    def _default_headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def _sleep(self) -> Callable[[float], Awaitable[None]]: ...
+
+    @property
+    def _random(self) -> Callable[[], float]: ...
 
 
 def _json_ready(value: Any) -> Any:

@@ -8,7 +8,8 @@ emptied first so an operation removed from queries/ leaves no stale module behin
 Subscriptions: ariadne-codegen refuses them in a sync client (``NotSupported``). The sync run
 still sees every operation, so every shared module (result types, input_types.py,
 fragments.py, enums.py, ``__init__``) comes out byte for byte as in the async run; only its
-client class gets no subscription method (``_sync_client_skips_subscriptions``). Dropping the
+client class gets no subscription method, nor imports for one
+(``_sync_client_skips_subscriptions``). Dropping the
 operations instead would make the sync run rewrite input_types.py and ``__init__`` without the
 subscriptions' inputs and models.
 """
@@ -56,28 +57,41 @@ def _run_configs(config: dict[str, Any], out_root: Path) -> list[dict[str, Any]]
 def _sync_client_skips_subscriptions() -> Iterator[None]:
     """While active, ariadne-codegen's client generator adds no method for a subscription.
 
-    It still generates the operation's arguments, which is how the package generator learns
-    the input types and enums the operation uses, so input_types.py and enums.py match the
-    async run's. Scoped to one run and always restored.
+    It still generates the operation's arguments, to learn the input types the operation uses;
+    those are kept aside (the sync client must not import them) and handed to the package
+    generator, so input_types.py comes out exactly as in the async run. Scoped to one run and
+    always restored.
     """
     from ariadne_codegen.client_generators.client import ClientGenerator
+    from ariadne_codegen.client_generators.package import PackageGenerator
     from graphql import OperationDefinitionNode, OperationType
 
-    original = ClientGenerator.add_method
+    original_add = ClientGenerator.add_method
+    original_inputs = PackageGenerator._get_used_inputs
+    aside: list[str] = []
 
     def add_method(
         self: ClientGenerator, definition: OperationDefinitionNode, *args: Any, **kwargs: Any
     ) -> None:
-        if definition.operation == OperationType.SUBSCRIPTION:
-            self.arguments_generator.generate(definition.variable_definitions)
+        if definition.operation != OperationType.SUBSCRIPTION:
+            original_add(self, definition, *args, **kwargs)
             return
-        original(self, definition, *args, **kwargs)
+        used = self.arguments_generator.get_used_inputs()
+        kept = len(used)
+        self.arguments_generator.generate(definition.variable_definitions)
+        aside.extend(used[kept:])
+        del used[kept:]
+
+    def get_used_inputs(self: PackageGenerator) -> list[str]:
+        return [*original_inputs(self), *aside]
 
     ClientGenerator.add_method = add_method  # type: ignore[method-assign]
+    PackageGenerator._get_used_inputs = get_used_inputs  # type: ignore[method-assign]
     try:
         yield
     finally:
-        ClientGenerator.add_method = original  # type: ignore[method-assign]
+        ClientGenerator.add_method = original_add  # type: ignore[method-assign]
+        PackageGenerator._get_used_inputs = original_inputs  # type: ignore[method-assign]
 
 
 def package_dir(config: dict[str, Any], root: Path) -> Path:
