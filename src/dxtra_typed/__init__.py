@@ -47,6 +47,12 @@ if TYPE_CHECKING:
         ValidationFailedError,
     )
     from dxtra_typed._pagination import AsyncKeysetPager, KeysetPager
+    from dxtra_typed._subscriptions import (
+        SubscribeOptions,
+        SubscriptionProtocolError,
+        SubscriptionSettings,
+        iterate_blocking,
+    )
 
 __all__ = [
     "APIConnectionError",
@@ -76,8 +82,12 @@ __all__ = [
     "PermissionDeniedStatusError",
     "RateLimitError",
     "Role",
+    "SubscribeOptions",
+    "SubscriptionProtocolError",
+    "SubscriptionSettings",
     "ValidationFailedError",
     "__version__",
+    "iterate_blocking",
 ]
 
 _WHERE: dict[str, str] = {
@@ -86,6 +96,10 @@ _WHERE: dict[str, str] = {
     "Role": "dxtra_typed._config",
     "KeysetPager": "dxtra_typed._pagination",
     "AsyncKeysetPager": "dxtra_typed._pagination",
+    "SubscribeOptions": "dxtra_typed._subscriptions",
+    "SubscriptionProtocolError": "dxtra_typed._subscriptions",
+    "SubscriptionSettings": "dxtra_typed._subscriptions",
+    "iterate_blocking": "dxtra_typed._subscriptions",
 }
 _WHERE.update(
     (name, "dxtra_typed._errors")

@@ -23,6 +23,7 @@ from dxtra_typed._config import ClientConfig, Role, check_role, resolve_config
 from dxtra_typed._errors import ConfigurationError
 from dxtra_typed._logging import setup_logging_from_env
 from dxtra_typed._retry import DEFAULT_MAX_RETRIES, RetryPolicy
+from dxtra_typed._subscriptions import SubscriptionSettings
 from dxtra_typed._version import __version__
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
@@ -181,11 +182,14 @@ class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
         env: Mapping[str, str] | None = None,
+        ws: SubscriptionSettings | None = None,
     ) -> None:
+        """``ws``: WebSocket settings for subscriptions (URL, subprotocols, reconnects)."""
         config, policy = _settings(
             api_key, auth_url, api_url, role, env, allow_insecure_http, max_retries
         )
         self._configure(config, policy, timeout)
+        self._ws_settings = ws or SubscriptionSettings()
         self._auth_http = httpx.AsyncClient(timeout=timeout, headers={"User-Agent": USER_AGENT})
         self._tokens = (
             AsyncTokenCache(self._auth_http, config.auth_url, config.api_key, policy=policy)
