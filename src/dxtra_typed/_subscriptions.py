@@ -37,9 +37,10 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, Self, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypedDict  # pydantic validates only this one on Python 3.11
 
 from dxtra_typed._config import TOKENLESS_ROLES, Role
 from dxtra_typed._errors import (
@@ -224,6 +225,9 @@ def _is_jwt_problem(text: str) -> bool:
 
 
 def _error_details(payload: object) -> list[GraphQLErrorDetail]:
+    # transport-ws: the errors list; legacy graphql-ws: {"errors": [...]} or one error object.
+    if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
+        payload = payload["errors"]
     raw = payload if isinstance(payload, list) else [payload]
     return [GraphQLErrorDetail.from_dict(e) for e in raw] or [
         GraphQLErrorDetail(message="error message without details")
@@ -594,10 +598,17 @@ class BlockingIterator(Generic[T]):
     ``break`` followed by garbage collection) cancels the async side and joins the thread.
     """
 
-    def __init__(self, source: AsyncIterable[T], *, max_buffer: int = 16) -> None:
+    def __init__(
+        self,
+        source: AsyncIterable[T],
+        *,
+        max_buffer: int = 16,
+        cleanup: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         if max_buffer < 1:
             raise ConfigurationError("max_buffer must be 1 or more")
         self._source = source
+        self._cleanup = cleanup
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max_buffer)
         self._loop = asyncio.new_event_loop()
         self._task: asyncio.Task[None] | None = None
@@ -639,9 +650,13 @@ class BlockingIterator(Generic[T]):
         else:
             await self._put(_DONE)
         finally:
-            aclose = getattr(iterator, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            try:
+                aclose = getattr(iterator, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+            finally:
+                if self._cleanup is not None:
+                    await self._cleanup()
 
     def __iter__(self) -> Self:
         return self
@@ -693,17 +708,25 @@ class _Failure:
     exc: BaseException
 
 
-def iterate_blocking(source: AsyncIterable[T], *, max_buffer: int = 16) -> BlockingIterator[T]:
+def iterate_blocking(
+    source: AsyncIterable[T],
+    *,
+    max_buffer: int = 16,
+    cleanup: Callable[[], Awaitable[object]] | None = None,
+) -> BlockingIterator[T]:
     """Consume an async iterable (e.g. a subscription) from sync code::
 
-        with iterate_blocking(client.rights_requests_stream(cursor=...)) as events:
+        client = AsyncDxtraClient()  # used only by this subscription
+        stream = client.rights_requests_stream(cursor=...)
+        with iterate_blocking(stream, cleanup=client.aclose) as events:
             for request in events:
                 ...
 
     The async side runs on its own event loop in a worker thread, so give it an
-    ``AsyncDxtraClient`` that no other event loop uses.
+    ``AsyncDxtraClient`` no other event loop uses; ``cleanup`` (e.g. ``client.aclose``) runs on
+    that loop once the iteration ends, since httpx connections belong to the loop they opened on.
     """
-    return BlockingIterator(source, max_buffer=max_buffer)
+    return BlockingIterator(source, max_buffer=max_buffer, cleanup=cleanup)
 
 
 # ------------------------------------------------------------------------------------------

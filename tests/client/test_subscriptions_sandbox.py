@@ -1,0 +1,232 @@
+"""Generated subscription methods of AsyncDxtraClient against the sandbox's WebSocket endpoint.
+
+The acceptance scenario of issue 5 is the first test: 1,000 rights requests inserted over HTTP
+while the socket is cut every 100 messages and JWTs live 2 s; the stream yields each exactly
+once, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from dxtra_generated.enums import cursor_ordering
+from dxtra_generated.input_types import (
+    String_comparison_exp,
+    dataSubjectsRightsRequests_bool_exp,
+    dataSubjectsRightsRequests_stream_cursor_input,
+    dataSubjectsRightsRequests_stream_cursor_value_input,
+    uuid_comparison_exp,
+)
+from dxtra_generated.rights_requests_stream import (
+    RightsRequestsStreamDataSubjectsRightsRequestsStream,
+)
+
+from dxtra_typed import (
+    AsyncDxtraClient,
+    DxtraClient,
+    GraphQLError,
+    SubscriptionSettings,
+    ValidationFailedError,
+    iterate_blocking,
+)
+from dxtra_typed.sandbox import Sandbox
+from dxtra_typed.sandbox._seed import CONTROLLER_IDS, SIGNED_IN_SUBJECT_ID
+
+ACME = UUID(CONTROLLER_IDS[0])
+SUBJECT = UUID(SIGNED_IN_SUBJECT_ID)
+TWS, LEGACY = "graphql-transport-ws", "graphql-ws"
+
+
+def client_for(sb: Sandbox, **kw: Any) -> AsyncDxtraClient:
+    return AsyncDxtraClient(api_key=sb.pat, auth_url=sb.auth_url, api_url=sb.api_url, env={}, **kw)
+
+
+def open_sockets(sb: Sandbox) -> int:
+    hub = sb._websockets
+    return len(hub.connections) if hub is not None else 0
+
+
+def cursor_after(created_at: datetime) -> list[dataSubjectsRightsRequests_stream_cursor_input]:
+    return [
+        dataSubjectsRightsRequests_stream_cursor_input(
+            initial_value=dataSubjectsRightsRequests_stream_cursor_value_input(
+                createdAt=created_at
+            ),
+            ordering=cursor_ordering.ASC,
+        )
+    ]
+
+
+ONLY_ACME = dataSubjectsRightsRequests_bool_exp(dataControllerId=uuid_comparison_exp(_eq=ACME))
+
+
+async def newest_created_at(client: AsyncDxtraClient) -> datetime:
+    newest = await client.rights_requests(controller_id=ACME, limit=1)
+    return newest[0].created_at
+
+
+async def insert(client: AsyncDxtraClient, count: int, concurrency: int = 8) -> list[Any]:
+    """Insert over HTTP through the client; the rows as the server returned them."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> Any:
+        async with gate:
+            row = await client.insert_rights_request(
+                data_subject_id=SUBJECT, data_controller_id=ACME, request_type="access"
+            )
+            assert row is not None
+            return row
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def collect(
+    events: AsyncIterator[RightsRequestsStreamDataSubjectsRightsRequestsStream],
+    count: int,
+    timeout: float,
+) -> list[RightsRequestsStreamDataSubjectsRightsRequestsStream]:
+    rows: list[RightsRequestsStreamDataSubjectsRightsRequestsStream] = []
+    async with contextlib.aclosing(events):  # type: ignore[type-var]
+        async with asyncio.timeout(timeout):
+            async for row in events:
+                rows.append(row)
+                if len(rows) >= count:
+                    break
+    return rows
+
+
+async def test_acceptance_1000_requests_through_drops_every_100_and_2s_tokens() -> None:
+    with Sandbox(access_token_ttl=2) as sb:
+        async with client_for(sb) as client:
+            start = await newest_created_at(client)
+            sb.faults.drop_sockets_every(100)
+            began = time.monotonic()
+            events = client.rights_requests_stream(
+                cursor=cursor_after(start), batch_size=1, where=ONLY_ACME
+            )
+            consumer = asyncio.create_task(collect(events, 1000, timeout=60))
+            inserted = await insert(client, 1000)
+            rows = await consumer
+            elapsed = time.monotonic() - began
+            connections = sb.stats.ws_connections
+            exchanges = client._tokens.exchanges if client._tokens else 0
+    expected = [r.id for r in sorted(inserted, key=lambda r: r.created_at)]
+    got = [r.id for r in rows]
+    assert len(got) == 1000
+    assert len(set(got)) == 1000  # none twice
+    assert got == expected  # none lost, in order
+    assert connections >= 10  # dropped at least every 100 messages, and resubscribed
+    assert exchanges >= 2  # renewed 2 s tokens on the way
+    assert elapsed < 30, elapsed
+    print(f"\nacceptance: 1000 rows, {connections} sockets, {exchanges} token exchanges, "
+          f"{elapsed:.2f}s")  # fmt: skip
+
+
+@pytest.mark.parametrize("protocol", [TWS, LEGACY])
+async def test_both_subprotocols_end_to_end(protocol: str) -> None:
+    with Sandbox() as sb:
+        settings = SubscriptionSettings(subprotocols=(protocol,))
+        async with client_for(sb, ws=settings) as client:
+            start = await newest_created_at(client)
+            events = client.rights_requests_stream(
+                cursor=cursor_after(start), batch_size=10, where=ONLY_ACME
+            )
+            consumer = asyncio.create_task(collect(events, 5, timeout=10))
+            inserted = await insert(client, 5, concurrency=1)
+            rows = await consumer
+        log = [r for r in sb.requests if getattr(r, "method", None) == "WS"]
+    assert [r.id for r in rows] == [r.id for r in inserted]
+    assert log  # the sandbox saw our connection_init / operation
+
+
+@pytest.mark.parametrize("protocol", [TWS, LEGACY])
+async def test_an_evaluation_error_raises_a_typed_error(protocol: str) -> None:
+    """An invalid regular expression fails while the subscription runs (Hasura
+    data-exception): a typed GraphQLError from the `error`/`data` message, not a hang or a skip."""
+    bad = dataSubjectsRightsRequests_bool_exp(requestType=String_comparison_exp(_iregex="("))
+    with Sandbox() as sb:
+        settings = SubscriptionSettings(subprotocols=(protocol,))
+        async with client_for(sb, ws=settings) as client:
+            start = await newest_created_at(client)
+            events = client.rights_requests_stream(cursor=cursor_after(start), where=bad)
+            async with contextlib.aclosing(events):  # type: ignore[type-var]
+                with pytest.raises(GraphQLError) as caught:
+                    async with asyncio.timeout(10):
+                        await anext(events)
+    assert caught.value.code == "data-exception"
+    assert "regular expression" in caught.value.message
+
+
+async def test_a_validation_error_message_raises_validation_failed() -> None:
+    with Sandbox() as sb:
+        async with client_for(sb) as client:
+            events = client.execute_ws("subscription Bad { noSuchField { id } }", "Bad")
+            with pytest.raises(ValidationFailedError, match="noSuchField"):
+                async with asyncio.timeout(10):
+                    await anext(events)
+            await events.aclose()  # type: ignore[attr-defined]
+
+
+async def test_live_query_sees_an_update_within_a_second() -> None:
+    with Sandbox() as sb:
+        async with client_for(sb) as client:
+            events = client.rights_requests_live(controller_id=ACME, limit=5)
+            async with contextlib.aclosing(events):  # type: ignore[type-var]
+                first = await anext(events)
+                row = (await insert(client, 1))[0]
+                began = time.monotonic()
+                async with asyncio.timeout(5):
+                    while True:
+                        snapshot = await anext(events)
+                        if row.id in {r.id for r in snapshot}:
+                            break
+                latency = time.monotonic() - began
+    assert row.id not in {r.id for r in first}
+    assert latency < 1.0, latency
+
+
+async def test_break_closes_the_socket_cleanly() -> None:
+    with Sandbox() as sb:
+        async with client_for(sb) as client:
+            start = await newest_created_at(client)
+            await insert(client, 3, concurrency=1)
+            async for _ in client.rights_requests_stream(
+                cursor=cursor_after(start), where=ONLY_ACME
+            ):
+                break
+            # The abandoned generator is finalized by the loop; the socket closes promptly.
+            for _ in range(100):
+                await asyncio.sleep(0.02)
+                if not open_sockets(sb):
+                    break
+            assert not open_sockets(sb)
+
+
+def test_sync_consumption_with_iterate_blocking() -> None:
+    with Sandbox() as sb:
+        with DxtraClient(api_key=sb.pat, auth_url=sb.auth_url, api_url=sb.api_url) as sync:
+            start = sync.rights_requests(controller_id=ACME, limit=1)[0].created_at
+            inserted = [
+                sync.insert_rights_request(
+                    data_subject_id=SUBJECT, data_controller_id=ACME, request_type="access"
+                )
+                for _ in range(20)
+            ]
+        client = client_for(sb)  # used only on iterate_blocking's loop
+        stream = client.rights_requests_stream(
+            cursor=cursor_after(start), batch_size=7, where=ONLY_ACME
+        )
+        rows = []
+        with iterate_blocking(stream, max_buffer=4, cleanup=client.aclose) as events:
+            for row in events:
+                rows.append(row)
+                if len(rows) == 20:
+                    break
+    assert [r.id for r in rows] == [r.id for r in inserted if r is not None]
