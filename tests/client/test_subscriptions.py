@@ -433,16 +433,12 @@ def test_iterate_blocking_reraises_errors() -> None:
 
 
 def test_iterate_blocking_over_a_real_subscription() -> None:
-    async def run() -> list[int]:
-        return []
-
     start = time.monotonic()
 
     async def main() -> None:
         async with fake_hasura() as fake:
             fake.add_rows(50)
             url = fake.url
-            done = asyncio.Event()
 
             def consume() -> list[int]:
                 events = subscribe(
@@ -462,7 +458,6 @@ def test_iterate_blocking_over_a_real_subscription() -> None:
                 return seen
 
             seen = await asyncio.to_thread(consume)
-            done.set()
             assert seen == list(range(1, 51))
 
     asyncio.run(main())
