@@ -1,8 +1,7 @@
+"""The package version, as a literal: reading it from the installed metadata
+(importlib.metadata) cost ~75 ms per process start, a third of ``import dxtra_typed`` +
+constructing a client (bench/results.md). tests/test_version.py keeps it equal to pyproject."""
+
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("dxtra-typed")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+__version__ = "0.1.0"
