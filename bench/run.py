@@ -1,0 +1,705 @@
+"""``make bench``: dxtra-typed against the alternatives, side by side, on one machine in one run.
+
+A canned-response server (bench/canned_server.py, its own process) answers every call with the
+same bytes, so what is measured is the client: request building, HTTP, auth, parsing, typing.
+Contenders run interleaved (round-robin, a batch of calls each per round) so drift in machine
+speed hits all of them alike; each figure is the median over all calls. Also measured: a cold
+async client under 1,000 concurrent calls (token exchanges, wall time), import + first client
+construction, and a full regenerate. Writes bench/results.md and bench/results.json.
+
+Benchmarks are not tests: nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import cProfile
+import datetime
+import importlib
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import requests
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from canned_server import CONTROLLER_ID, LARGE, SMALL  # noqa: E402
+
+from dxtra_typed import AsyncDxtraClient, DxtraClient  # noqa: E402
+from dxtra_typed._base_client import parse_response_slow  # noqa: E402
+
+QUERY = """query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
+  dataSubjects(
+    where: {dataControllerId: {_eq: $controllerId}}
+    order_by: [{createdAt: desc}, {id: asc}]
+    limit: $limit
+    offset: $offset
+  ) {
+    id
+    did
+    createdAt
+  }
+}"""
+PAYLOAD = {
+    "query": QUERY,
+    "operationName": "DataSubjects",
+    "variables": {"controllerId": CONTROLLER_ID},
+}
+PAT = "bench-personal-access-token"
+X = "\u00d7"  # multiplication sign
+CID = uuid.UUID(CONTROLLER_ID)  # typed clients take a UUID (and check it)
+GQL_VENV = BENCH / ".venv-gql"
+
+ROUNDS = {"small": 40, "large": 12}
+BATCH = {"small": 25, "large": 3}
+SIZES = ("small", "large")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --------------------------------------------------------------------------- the server
+
+
+@contextlib.contextmanager
+def canned_server() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [sys.executable, str(BENCH / "canned_server.py")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def api_url(base: str, size: str) -> str:
+    return f"{base}/{size}/v1/graphql"
+
+
+def signins(base: str) -> int:
+    return int(httpx.get(base + "/v1/stats").json()["signins"])
+
+
+# --------------------------------------------------------------------------- contenders
+
+
+class Contender(Protocol):
+    name: str
+
+    def batch(self, size: str, calls: int) -> list[int]: ...
+
+    def close(self) -> None: ...
+
+
+class SyncContender:
+    def __init__(
+        self, name: str, call: Callable[[str], Any], close: Callable[[], None] = lambda: None
+    ) -> None:
+        self.name = name
+        self._call = call
+        self._close = close
+
+    def batch(self, size: str, calls: int) -> list[int]:
+        call, clock, times = self._call, time.perf_counter_ns, []
+        for _ in range(calls):
+            start = clock()
+            call(size)
+            times.append(clock() - start)
+        return times
+
+    def close(self) -> None:
+        self._close()
+
+
+class AsyncContender:
+    def __init__(
+        self,
+        name: str,
+        loop: asyncio.AbstractEventLoop,
+        call: Callable[[str], Awaitable[Any]],
+        close: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.name = name
+        self._loop = loop
+        self._call = call
+        self._aclose = close
+
+    def batch(self, size: str, calls: int) -> list[int]:
+        async def run() -> list[int]:
+            clock, times = time.perf_counter_ns, []
+            for _ in range(calls):
+                start = clock()
+                await self._call(size)
+                times.append(clock() - start)
+            return times
+
+        return self._loop.run_until_complete(run())
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._aclose())
+
+
+class GqlContender:
+    """gql runs in its own virtualenv; a worker process times its own calls."""
+
+    name = "gql 4.4 (HTTPXTransport, sync)"
+
+    def __init__(self, base: str, token: str) -> None:
+        self._base = base
+        self._proc = subprocess.Popen(
+            [
+                str(GQL_VENV / "bin" / "python"),
+                str(BENCH / "gql_worker.py"),
+                QUERY,
+                CONTROLLER_ID,
+                token,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def batch(self, size: str, calls: int) -> list[int]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(
+            json.dumps({"url": api_url(self._base, size), "calls": calls}) + "\n"
+        )
+        self._proc.stdin.flush()
+        line = self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError("gql worker exited")
+        times: list[int] = json.loads(line)
+        return times
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        self._proc.wait(10)
+
+
+def ensure_gql_venv() -> str | None:
+    """Create bench/.venv-gql with gql[httpx] once; None when ready, else why it is skipped."""
+    python = GQL_VENV / "bin" / "python"
+    check = [str(python), "-c", "import gql, httpx, graphql; assert gql.__version__ >= '4'"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return None
+    try:
+        log("creating bench/.venv-gql with gql[httpx] (once)")
+        subprocess.run([sys.executable, "-m", "venv", str(GQL_VENV)], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "gql[httpx]>=4.4",
+            ],
+            check=True,
+            timeout=240,
+        )
+    except (subprocess.SubprocessError, OSError) as exc:
+        return f"skipped: could not install gql[httpx] into bench/.venv-gql ({exc})"
+    if subprocess.run(check, capture_output=True).returncode != 0:
+        return "skipped: gql installed but does not import"
+    return None
+
+
+def stock_ariadne_client(tmp: Path) -> Any:
+    """A stock ariadne-codegen 0.19 sync client over the same schema and queries: ariadne's own
+    base client, no plugins but ShorterResults (so methods return the same thing as ours)."""
+    from ariadne_codegen import main as codegen_main
+
+    from dxtra_typed.codegen._driver import load_config
+
+    config = load_config(ROOT / "codegen.toml")
+    section = config["tool"]["ariadne-codegen"]
+    # A sync ariadne-codegen client refuses subscription operations: leave those files out.
+    queries = tmp / "queries"
+    queries.mkdir()
+    for source in sorted((ROOT / section["queries_path"]).glob("*.graphql")):
+        text = source.read_text()
+        if not re.search(r"^\s*subscription\b", text, re.MULTILINE):
+            (queries / source.name).write_text(text)
+    for key in ("base_client_name", "base_client_file_path"):
+        section.pop(key, None)
+    section.update(
+        target_package_name="stock_generated",
+        target_package_path=str(tmp),
+        queries_path=str(queries),
+        client_name="StockClient",
+        client_file_name="client",
+        async_client=False,
+        plugins=["ariadne_codegen.contrib.shorter_results.ShorterResultsPlugin"],
+    )
+    generate: Callable[[dict[str, Any]], None] = codegen_main.client
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.chdir(ROOT):
+        generate(config)
+    sys.path.insert(0, str(tmp))
+    return importlib.import_module("stock_generated.client").StockClient
+
+
+class SlowParseClient(DxtraClient):
+    """dxtra-typed with the fast path off (json.loads + model_validate), for comparison."""
+
+    def get_data(self, response: httpx.Response, result_type: Any = None) -> Any:
+        return parse_response_slow(response, result_type)
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+def close_all(things: Iterable[_Closable]) -> None:
+    for thing in things:
+        thing.close()
+
+
+def build_contenders(
+    base: str, tmp: Path, gql_skip: str | None
+) -> tuple[list[Contender], dict[str, str]]:
+    session_body = requests.post(base + "/v1/signin/pat", json={"personalAccessToken": PAT}).json()
+    token = session_body["session"]["accessToken"]
+    auth = {"Authorization": f"Bearer {token}", "X-Hasura-Role": "user"}
+    urls = {size: api_url(base, size) for size in SIZES}
+    contenders: list[Contender] = []
+    notes: dict[str, str] = {}
+
+    def seed_style(size: str) -> Any:
+        return requests.post(urls[size], json=PAYLOAD, headers=auth).json()["data"]
+
+    contenders.append(SyncContender("requests.post per call (Dxtra docs)", seed_style))
+
+    session = requests.Session()
+    session.headers.update(auth)
+    contenders.append(
+        SyncContender(
+            "requests.Session",
+            lambda size: session.post(urls[size], json=PAYLOAD).json()["data"],
+            session.close,
+        )
+    )
+
+    raw = httpx.Client(headers=auth)
+    contenders.append(
+        SyncContender(
+            "raw httpx.Client + .json()",
+            lambda size: raw.post(urls[size], json=PAYLOAD).json()["data"],
+            raw.close,
+        )
+    )
+
+    loop = asyncio.new_event_loop()
+    araw = httpx.AsyncClient(headers=auth)
+
+    async def araw_call(size: str) -> Any:
+        return (await araw.post(urls[size], json=PAYLOAD)).json()["data"]
+
+    contenders.append(
+        AsyncContender("raw httpx.AsyncClient + .json()", loop, araw_call, araw.aclose)
+    )
+
+    stock_class = stock_ariadne_client(tmp)
+    stock = {
+        size: stock_class(url=urls[size], http_client=httpx.Client(headers=auth)) for size in SIZES
+    }
+    contenders.append(
+        SyncContender(
+            "stock ariadne-codegen 0.19 client",
+            lambda size: stock[size].data_subjects(controller_id=CID),
+            lambda: close_all(c.http_client for c in stock.values()),
+        )
+    )
+
+    if gql_skip is None:
+        contenders.append(GqlContender(base, token))
+    else:
+        notes["gql"] = gql_skip
+
+    def dxtra(cls: type[DxtraClient]) -> dict[str, DxtraClient]:
+        return {
+            size: cls(PAT, auth_url=base, api_url=urls[size], allow_insecure_http=True)
+            for size in SIZES
+        }
+
+    typed = dxtra(DxtraClient)
+    contenders.append(
+        SyncContender(
+            "dxtra-typed sync (auth + retries)",
+            lambda size: typed[size].data_subjects(controller_id=CID),
+            lambda: close_all(typed.values()),
+        )
+    )
+    slow = dxtra(SlowParseClient)
+    contenders.append(
+        SyncContender(
+            "dxtra-typed sync, fast path off",
+            lambda size: slow[size].data_subjects(controller_id=CID),
+            lambda: close_all(slow.values()),
+        )
+    )
+
+    atyped = {
+        size: AsyncDxtraClient(PAT, auth_url=base, api_url=urls[size], allow_insecure_http=True)
+        for size in SIZES
+    }
+
+    async def aclose() -> None:
+        for client in atyped.values():
+            await client.aclose()
+
+    contenders.append(
+        AsyncContender(
+            "dxtra-typed async (auth + retries)",
+            loop,
+            lambda size: atyped[size].data_subjects(controller_id=CID),
+            aclose,
+        )
+    )
+    return contenders, notes
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def interleaved(contenders: list[Contender]) -> dict[str, dict[str, float]]:
+    """Median µs per call for each contender and size, round-robin over contenders."""
+    samples: dict[str, dict[str, list[int]]] = {c.name: {s: [] for s in SIZES} for c in contenders}
+    for size in SIZES:
+        for contender in contenders:  # warm-up: connections, token exchange, caches
+            contender.batch(size, 2)
+        log(
+            f"{size}: {ROUNDS[size]} rounds, {BATCH[size]} calls each, {len(contenders)} contenders"
+        )
+        for round_no in range(ROUNDS[size]):
+            order = (
+                contenders[round_no % len(contenders) :] + contenders[: round_no % len(contenders)]
+            )
+            for contender in order:
+                samples[contender.name][size].extend(contender.batch(size, BATCH[size]))
+    return {
+        name: {size: statistics.median(times) / 1000 for size, times in by_size.items()}
+        for name, by_size in samples.items()
+    }
+
+
+def cold_concurrent(base: str, calls: int = 1000) -> dict[str, Any]:
+    before = signins(base)
+
+    async def run() -> tuple[float, int]:
+        async with AsyncDxtraClient(
+            PAT, auth_url=base, api_url=api_url(base, "small"), allow_insecure_http=True
+        ) as client:
+            start = time.perf_counter()
+            results = await asyncio.gather(
+                *(client.data_subjects(controller_id=CID) for _ in range(calls))
+            )
+            wall = time.perf_counter() - start
+            assert all(len(r) == 3 for r in results)
+            assert client._tokens is not None
+            return wall, client._tokens.exchanges
+
+    wall, exchanges = asyncio.run(run())
+    return {
+        "calls": calls,
+        "wall_seconds": round(wall, 3),
+        "client_exchanges": exchanges,
+        "server_signins": signins(base) - before,
+    }
+
+
+_IMPORT_OURS = """
+import time
+t = time.perf_counter()
+import dxtra_typed
+c = dxtra_typed.DxtraClient("x", api_url="http://127.0.0.1:9/v1/graphql",
+                            auth_url="http://127.0.0.1:9", allow_insecure_http=True)
+print(time.perf_counter() - t)
+"""
+_IMPORT_BASE = """
+import time
+t = time.perf_counter()
+import httpx, pydantic
+print(time.perf_counter() - t)
+"""
+_IMPORT_BASE_USED = """
+import time
+t = time.perf_counter()
+import httpx, pydantic
+from pydantic import BaseModel
+class M(BaseModel):
+    x: int
+c = httpx.Client()
+print(time.perf_counter() - t)
+"""
+
+
+def import_times(runs: int = 9) -> dict[str, float]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+    samples: dict[str, list[float]] = {"ours": [], "base": [], "base_used": []}
+    scripts = {"ours": _IMPORT_OURS, "base": _IMPORT_BASE, "base_used": _IMPORT_BASE_USED}
+    for script in scripts.values():  # warm the bytecode caches
+        subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, env=env)
+    for _ in range(runs):
+        for key, script in scripts.items():
+            out = subprocess.run(
+                [sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env
+            ).stdout
+            samples[key].append(float(out))
+    return {key: statistics.median(values) * 1000 for key, values in samples.items()}
+
+
+_REGENERATE = """
+import sys, tempfile
+from pathlib import Path
+from dxtra_typed.codegen._driver import generate
+root = Path(sys.argv[1])
+with tempfile.TemporaryDirectory() as tmp:
+    generate(root, root / "codegen.toml", out_root=Path(tmp))
+"""
+
+
+def regenerate_seconds(runs: int = 3) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", _REGENERATE, str(ROOT)],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def body_scan_us() -> dict[str, float]:
+    """What DxtraAuth's requires_response_body scan for `invalid-jwt` costs per response."""
+    out = {}
+    for name, body in (("small", SMALL), ("large", LARGE)):
+        n = 2000 if name == "small" else 200
+        start = time.perf_counter()
+        for _ in range(n):
+            _ = b"invalid-jwt" in body
+        out[name] = (time.perf_counter() - start) / n * 1e6
+    return out
+
+
+def profile(base: str, size: str, calls: int) -> str:
+    with DxtraClient(
+        PAT, auth_url=base, api_url=api_url(base, size), allow_insecure_http=True
+    ) as c:
+        c.data_subjects(controller_id=CID)
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(calls):
+            c.data_subjects(controller_id=CID)
+        prof.disable()
+    text = io.StringIO()
+    pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(12)
+    lines = [line for line in text.getvalue().splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if "ncalls" in line)
+    return "\n".join(lines[start : start + 13])
+
+
+# --------------------------------------------------------------------------- report
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    import pydantic
+    import pydantic_core
+
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "httpx": httpx.__version__,
+        "pydantic": pydantic.VERSION,
+        "pydantic_core": pydantic_core.__version__,
+        "requests": requests.__version__,
+    }
+
+
+def write_results(results: dict[str, Any]) -> None:
+    medians: dict[str, dict[str, float]] = results["medians_us"]
+    raw = medians["raw httpx.Client + .json()"]
+    facts = results["machine"]
+    rows = []
+    for name, by_size in medians.items():
+        rows.append(
+            f"| {name} | {by_size['small']:.0f} | {by_size['small'] / raw['small']:.2f}{X} "
+            f"| {by_size['large'] / 1000:.1f} | {by_size['large'] / raw['large']:.2f}{X} |"
+        )
+    for name, why in results["notes"].items():
+        rows.append(f"| {name} | {why} | | | |")
+    t = results["targets"]
+    p3, p4 = results["cold_concurrent"], results["import_ms"]
+
+    p1, p2 = t["p1_small_ratio_vs_raw_httpx"], t["p2_large_ratio_vs_raw_httpx"]
+
+    def target_row(what: str, measured: str, goal: str, ok: bool) -> str:
+        return f"| {what} | {measured} | {goal} | {'holds' if ok else '**missed**'} |"
+
+    md = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (bench/run.py); numbers from one run on one machine, so treat",
+        "differences of a few per cent as noise. Canned loopback server in its own process;",
+        "contenders interleaved round-robin; medians over "
+        f"{ROUNDS['small'] * BATCH['small']} small and {ROUNDS['large'] * BATCH['large']} "
+        "large calls each.",
+        "",
+        f"Machine: {facts['cpu']}, {facts['cores']} cores, Python {facts['python']}, "
+        f"{facts['platform']}; httpx {facts['httpx']}, pydantic {facts['pydantic']} "
+        f"(core {facts['pydantic_core']}), requests {facts['requests']}. Date: {facts['date']}.",
+        "",
+        "| contender | 3 rows, µs/call | vs raw httpx | 10,000 rows, ms/call | vs raw httpx |",
+        "|---|---:|---:|---:|---:|",
+        *rows,
+        "",
+        "Raw httpx and requests return untyped dicts (floats for numerics); gql returns dicts;",
+        "ariadne-codegen and dxtra-typed return validated pydantic models.",
+        "",
+        "| target | measured | goal | |",
+        "|---|---|---|---|",
+        target_row(
+            "P1 3-row typed call vs raw httpx (sync)",
+            f"{p1:.3f}{X} (async vs raw async httpx: {t['p1_async_ratio']:.3f}{X})",
+            f"≤ 1.05{X}",
+            p1 <= 1.05,
+        ),
+        target_row(
+            "P2 10,000-row typed call vs raw untyped httpx (sync)",
+            f"{p2:.3f}{X} (async: {t['p2_async_ratio']:.3f}{X})",
+            f"≤ 1.5{X}",
+            p2 <= 1.5,
+        ),
+        target_row(
+            f"P3 exchanges, cold async client, {p3['calls']} concurrent calls",
+            f"{p3['client_exchanges']} (server saw {p3['server_signins']}; "
+            f"wall {p3['wall_seconds']} s)",
+            "exactly 1",
+            p3["client_exchanges"] == 1 == p3["server_signins"],
+        ),
+        target_row(
+            "P4 `import dxtra_typed` + first client vs `import httpx, pydantic`",
+            f"{p4['ours']:.0f} ms vs {p4['base']:.0f} ms = {t['p4_import_ratio']:.2f}{X} "
+            f"(vs {p4['base_used']:.0f} ms when a pydantic model and an httpx.Client are "
+            f"built too: {p4['ours'] / p4['base_used']:.2f}{X})",
+            f"≤ 1.3{X}",
+            t["p4_import_ratio"] <= 1.3,
+        ),
+        target_row(
+            "P5 full regenerate (fresh process, both clients)",
+            f"{t['p5_regenerate_seconds']:.2f} s",
+            "≤ 3 s",
+            t["p5_regenerate_seconds"] <= 3,
+        ),
+        "",
+        f"`DxtraAuth.requires_response_body` scan for `invalid-jwt`: "
+        f"{results['body_scan_us']['small']:.2f} µs (3 rows), "
+        f"{results['body_scan_us']['large']:.1f} µs (10,000 rows) per response; httpx reads "
+        "the body for a non-streaming call anyway.",
+        "",
+        "## Profiles (cProfile, dxtra-typed sync, sorted by own time)",
+        "",
+        "3 rows:",
+        "",
+        "```",
+        results["profile_small"],
+        "```",
+        "",
+        "10,000 rows:",
+        "",
+        "```",
+        results["profile_large"],
+        "```",
+        "",
+    ]
+    (BENCH / "results.md").write_text("\n".join(md))
+    (BENCH / "results.json").write_text(
+        json.dumps({**results["targets"], **results}, indent=2) + "\n"
+    )
+
+
+def main() -> int:
+    started = time.perf_counter()
+    gql_skip = ensure_gql_venv()
+    results: dict[str, Any] = {"machine": machine(), "notes": {}}
+    with canned_server() as base, tempfile.TemporaryDirectory(prefix="dxtra-bench-") as tmp:
+        contenders, notes = build_contenders(base, Path(tmp), gql_skip)
+        results["notes"].update(notes)
+        try:
+            results["medians_us"] = interleaved(contenders)
+        finally:
+            for contender in contenders:
+                contender.close()
+        log("cold client, 1,000 concurrent async calls")
+        results["cold_concurrent"] = cold_concurrent(base)
+        log("profiles")
+        results["profile_small"] = profile(base, "small", 500)
+        results["profile_large"] = profile(base, "large", 10)
+    results["body_scan_us"] = body_scan_us()
+    log("import times")
+    results["import_ms"] = import_times()
+    log("regenerate")
+    regen = regenerate_seconds()
+    results["regenerate_seconds"] = regen
+    medians = results["medians_us"]
+    raw = medians["raw httpx.Client + .json()"]
+    araw = medians["raw httpx.AsyncClient + .json()"]
+    results["targets"] = {
+        "p1_small_ratio_vs_raw_httpx": round(
+            medians["dxtra-typed sync (auth + retries)"]["small"] / raw["small"], 3
+        ),
+        "p1_async_ratio": round(
+            medians["dxtra-typed async (auth + retries)"]["small"] / araw["small"], 3
+        ),
+        "p2_large_ratio_vs_raw_httpx": round(
+            medians["dxtra-typed sync (auth + retries)"]["large"] / raw["large"], 3
+        ),
+        "p2_async_ratio": round(
+            medians["dxtra-typed async (auth + retries)"]["large"] / araw["large"], 3
+        ),
+        "p3_cold_concurrent_exchanges": results["cold_concurrent"]["client_exchanges"],
+        "p4_import_ratio": round(results["import_ms"]["ours"] / results["import_ms"]["base"], 3),
+        "p5_regenerate_seconds": round(statistics.median(regen), 2),
+    }
+    write_results(results)
+    log(f"done in {time.perf_counter() - started:.0f} s: bench/results.md, bench/results.json")
+    print((BENCH / "results.md").read_text().split("## Profiles")[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
