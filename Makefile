@@ -42,11 +42,11 @@ pytest: $(STAMP)
 	$(PY) -m pytest
 
 typecheck: $(STAMP)
-	$(PY) -m mypy src tests examples
+	$(PY) -m mypy src tests examples bench
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests examples
-	$(PY) -m ruff format --check src tests examples
+	$(PY) -m ruff check src tests examples bench
+	$(PY) -m ruff format --check src tests examples bench
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory pytest
