@@ -5,7 +5,6 @@ a file-backed restart, and concurrent writers."""
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -283,32 +282,22 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path, on_file: bool) -> None:
             if "errors" in result:
                 failures.append(result)
 
-    started = time.perf_counter()
     threads = [threading.Thread(target=work) for _ in range(threads_n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert time.perf_counter() - started < 30
+    assert not any(t.is_alive() for t in threads)
     assert failures == []
     total = engine.store.count("dataSubjectsRightsRequests")
     assert total == len(WORLD["dataSubjectsRightsRequests"]) + threads_n * per_thread
 
 
-def test_ten_thousand_rows_seed_and_query_fast() -> None:
-    started = time.perf_counter()
+def test_ten_thousand_rows_seed_and_query() -> None:
+    # Correctness only; seed and query times are measured by `make bench`, not asserted.
     store = Store(seed_rows=10_000)
-    assert time.perf_counter() - started < 2.0
     assert store.count("dataSubjects") == len(WORLD["dataSubjects"]) + 10_000
     engine = Engine(store)
     q = '{ dataSubjects(where: {did: {_like: "did:dep:a%"}}, order_by: {createdAt: desc}, limit: 20) { id dataController { title } } }'
-    run(engine, q)
-    best = min(_timed(engine, q) for _ in range(3))
-    assert best < 0.1, best
-
-
-def _timed(engine: Engine, query: str) -> float:
-    started = time.perf_counter()
-    result = run(engine, query)
+    result = run(engine, q)
     assert len(result["data"]["dataSubjects"]) == 20
-    return time.perf_counter() - started
