@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: install demo test pytest typecheck lint generate check-generated schema sandbox bench clean
+.PHONY: install demo test pytest typecheck lint generate check-generated schema sandbox bench soak clean
 
 install: $(STAMP)
 
@@ -37,6 +37,10 @@ sandbox: $(STAMP)
 # Benchmarks (not tests): canned loopback server, interleaved contenders; writes bench/results.*
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# Reliability (not a test): ≤ 90 s mixed workload with injected faults, then a store audit.
+soak: $(STAMP)
+	$(PY) bench/soak.py --seconds 60
 
 pytest: $(STAMP)
 	$(PY) -m pytest
