@@ -48,7 +48,7 @@ from dxtra_typed._base_client import (  # noqa: E402
     parse_response,
     parse_response_slow,
 )
-from dxtra_typed._client import USER_AGENT  # noqa: E402
+from dxtra_typed._client_common import USER_AGENT  # noqa: E402
 
 QUERY = """query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
   dataSubjects(

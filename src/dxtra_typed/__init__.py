@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from dxtra_typed._version import __version__
 
 if TYPE_CHECKING:
-    from dxtra_typed._client import AsyncDxtraClient, DxtraClient
+    from dxtra_typed._async_client import AsyncDxtraClient
+    from dxtra_typed._client import DxtraClient
     from dxtra_typed._config import Role
     from dxtra_typed._errors import (
         AccessDeniedError,
@@ -92,7 +93,7 @@ __all__ = [
 
 _WHERE: dict[str, str] = {
     "DxtraClient": "dxtra_typed._client",
-    "AsyncDxtraClient": "dxtra_typed._client",
+    "AsyncDxtraClient": "dxtra_typed._async_client",
     "Role": "dxtra_typed._config",
     "KeysetPager": "dxtra_typed._pagination",
     "AsyncKeysetPager": "dxtra_typed._pagination",

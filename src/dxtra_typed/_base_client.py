@@ -392,6 +392,15 @@ class _Common:
     _random: Callable[[], float] = staticmethod(random.random)
 
     url: str
+    _parsed: tuple[str, httpx.URL] | None = None
+
+    def _target(self) -> httpx.URL:
+        """``self.url`` parsed once: httpx re-parses a string URL on every request, which
+        measured ~10% of a small call's time. Re-parsed only if ``url`` is reassigned."""
+        parsed = self._parsed
+        if parsed is None or parsed[0] != self.url:
+            parsed = self._parsed = (self.url, httpx.URL(self.url))
+        return parsed[1]
 
     def get_data(self, response: httpx.Response, result_type: type[BaseModel] | None = None) -> Any:
         """The response's data, already validated into ``result_type`` when given.
@@ -482,7 +491,7 @@ class SyncBaseClient(_Common):
         retries = 0
         while True:
             try:
-                response = self.http_client.post(self.url, **call.attempt_kwargs(retries))
+                response = self.http_client.post(self._target(), **call.attempt_kwargs(retries))
             except httpx.HTTPError as exc:
                 delay = call.delay_after_error(exc, retries, self._random())
                 if delay is None:
@@ -543,7 +552,9 @@ class AsyncBaseClient(_Common):
         retries = 0
         while True:
             try:
-                response = await self.http_client.post(self.url, **call.attempt_kwargs(retries))
+                response = await self.http_client.post(
+                    self._target(), **call.attempt_kwargs(retries)
+                )
             except httpx.HTTPError as exc:
                 delay = call.delay_after_error(exc, retries, self._random())
                 if delay is None:

@@ -1,0 +1,76 @@
+"""AsyncDxtraClient: the generated async client with configuration, auth and subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Self
+
+import httpx
+from dxtra_generated.async_client import AsyncDxtraGeneratedClient
+
+from dxtra_typed._auth import AsyncTokenCache, DxtraAuth
+from dxtra_typed._client_common import (
+    DEFAULT_LIMITS,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    Timeout,
+    _Options,
+    _settings,
+    shared_ssl_context,
+)
+from dxtra_typed._config import Role
+from dxtra_typed._retry import DEFAULT_MAX_RETRIES
+from dxtra_typed._subscriptions import SubscriptionSettings
+
+
+class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
+    """Async twin of DxtraClient: the same methods, awaited, on an httpx.AsyncClient."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        auth_url: str | None = None,
+        api_url: str | None = None,
+        role: Role | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool = False,
+        env: Mapping[str, str] | None = None,
+        ws: SubscriptionSettings | None = None,
+    ) -> None:
+        """``ws``: WebSocket settings for subscriptions (URL, subprotocols, reconnects)."""
+        config, policy = _settings(
+            api_key, auth_url, api_url, role, env, allow_insecure_http, max_retries
+        )
+        self._configure(config, policy, timeout)
+        self._ws_settings = ws or SubscriptionSettings()
+        self._auth_http = httpx.AsyncClient(
+            timeout=timeout, headers={"User-Agent": USER_AGENT}, verify=shared_ssl_context()
+        )
+        self._tokens = (
+            AsyncTokenCache(self._auth_http, config.auth_url, config.api_key, policy=policy)
+            if config.api_key is not None and config.needs_token
+            else None
+        )
+        owns = http_client is None
+        super().__init__(
+            url=config.api_url,
+            http_client=http_client
+            or httpx.AsyncClient(
+                timeout=timeout, limits=DEFAULT_LIMITS, verify=shared_ssl_context()
+            ),
+        )
+        self._owns_http_client = owns
+        self._auth = DxtraAuth(config.role, async_tokens=self._tokens)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Self:
+        """A client configured from DXTRA_* environment variables (``env`` replaces os.environ)."""
+        return cls(env=env, **overrides)  # type: ignore[arg-type]
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        if self._owns_auth_http:
+            await self._auth_http.aclose()
