@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -16,6 +18,19 @@ from dxtra_generated.input_types import String_comparison_exp
 from dxtra_typed.cli import main
 from dxtra_typed.cli._call import find_operation, operations, parse_variables
 from dxtra_typed.sandbox import Sandbox
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_log_handlers() -> Iterator[None]:
+    """These tests read stderr exactly: a handler another test attached to the `dxtra_typed`
+    logger (DXTRA_LOG, bound to that test's captured stderr) must not write here."""
+    logger = logging.getLogger("dxtra_typed")
+    handlers, level = logger.handlers[:], logger.level
+    logger.handlers.clear()
+    logger.setLevel(logging.NOTSET)
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
