@@ -2,6 +2,7 @@
 # Source: queries
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from datetime import date
 from typing import Optional, Union, Unpack
 from uuid import UUID
@@ -916,14 +917,19 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             }
             """)
         variables: dict[str, object] = {"controllerId": controller_id, "limit": limit}
-        async for data in self.execute_ws(
-            query=query,
-            operation_name="RightsRequestsLive",
-            variables=variables,
-            result_type=RightsRequestsLive,
-            **kwargs,
-        ):
-            yield RightsRequestsLive.model_validate(data).data_subjects_rights_requests
+        async with aclosing(
+            self.execute_ws(
+                query=query,
+                operation_name="RightsRequestsLive",
+                variables=variables,
+                result_type=RightsRequestsLive,
+                **kwargs,
+            )
+        ) as events:
+            async for data in events:
+                yield RightsRequestsLive.model_validate(
+                    data
+                ).data_subjects_rights_requests
 
     @validated
     async def rights_requests_stream(
@@ -979,17 +985,20 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             "batchSize": batch_size,
             "where": where,
         }
-        async for data in self.execute_ws(
-            query=query,
-            operation_name="RightsRequestsStream",
-            variables=variables,
-            result_type=RightsRequestsStream,
-            **kwargs,
-        ):
-            for row in RightsRequestsStream.model_validate(
-                data
-            ).data_subjects_rights_requests_stream:
-                yield row
+        async with aclosing(
+            self.execute_ws(
+                query=query,
+                operation_name="RightsRequestsStream",
+                variables=variables,
+                result_type=RightsRequestsStream,
+                **kwargs,
+            )
+        ) as events:
+            async for data in events:
+                for row in RightsRequestsStream.model_validate(
+                    data
+                ).data_subjects_rights_requests_stream:
+                    yield row
 
     @validated
     async def data_subjects_live(
@@ -1026,14 +1035,17 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             }
             """)
         variables: dict[str, object] = {"controllerId": controller_id, "limit": limit}
-        async for data in self.execute_ws(
-            query=query,
-            operation_name="DataSubjectsLive",
-            variables=variables,
-            result_type=DataSubjectsLive,
-            **kwargs,
-        ):
-            yield DataSubjectsLive.model_validate(data).data_subjects
+        async with aclosing(
+            self.execute_ws(
+                query=query,
+                operation_name="DataSubjectsLive",
+                variables=variables,
+                result_type=DataSubjectsLive,
+                **kwargs,
+            )
+        ) as events:
+            async for data in events:
+                yield DataSubjectsLive.model_validate(data).data_subjects
 
     @validated
     async def data_subjects_stream(
@@ -1073,15 +1085,18 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             "batchSize": batch_size,
             "where": where,
         }
-        async for data in self.execute_ws(
-            query=query,
-            operation_name="DataSubjectsStream",
-            variables=variables,
-            result_type=DataSubjectsStream,
-            **kwargs,
-        ):
-            for row in DataSubjectsStream.model_validate(data).data_subjects_stream:
-                yield row
+        async with aclosing(
+            self.execute_ws(
+                query=query,
+                operation_name="DataSubjectsStream",
+                variables=variables,
+                result_type=DataSubjectsStream,
+                **kwargs,
+            )
+        ) as events:
+            async for data in events:
+                for row in DataSubjectsStream.model_validate(data).data_subjects_stream:
+                    yield row
 
     @validated
     async def consent_values_live(
@@ -1118,16 +1133,19 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             }
             """)
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
-        async for data in self.execute_ws(
-            query=query,
-            operation_name="ConsentValuesLive",
-            variables=variables,
-            result_type=ConsentValuesLive,
-            **kwargs,
-        ):
-            yield ConsentValuesLive.model_validate(
-                data
-            ).data_subject_consent_form_values
+        async with aclosing(
+            self.execute_ws(
+                query=query,
+                operation_name="ConsentValuesLive",
+                variables=variables,
+                result_type=ConsentValuesLive,
+                **kwargs,
+            )
+        ) as events:
+            async for data in events:
+                yield ConsentValuesLive.model_validate(
+                    data
+                ).data_subject_consent_form_values
 
     @validated
     async def consent_values_stream(
@@ -1178,17 +1196,20 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             "batchSize": batch_size,
             "where": where,
         }
-        async for data in self.execute_ws(
-            query=query,
-            operation_name="ConsentValuesStream",
-            variables=variables,
-            result_type=ConsentValuesStream,
-            **kwargs,
-        ):
-            for row in ConsentValuesStream.model_validate(
-                data
-            ).data_subject_consent_form_values_stream:
-                yield row
+        async with aclosing(
+            self.execute_ws(
+                query=query,
+                operation_name="ConsentValuesStream",
+                variables=variables,
+                result_type=ConsentValuesStream,
+                **kwargs,
+            )
+        ) as events:
+            async for data in events:
+                for row in ConsentValuesStream.model_validate(
+                    data
+                ).data_subject_consent_form_values_stream:
+                    yield row
 
     def iter_data_subjects(
         self,

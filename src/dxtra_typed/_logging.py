@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Final
+import sys
+from typing import Final, TextIO
 
 from dxtra_typed._secret import known_secret_values
 
@@ -41,6 +42,25 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is *now*, like logging's last-resort handler.
+
+    A handler that captured the stream at setup keeps writing to it after the program (or a
+    test runner) replaces or closes it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 _filter = RedactingFilter()
 logger.addFilter(_filter)
 _configured = False
@@ -55,7 +75,7 @@ def setup_logging_from_env() -> None:
     if level not in ("debug", "info"):
         return
     _configured = True
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s %(name)s] %(message)s"))
     handler.addFilter(_filter)
     logger.addHandler(handler)

@@ -212,6 +212,23 @@ async def test_break_closes_the_socket_cleanly() -> None:
             assert not open_sockets(sb)
 
 
+async def test_aclose_closes_the_socket_at_once() -> None:
+    """Closing the generated generator closes the inner socket generator with it: no
+    websockets keepalive task or transport is left for the garbage collector."""
+    with Sandbox() as sb:
+        async with client_for(sb) as client:
+            events = client.rights_requests_live(controller_id=ACME, limit=3)
+            async with contextlib.aclosing(events):  # type: ignore[type-var]
+                async for _ in events:
+                    break
+            lingering = [
+                task
+                for task in asyncio.all_tasks()
+                if task is not asyncio.current_task() and not task.done()
+            ]
+            assert lingering == []
+
+
 def test_sync_consumption_with_iterate_blocking() -> None:
     with Sandbox() as sb:
         with DxtraClient(api_key=sb.pat, auth_url=sb.auth_url, api_url=sb.api_url) as sync:

@@ -112,6 +112,40 @@ def _add_result_type(method: ast.FunctionDef | ast.AsyncFunctionDef, call_name: 
             )
 
 
+def _close_inner_stream(method: ast.AsyncFunctionDef) -> None:
+    """``async for data in self.execute_ws(...)`` → the same inside ``async with aclosing(...)``.
+
+    When the caller stops early (``break``, cancellation, ``aclose()``), only the generated
+    generator is closed; the ``execute_ws`` generator inside it would wait for garbage
+    collection to close its socket (websockets' keepalive task and transport outliving the
+    loop). ``aclosing`` closes it, and so the socket, at the same moment.
+    """
+    for parent in ast.walk(method):
+        body = getattr(parent, "body", None)
+        if not isinstance(body, list):
+            continue
+        for index, statement in enumerate(body):
+            if (
+                isinstance(statement, ast.AsyncFor)
+                and isinstance(statement.iter, ast.Call)
+                and isinstance(statement.iter.func, ast.Attribute)
+                and statement.iter.func.attr == "execute_ws"
+            ):
+                events = ast.Name(id="events", ctx=ast.Store())
+                opened = ast.Call(
+                    func=ast.Name(id="aclosing", ctx=ast.Load()), args=[statement.iter], keywords=[]
+                )
+                statement.iter = ast.Name(id="events", ctx=ast.Load())
+                body[index] = ast.copy_location(
+                    ast.AsyncWith(
+                        items=[ast.withitem(context_expr=opened, optional_vars=events)],
+                        body=[statement],
+                        type_comment=None,
+                    ),
+                    statement,
+                )
+
+
 def _result_class(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     for node in ast.walk(method):
         if (
@@ -128,6 +162,7 @@ class DxtraClientPlugin(Plugin):
     def __init__(self, schema: Any, config_dict: Any) -> None:
         super().__init__(schema, config_dict)
         self._streams: set[str] = set()
+        self._subscriptions: set[str] = set()
 
     def generate_client_method(
         self,
@@ -135,6 +170,7 @@ class DxtraClientPlugin(Plugin):
         operation_definition: OperationDefinitionNode,
     ) -> ast.FunctionDef | ast.AsyncFunctionDef:
         if operation_definition.operation == OperationType.SUBSCRIPTION:
+            self._subscriptions.add(method_def.name)
             if method_def.args.kwarg is not None:
                 method_def.args.kwarg.annotation = _unpack("SubscribeOptions")
             _add_result_type(method_def, "execute_ws")
@@ -167,7 +203,11 @@ class DxtraClientPlugin(Plugin):
         for node in ast.walk(module):
             if isinstance(node, ast.AsyncFunctionDef) and node.name in self._streams:
                 _flatten_stream(node)
+        for node in ast.walk(module):
+            if isinstance(node, ast.AsyncFunctionDef) and node.name in self._subscriptions:
+                _close_inner_stream(node)
         imports: list[Any] = [
+            ast.ImportFrom(module="contextlib", names=[ast.alias(name="aclosing")], level=0),
             ast.ImportFrom(module="typing", names=[ast.alias(name="Unpack")], level=0),
             ast.ImportFrom(
                 module="dxtra_typed._options", names=[ast.alias(name="CallOptions")], level=0

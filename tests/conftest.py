@@ -1,0 +1,22 @@
+"""Shared test hygiene."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from dxtra_typed import _logging
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dxtra_logging() -> Iterator[None]:
+    """DXTRA_LOG configures the `dxtra_typed` logger once per process; undo it after each test
+    so one test's opt-in never changes what another test sees."""
+    logger = logging.getLogger("dxtra_typed")
+    handlers, level, configured = list(logger.handlers), logger.level, _logging._configured
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    _logging._configured = configured
