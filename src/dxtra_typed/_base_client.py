@@ -14,6 +14,7 @@ import contextlib
 import functools
 import gc
 import json
+import logging
 import random
 import threading
 import time
@@ -445,6 +446,8 @@ class _Common:
         return _Call(operation_name, _kind(query, operation_name), policy, kwargs)
 
     def _log_attempt(self, call: _Call, retries: int, response: httpx.Response) -> None:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return  # skip the header lookup on the hot path (~2 µs a call)
         logger.debug(
             "%s attempt %d: HTTP %d (request id %s)",
             call.operation,
