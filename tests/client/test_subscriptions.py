@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -433,8 +432,6 @@ def test_iterate_blocking_reraises_errors() -> None:
 
 
 def test_iterate_blocking_over_a_real_subscription() -> None:
-    start = time.monotonic()
-
     async def main() -> None:
         async with fake_hasura() as fake:
             fake.add_rows(50)
@@ -457,8 +454,7 @@ def test_iterate_blocking_over_a_real_subscription() -> None:
                             break
                 return seen
 
-            seen = await asyncio.to_thread(consume)
+            seen = await asyncio.wait_for(asyncio.to_thread(consume), timeout=30)
             assert seen == list(range(1, 51))
 
     asyncio.run(main())
-    assert time.monotonic() - start < 10
