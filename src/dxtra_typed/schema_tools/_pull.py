@@ -15,9 +15,7 @@ sandbox one source of truth.
 
 from __future__ import annotations
 
-import inspect
 import json
-import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -31,9 +29,15 @@ from graphql import (
     print_schema,
 )
 
-from dxtra_typed._auth import AccessToken, build_signin_request, parse_session
+from dxtra_typed._auth import SyncTokenCache
 from dxtra_typed._config import ClientConfig, resolve_config
-from dxtra_typed._errors import REMEDY_401, REMEDY_403, DxtraError, status_remedy
+from dxtra_typed._errors import (
+    REMEDY_401,
+    REMEDY_403,
+    APIConnectionError,
+    DxtraError,
+    status_remedy,
+)
 from dxtra_typed._secret import Secret, redact
 
 from ._errors import SchemaToolError
@@ -93,20 +97,6 @@ def schema_file_text(schema: GraphQLSchema, role: str, api_url: str) -> tuple[st
     return pulled_header(role, api_url) + "\n" + body + "\n", False
 
 
-def _parse_session(response: httpx.Response, api_key: Secret) -> AccessToken:
-    """``parse_session`` across its two signatures (a single key, or a tuple of secrets).
-
-    The runtime auth module is being extended to redact several secrets at once; accepting
-    both keeps the build-time tools independent of when that lands.
-    """
-    call: Any = parse_session
-    if "secrets" in inspect.signature(parse_session).parameters:
-        token: AccessToken = call(response, (api_key,), time.time())
-    else:
-        token = call(response, api_key, time.time())
-    return token
-
-
 def _one_line(text: str, limit: int = 160) -> str:
     return " ".join(text.split())[:limit]
 
@@ -128,7 +118,7 @@ class Introspector:
         self._owns_http = http is None
         self._env = env
         self._api_url = api_url
-        self._tokens: dict[tuple[str, Secret], Secret] = {}
+        self._tokens: dict[tuple[str, Secret], SyncTokenCache] = {}
 
     def __enter__(self) -> Introspector:
         return self
@@ -147,25 +137,16 @@ class Introspector:
         if not config.needs_token or config.api_key is None:
             return None
         key = (config.auth_url, config.api_key)
-        if key not in self._tokens:
-            request = build_signin_request(config.auth_url, config.api_key)
-            try:
-                response = self._http.send(request)
-            except httpx.TimeoutException:
-                raise SchemaToolError(
-                    f"the auth service at {public_url(config.auth_url)} timed out "
-                    "(check DXTRA_AUTH_URL)"
-                ) from None
-            except httpx.HTTPError as exc:
-                raise SchemaToolError(
-                    f"could not reach the auth service at {public_url(config.auth_url)}: "
-                    f"{_one_line(redact(str(exc), config.api_key))} (check DXTRA_AUTH_URL)"
-                ) from None
-            try:
-                self._tokens[key] = _parse_session(response, config.api_key).token
-            except DxtraError as exc:
-                raise SchemaToolError(redact(exc.message, config.api_key)) from None
-        return self._tokens[key]
+        cache = self._tokens.get(key)
+        if cache is None:
+            # The runtime client's cache: same exchange, retries and typed, redacted errors.
+            cache = self._tokens[key] = SyncTokenCache(self._http, config.auth_url, config.api_key)
+        try:
+            return cache.get()
+        except APIConnectionError as exc:
+            raise SchemaToolError(f"{_one_line(exc.message)} (check DXTRA_AUTH_URL)") from None
+        except DxtraError as exc:
+            raise SchemaToolError(redact(exc.message, config.api_key)) from None
 
     def introspect(self, role: str | None = None) -> tuple[GraphQLSchema, ClientConfig]:
         """The schema ``role`` sees (None: DXTRA_ROLE or ``user``) and the config used."""
