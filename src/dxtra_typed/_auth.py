@@ -284,6 +284,31 @@ class _TokenCacheBase:
             return self._token.token
         raise exc
 
+    def _settle(
+        self,
+        request: httpx.Request,
+        credential: Secret,
+        outcome: httpx.Response | httpx.HTTPError,
+        retries: int,
+    ) -> AccessToken | float:
+        """After one attempt of an auth request: the token, a typed error, or a delay before
+        the next attempt. Shared by the sync and async loops, which differ only in I/O."""
+        signin = credential is self._api_key
+        delay = exchange_retry_delay(
+            outcome,
+            retries,
+            self._policy,
+            repeatable=signin,
+            now=self._clock(),
+            random_unit=self._random(),
+        )
+        if delay is not None:
+            logger.info("retrying %s in %.2fs", request.url.path, delay)
+            return delay
+        if isinstance(outcome, httpx.HTTPError):
+            raise _transport_error(outcome, str(request.url)) from None
+        return parse_session(outcome, (credential,), self._clock(), wrapped=signin)
+
     def _drop(self, rejected: Secret) -> None:
         if self._token is not None and self._token.token == rejected:
             self._token = None
@@ -337,7 +362,6 @@ class SyncTokenCache(_TokenCacheBase):
         return self._send(build_signin_request(self._auth_url, self._api_key), self._api_key)
 
     def _send(self, request: httpx.Request, credential: Secret) -> AccessToken:
-        signin = credential is self._api_key
         retries = 0
         while True:
             outcome: httpx.Response | httpx.HTTPError
@@ -346,20 +370,10 @@ class SyncTokenCache(_TokenCacheBase):
                 outcome.read()
             except httpx.HTTPError as exc:
                 outcome = exc
-            delay = exchange_retry_delay(
-                outcome,
-                retries,
-                self._policy,
-                repeatable=signin,
-                now=self._clock(),
-                random_unit=self._random(),
-            )
-            if delay is None:
-                if isinstance(outcome, httpx.HTTPError):
-                    raise _transport_error(outcome, str(request.url)) from None
-                return parse_session(outcome, (credential,), self._clock(), wrapped=signin)
-            logger.info("retrying %s in %.2fs", request.url.path, delay)
-            self._sleep(delay)
+            step = self._settle(request, credential, outcome, retries)
+            if isinstance(step, AccessToken):
+                return step
+            self._sleep(step)
             retries += 1
 
 
@@ -416,7 +430,6 @@ class AsyncTokenCache(_TokenCacheBase):
         return await self._send(build_signin_request(self._auth_url, self._api_key), self._api_key)
 
     async def _send(self, request: httpx.Request, credential: Secret) -> AccessToken:
-        signin = credential is self._api_key
         retries = 0
         while True:
             outcome: httpx.Response | httpx.HTTPError
@@ -425,20 +438,10 @@ class AsyncTokenCache(_TokenCacheBase):
                 await outcome.aread()
             except httpx.HTTPError as exc:
                 outcome = exc
-            delay = exchange_retry_delay(
-                outcome,
-                retries,
-                self._policy,
-                repeatable=signin,
-                now=self._clock(),
-                random_unit=self._random(),
-            )
-            if delay is None:
-                if isinstance(outcome, httpx.HTTPError):
-                    raise _transport_error(outcome, str(request.url)) from None
-                return parse_session(outcome, (credential,), self._clock(), wrapped=signin)
-            logger.info("retrying %s in %.2fs", request.url.path, delay)
-            await self._sleep(delay)
+            step = self._settle(request, credential, outcome, retries)
+            if isinstance(step, AccessToken):
+                return step
+            await self._sleep(step)
             retries += 1
 
 

@@ -13,14 +13,12 @@ import asyncio
 import contextlib
 import functools
 import gc
-import json
 import logging
 import random
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, Unpack
 
@@ -53,56 +51,25 @@ from dxtra_typed._retry import (
 
 if TYPE_CHECKING:
     from dxtra_typed._subscriptions import SubscribeOptions
+from dxtra_typed._wire import RESERVED_HEADERS, first_problem, loads_exact, request_variables
 from dxtra_typed.scalars import _plain_numbers
 
 OPERATION_EXTENSION: Final = "dxtra_operation"
 RETRY_COUNT_HEADER: Final = "x-dxtra-retry-count"
 _JSON_HEADERS: Final = {"Content-Type": "application/json", "Accept": "application/json"}
-_RESERVED_HEADERS: Final = frozenset({"authorization", "x-hasura-role"})
-
-
-def _convert(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        # Input models: aliases are the GraphQL names; unset fields are omitted, not null.
-        return value.model_dump(by_alias=True, exclude_unset=True)
-    if isinstance(value, list):
-        return [_convert(item) for item in value]
-    return value
 
 
 def encode_request(
     query: str, operation_name: str | None, variables: Mapping[str, Any] | None, unset: object
 ) -> bytes:
-    """The JSON body of a GraphQL request.
-
-    ``unset`` is ariadne-codegen's UNSET sentinel: an argument the caller left out is dropped
-    from ``variables``, while an explicit None is sent as null. pydantic-core writes UUIDs,
-    datetimes and Decimals (as strings, so numerics stay exact).
-    """
-    payload: dict[str, Any] = {
-        "query": query,
-        "operationName": operation_name,
-        "variables": {
-            key: _convert(value) for key, value in (variables or {}).items() if value is not unset
-        },
-    }
-    return to_json(payload)
-
-
-def _loads(content: bytes) -> Any:
-    # parse_float=Decimal: a Hasura numeric arrives as a JSON number, and a float would round
-    # it (12345678901234567.89 → 12345678901234568) before pydantic ever saw it.
-    return json.loads(content, parse_float=Decimal)
-
-
-def _validate(result_type: type[BaseModel], data: Any) -> BaseModel:
-    return result_type.model_validate(data)
-
-
-def _first_problem(exc: ValidationError) -> str:
-    error = exc.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in error["loc"]) or "data"
-    return f"{where}: {error['msg']}"
+    """The JSON body of a GraphQL request (see ``_wire.request_variables``)."""
+    return to_json(
+        {
+            "query": query,
+            "operationName": operation_name,
+            "variables": request_variables(variables, unset),
+        }
+    )
 
 
 class _Envelope(BaseModel):
@@ -112,7 +79,6 @@ class _Envelope(BaseModel):
     errors: Any = None
 
 
-_ENVELOPES: dict[type[BaseModel], type[_Envelope] | None] = {}
 # Validators that may see a different Python value in JSON mode than after our lossless
 # json.loads (a float where the slow path hands them a Decimal): their output could differ.
 _INPUT_SENSITIVE: Final = frozenset({"function-before", "function-plain", "function-wrap"})
@@ -148,22 +114,18 @@ def _fast_path_exact(schema: Any, seen: set[int]) -> bool:
     return all(_fast_path_exact(value, seen) for value in schema.values())
 
 
+@functools.cache
 def _envelope(result_type: type[BaseModel]) -> type[_Envelope] | None:
-    """The cached envelope model for ``result_type``, or None when it needs the slow path."""
-    try:
-        return _ENVELOPES[result_type]
-    except KeyError:
-        pass
-    envelope: type[_Envelope] | None = None
-    if _fast_path_exact(result_type.__pydantic_core_schema__, set()):
-        envelope = create_model(
-            f"{result_type.__name__}Envelope",
-            __base__=_Envelope,
-            __module__=__name__,
-            data=(result_type, ...),
-        )
-    _ENVELOPES[result_type] = envelope
-    return envelope
+    """The envelope model for ``result_type`` (built once), or None when it needs the slow
+    path."""
+    if not _fast_path_exact(result_type.__pydantic_core_schema__, set()):
+        return None
+    return create_model(
+        f"{result_type.__name__}Envelope",
+        __base__=_Envelope,
+        __module__=__name__,
+        data=(result_type, ...),
+    )
 
 
 def parse_response(response: httpx.Response, result_type: type[BaseModel] | None = None) -> Any:
@@ -177,9 +139,7 @@ def parse_response(response: httpx.Response, result_type: type[BaseModel] | None
     through ``parse_response_slow``, so results and errors are the slow path's.
     """
     if result_type is not None and 200 <= response.status_code <= 299:
-        envelope = _ENVELOPES.get(result_type, _Envelope)
-        if envelope is _Envelope:
-            envelope = _envelope(result_type)
+        envelope = _envelope(result_type)
         if envelope is not None:
             content = response.content
             try:
@@ -245,7 +205,7 @@ def parse_response_slow(
     status = response.status_code
     if not 200 <= status <= 299:
         try:
-            body: Any = _loads(response.content)
+            body: Any = loads_exact(response.content)
         except (ValueError, RecursionError):
             body = response.text
         detail = ""
@@ -265,7 +225,7 @@ def parse_response_slow(
             message, status_code=status, body=body, request_id=request_id
         )
     try:
-        body = _loads(response.content)
+        body = loads_exact(response.content)
     except (ValueError, RecursionError):
         raise InvalidResponseError(
             f"{what}: HTTP {status} from {response.url} is not JSON "
@@ -286,7 +246,7 @@ def parse_response_slow(
         typed: Any = None
         if result_type is not None and isinstance(data, dict):
             try:
-                typed = _validate(result_type, data)
+                typed = result_type.model_validate(data)
             except ValidationError:
                 typed = None  # partial data that does not fit the model stays raw only
         raise make_graphql_error(
@@ -307,11 +267,11 @@ def parse_response_slow(
     if result_type is None:
         return data
     try:
-        return _validate(result_type, data)
+        return result_type.model_validate(data)
     except ValidationError as exc:
         raise InvalidResponseError(
             f"{what}: the response does not match the operation's result type "
-            f"({_first_problem(exc)}); the server's schema may have changed: pull it and "
+            f"({first_problem(exc)}); the server's schema may have changed: pull it and "
             "regenerate",
             status_code=status,
             body=response.text[:500],
@@ -422,7 +382,7 @@ class _Common:
         headers = dict(_JSON_HEADERS)
         headers.update(self._default_headers)
         for name, value in (options.get("headers") or {}).items():
-            if name.lower() in _RESERVED_HEADERS:
+            if name.lower() in RESERVED_HEADERS:
                 raise ValueError(
                     f"header {name!r} is set by the client; use role=... for X-Hasura-Role"
                 )

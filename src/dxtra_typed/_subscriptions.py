@@ -35,11 +35,11 @@ import threading
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_jsonable_python
 from typing_extensions import TypedDict  # pydantic validates only this one on Python 3.11
 
 from dxtra_typed._config import TOKENLESS_ROLES, Role
@@ -53,6 +53,7 @@ from dxtra_typed._errors import (
 from dxtra_typed._logging import logger
 from dxtra_typed._retry import RetryPolicy, retry_delay
 from dxtra_typed._secret import Secret
+from dxtra_typed._wire import RESERVED_HEADERS, first_problem, loads_exact, request_variables
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -207,10 +208,6 @@ def stream_rows(data: Mapping[str, Any]) -> list[Any]:
 # Messages
 
 
-def _loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=Decimal)
-
-
 def _describe(payload: object) -> str:
     if isinstance(payload, str):
         return payload
@@ -302,7 +299,7 @@ class _Socket:
             text = f"socket closed ({code or 'no close frame'}{': ' + reason if reason else ''})"
             raise _Closed(text, jwt_expired=jwt) from None
         try:
-            message = _loads(raw)
+            message = loads_exact(raw)
         except (ValueError, RecursionError):
             raise SubscriptionProtocolError(
                 "a subscription message is not JSON", body=str(raw)[:500]
@@ -469,11 +466,10 @@ def _validate(result_type: type[BaseModel] | None, data: dict[str, Any], what: s
     try:
         return result_type.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in error["loc"]) or "data"
         raise InvalidResponseError(
-            f"{what}: an event does not match the operation's result type ({where}: "
-            f"{error['msg']}); the server's schema may have changed: pull it and regenerate",
+            f"{what}: an event does not match the operation's result type "
+            f"({first_problem(exc)}); the server's schema may have changed: pull it and "
+            "regenerate",
             status_code=WS_STATUS,
             body=json.dumps(data, default=str)[:500],
         ) from None
@@ -749,17 +745,6 @@ class _ClientLike(Protocol):
     def _random(self) -> Callable[[], float]: ...
 
 
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        # Input models: aliases are the GraphQL names; unset fields are omitted, not null.
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    if isinstance(value, list):
-        return [_json_ready(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items()}
-    return value
-
-
 def subscribe_for_client(
     client: _ClientLike,
     query: str,
@@ -782,15 +767,11 @@ def subscribe_for_client(
     settings = getattr(client, "_ws_settings", None)
     headers = {**client._default_headers, **(options.get("headers") or {})}
     for name in headers:
-        if name.lower() in ("authorization", "x-hasura-role"):
+        if name.lower() in RESERVED_HEADERS:
             raise ValueError(
                 f"header {name!r} is set by the client (in connection_init); use role=..."
             )
-    ready = {
-        key: _json_ready(value)
-        for key, value in (variables or {}).items()
-        if value is not client._unset
-    }
+    ready = to_jsonable_python(request_variables(variables, client._unset))
     return subscribe(
         api_url=client.url,
         query=query,

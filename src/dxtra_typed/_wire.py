@@ -1,0 +1,49 @@
+"""The JSON rules both transports share (HTTP in ``_base_client``, WebSockets in
+``_subscriptions``), so a variable or a number means the same thing on either."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
+
+# Set by the client itself (Authorization from the token cache, the role per call or client).
+RESERVED_HEADERS: Final = frozenset({"authorization", "x-hasura-role"})
+
+
+def convert_inputs(value: Any) -> Any:
+    """Input models as their GraphQL JSON: aliases are the GraphQL names, and fields never set
+    are omitted rather than sent as null."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True, exclude_unset=True)
+    if isinstance(value, list):
+        return [convert_inputs(item) for item in value]
+    if isinstance(value, dict):
+        return {key: convert_inputs(item) for key, item in value.items()}
+    return value
+
+
+def request_variables(variables: Mapping[str, Any] | None, unset: object) -> dict[str, Any]:
+    """``variables`` to send: ariadne-codegen's UNSET (an argument left out) is dropped, an
+    explicit None stays and is sent as null. Values may still be UUIDs, datetimes, Decimals:
+    pydantic-core writes them (Decimals as strings, so numerics stay exact)."""
+    return {
+        key: convert_inputs(value) for key, value in (variables or {}).items() if value is not unset
+    }
+
+
+def loads_exact(content: str | bytes) -> Any:
+    """``json.loads`` with ``parse_float=Decimal``: a Hasura numeric arrives as a JSON number,
+    and a float would round it (12345678901234567.89 → 12345678901234568) before pydantic
+    ever saw it."""
+    return json.loads(content, parse_float=Decimal)
+
+
+def first_problem(exc: ValidationError) -> str:
+    """``loc: message`` of a validation error's first problem, without the input value."""
+    error = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in error["loc"]) or "data"
+    return f"{where}: {error['msg']}"
