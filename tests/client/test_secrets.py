@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-import uuid
 
 import pytest
 
@@ -82,6 +81,6 @@ async def test_no_secret_in_logs_reprs_errors_or_output(
     blob = "\n".join(seen)
     for secret in (CANARY_PAT, WRONG_PAT, *jwts):
         assert secret not in blob
-    # The canary check itself must be able to fail: the PAT is in what the sandbox knows.
-    assert CANARY_PAT in repr({"pat": sb.pat})
-    assert str(uuid.UUID(CANARY_PAT)) == CANARY_PAT
+    # Not vacuous: the canary key really was exchanged (and the wrong one refused), and the
+    # JWTs really were issued, so every path above carried the secrets.
+    assert sb.stats.signin_pat >= 4 and sb.stats.token_refresh >= 1
