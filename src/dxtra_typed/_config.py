@@ -58,6 +58,16 @@ def _pick(explicit: str | None, env: Mapping[str, str], name: str) -> str | None
     return value or None
 
 
+Source = Literal["argument", "environment", "default"]
+
+
+def source_of(explicit: str | None, env: Mapping[str, str], name: str) -> Source:
+    """Where ``_pick`` finds a setting (``dxtra-typed doctor`` reports it)."""
+    if explicit is not None:
+        return "argument"
+    return "environment" if env.get(name, "").strip() else "default"
+
+
 def check_role(role: str, what: str = f"role ({ENV_ROLE})") -> str:
     if not _ROLE_RE.match(role):
         raise ConfigurationError(
@@ -107,6 +117,10 @@ def normalize_auth_url(value: str) -> str:
     return value
 
 
+def normalize_api_url(value: str) -> str:
+    return _check_url(value, f"api_url ({ENV_API_URL})")
+
+
 def resolve_config(
     *,
     api_key: str | None = None,
@@ -123,9 +137,7 @@ def resolve_config(
     config = ClientConfig(
         api_key=Secret(key) if key else None,
         auth_url=normalize_auth_url(_pick(auth_url, env, ENV_AUTH_URL) or DEFAULT_AUTH_URL),
-        api_url=_check_url(
-            _pick(api_url, env, ENV_API_URL) or DEFAULT_API_URL, f"api_url ({ENV_API_URL})"
-        ),
+        api_url=normalize_api_url(_pick(api_url, env, ENV_API_URL) or DEFAULT_API_URL),
         role=chosen_role,
     )
     check_transport(config.api_url, f"api_url ({ENV_API_URL})", allow_insecure_http)

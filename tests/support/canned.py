@@ -74,6 +74,8 @@ class CannedServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            do_GET = do_POST  # same routing; a GET simply has no body
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from . import _call, _check, _generate, _sandbox, _schema
+from . import _call, _check, _doctor, _generate, _sandbox, _schema
 
 # Later commands (schema, check, generate, call) add their module here.
-_COMMANDS = (_sandbox, _schema, _check, _generate, _call)
+_COMMANDS = (_sandbox, _schema, _check, _generate, _call, _doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:
