@@ -67,6 +67,9 @@ def _env(monkeypatch: pytest.MonkeyPatch, sb: Sandbox, key: str) -> None:
         ["call", "DataSubject", "--var", "id=not-a-uuid"],
         ["call", "data_subject", "--var", f"id={uuid.uuid4()}", "--role", "dataSubject"],
         ["check", "--live", "--skip-generated"],
+        ["doctor"],
+        ["doctor", "--json"],
+        ["doctor", "--role", "dataSubject"],
     ],
     ids=lambda argv: " ".join(argv[:3]),
 )

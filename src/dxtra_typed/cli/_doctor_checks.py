@@ -110,7 +110,12 @@ def check_reachability(facts: Facts) -> list[Result]:
                     "reachability",
                     probe.name,
                     "warn",
-                    answered + ": reachable, but no health endpoint there",
+                    answered
+                    + (
+                        ": the auth service reports a problem"
+                        if status >= 500
+                        else ": reachable, but no health endpoint there"
+                    ),
                     "the PAT exchange below tells whether DXTRA_AUTH_URL is the auth service",
                     _probe_data(probe),
                 )
