@@ -11,9 +11,11 @@ import pytest
 
 from dxtra_typed._errors import REMEDY_401
 from dxtra_typed.cli._doctor_checks import (
+    check_checklist,
     check_clock,
     check_exchange,
     check_reachability,
+    check_roles,
     estimate_skew,
     exit_code,
     renewal_margin,
@@ -24,6 +26,7 @@ from dxtra_typed.cli._doctor_facts import (
     Facts,
     Probe,
     Result,
+    RoleTrial,
     key_shape,
     read_settings,
 )
@@ -208,3 +211,44 @@ def test_exit_codes() -> None:
 
     assert exit_code([result("ok"), result("warn"), result("skip")]) == 0
     assert exit_code([result("ok"), result("fail")]) == 1
+
+
+# -- roles and checklist ---------------------------------------------------------------------------
+
+
+def _with_trials(operation_roles: dict[str, tuple[str, ...]]) -> Facts:
+    facts = _facts_with_skew(0.0)
+    trial = RoleTrial("user", Probe("role user", "https://api/v1/graphql", 200, 2.0))
+    return Facts(
+        settings=facts.settings,
+        exchange=facts.exchange,
+        trials=(trial,),
+        operation_roles=operation_roles,
+        finished_at=NOW,
+    )
+
+
+def test_operation_roles_the_token_lacks_are_listed() -> None:
+    results = check_roles(_with_trials({"dataSubject": ("MySubject",), "anonymous": ("Pub",)}))
+    assert [r.status for r in results] == ["ok", "warn"]
+    assert "dataSubject: MySubject" in results[1].detail and "Pub" not in results[1].detail
+    assert results[1].data["not_allowed"] == ["dataSubject"]
+
+
+def test_operation_roles_the_token_allows_pass() -> None:
+    results = check_roles(_with_trials({"user": ("Mine",), "anonymous": ("Pub",)}))
+    assert [r.status for r in results] == ["ok", "ok"]
+
+
+def test_checklist_https_and_renewal() -> None:
+    facts = _facts_with_skew(0.0)
+    items = {r.item: r for r in check_checklist(facts, check_clock(facts, estimate_skew(facts)))}
+    assert {r.status for r in items.values()} == {"ok"}  # https defaults, key from env
+    skewed = _facts_with_skew(-7200.0)
+    items = {r.item: r for r in check_checklist(skewed, check_clock(skewed, estimate_skew(skewed)))}
+    assert items["JWT renewed before expiry"].status == "warn"
+    loopback = Facts(
+        settings=read_settings(None, {"DXTRA_API_KEY": KEY, "DXTRA_AUTH_URL": "http://127.0.0.1:1"})
+    )
+    https = next(r for r in check_checklist(loopback, []) if r.item == "HTTPS")
+    assert https.status == "warn" and "sandbox" in https.detail
