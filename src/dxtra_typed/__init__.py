@@ -47,13 +47,16 @@ if TYPE_CHECKING:
         RateLimitError,
         ValidationFailedError,
     )
+    from dxtra_typed._file_store import FileTokenStore
     from dxtra_typed._pagination import AsyncKeysetPager, KeysetPager
+    from dxtra_typed._redis_store import RedisTokenStore
     from dxtra_typed._subscriptions import (
         SubscribeOptions,
         SubscriptionProtocolError,
         SubscriptionSettings,
         iterate_blocking,
     )
+    from dxtra_typed._token_store import TokenStore
 
 __all__ = [
     "APIConnectionError",
@@ -71,6 +74,7 @@ __all__ = [
     "ConstraintViolationError",
     "DxtraClient",
     "DxtraError",
+    "FileTokenStore",
     "GraphQLError",
     "GraphQLErrorDetail",
     "InternalServerError",
@@ -82,10 +86,12 @@ __all__ = [
     "PermissionDeniedError",
     "PermissionDeniedStatusError",
     "RateLimitError",
+    "RedisTokenStore",
     "Role",
     "SubscribeOptions",
     "SubscriptionProtocolError",
     "SubscriptionSettings",
+    "TokenStore",
     "ValidationFailedError",
     "__version__",
     "iterate_blocking",
@@ -101,6 +107,9 @@ _WHERE: dict[str, str] = {
     "SubscriptionProtocolError": "dxtra_typed._subscriptions",
     "SubscriptionSettings": "dxtra_typed._subscriptions",
     "iterate_blocking": "dxtra_typed._subscriptions",
+    "FileTokenStore": "dxtra_typed._file_store",
+    "RedisTokenStore": "dxtra_typed._redis_store",
+    "TokenStore": "dxtra_typed._token_store",
 }
 _WHERE.update(
     (name, "dxtra_typed._errors")

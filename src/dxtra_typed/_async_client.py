@@ -21,6 +21,7 @@ from dxtra_typed._client_common import (
 from dxtra_typed._config import Role
 from dxtra_typed._retry import DEFAULT_MAX_RETRIES
 from dxtra_typed._subscriptions import SubscriptionSettings
+from dxtra_typed._token_store import TokenStore, resolve_store
 
 
 class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
@@ -38,6 +39,7 @@ class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
         env: Mapping[str, str] | None = None,
+        token_store: TokenStore | None = None,
         ws: SubscriptionSettings | None = None,
     ) -> None:
         """``ws``: WebSocket settings for subscriptions (URL, subprotocols, reconnects)."""
@@ -45,12 +47,16 @@ class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
             api_key, auth_url, api_url, role, env, allow_insecure_http, max_retries
         )
         self._configure(config, policy, timeout)
+        # Fleet token cache (docs/design.md "Many processes"): None keeps the JWT in memory.
+        store = resolve_store(token_store, env) if config.needs_token else None
         self._ws_settings = ws or SubscriptionSettings()
         self._auth_http = httpx.AsyncClient(
             timeout=timeout, headers={"User-Agent": USER_AGENT}, verify=shared_ssl_context()
         )
         self._tokens = (
-            AsyncTokenCache(self._auth_http, config.auth_url, config.api_key, policy=policy)
+            AsyncTokenCache(
+                self._auth_http, config.auth_url, config.api_key, policy=policy, store=store
+            )
             if config.api_key is not None and config.needs_token
             else None
         )

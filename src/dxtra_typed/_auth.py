@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 import jwt
@@ -44,6 +44,9 @@ from dxtra_typed._errors import (
 from dxtra_typed._logging import logger
 from dxtra_typed._retry import RetryPolicy, parse_retry_after, retry_delay
 from dxtra_typed._secret import Secret, redact
+
+if TYPE_CHECKING:
+    from dxtra_typed._token_store import Release, TokenSlot, TokenStore
 
 Clock = Callable[[], float]
 
@@ -246,6 +249,7 @@ class _TokenCacheBase:
         *,
         policy: RetryPolicy | None = None,
         clock: Clock = time.time,
+        store: TokenStore | None = None,
     ) -> None:
         self._auth_url = auth_url
         self._api_key = api_key
@@ -255,6 +259,12 @@ class _TokenCacheBase:
         self._token: AccessToken | None = None
         self._refresh_token: Secret | None = None
         self._hold_until = 0.0
+        # A shared store (None: this process's memory only) and the last JWT the API refused,
+        # which another process may still have in the store.
+        self._slot: TokenSlot | None = (
+            store.open(auth_url, api_key, clock=clock) if store is not None else None
+        )
+        self._rejected: Secret | None = None
         self.signins = 0
         self.refreshes = 0
 
@@ -310,9 +320,23 @@ class _TokenCacheBase:
         return parse_session(outcome, (credential,), self._clock(), wrapped=signin)
 
     def _drop(self, rejected: Secret) -> None:
+        self._rejected = rejected
         if self._token is not None and self._token.token == rejected:
             self._token = None
             self._hold_until = 0.0
+
+    def _adopt(self, stored: AccessToken | None) -> Secret | None:
+        """Take a session another process stored: its refresh token always (it is the fleet's
+        newest), its JWT when fresh and not the one the API just refused us."""
+        if stored is None:
+            return None
+        if stored.refresh_token is not None:
+            self._refresh_token = stored.refresh_token
+        if needs_refresh(stored, self._clock()) or stored.token == self._rejected:
+            return None
+        self._token = stored
+        self._hold_until = 0.0
+        return stored.token
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(auth_url={self._auth_url!r})"
@@ -336,10 +360,32 @@ class SyncTokenCache(_TokenCacheBase):
             fresh = self._fresh()
             if fresh is not None:
                 return fresh
+            if self._slot is not None:
+                return self._shared_get(self._slot)
             try:
                 return self._store(self._renew())
             except DxtraError as exc:
                 return self._on_failure(exc)
+
+    def _shared_get(self, slot: TokenSlot) -> Secret:
+        """Renewal with a shared store: adopt what another process stored, else renew under
+        the store's lock (re-reading it first), and store the result for the others."""
+        adopted = self._adopt(slot.load())
+        if adopted is not None:
+            return adopted
+        release = slot.acquire()
+        try:
+            adopted = self._adopt(slot.load())
+            if adopted is not None:
+                return adopted
+            try:
+                token = self._renew()
+            except DxtraError as exc:
+                return self._on_failure(exc)
+            slot.save(token)
+            return self._store(token)
+        finally:
+            release()
 
     def invalidate(self, rejected: Secret) -> None:
         """Drop the cached JWT if it is the one the server refused (compare-and-drop)."""
@@ -406,10 +452,31 @@ class AsyncTokenCache(_TokenCacheBase):
             fresh = self._fresh()
             if fresh is not None:
                 return fresh
+            if self._slot is not None:
+                return await self._shared_get(self._slot)
             try:
                 return self._store(await self._renew())
             except DxtraError as exc:
                 return self._on_failure(exc)
+
+    async def _shared_get(self, slot: TokenSlot) -> Secret:
+        """SyncTokenCache._shared_get, with the store's blocking calls in a worker thread."""
+        adopted = self._adopt(await asyncio.to_thread(slot.load))
+        if adopted is not None:
+            return adopted
+        release = await _acquire_in_thread(slot)
+        try:
+            adopted = self._adopt(await asyncio.to_thread(slot.load))
+            if adopted is not None:
+                return adopted
+            try:
+                token = await self._renew()
+            except DxtraError as exc:
+                return self._on_failure(exc)
+            await asyncio.to_thread(slot.save, token)
+            return self._store(token)
+        finally:
+            await asyncio.shield(asyncio.to_thread(release))
 
     def invalidate(self, rejected: Secret) -> None:
         self._drop(rejected)
@@ -443,6 +510,22 @@ class AsyncTokenCache(_TokenCacheBase):
                 return step
             await self._sleep(step)
             retries += 1
+
+
+async def _acquire_in_thread(slot: TokenSlot) -> Release:
+    """The store's lock, taken in a worker thread. If the waiting task is cancelled, the lock
+    is still released as soon as the thread gets it, so no other process waits on it."""
+    pending = asyncio.ensure_future(asyncio.to_thread(slot.acquire))
+    try:
+        return await asyncio.shield(pending)
+    except asyncio.CancelledError:
+
+        def release_later(done: asyncio.Future[Release]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                threading.Thread(target=done.result(), daemon=True).start()
+
+        pending.add_done_callback(release_later)
+        raise
 
 
 def token_rejected(response: httpx.Response) -> bool:

@@ -25,6 +25,7 @@ from dxtra_typed._client_common import (
 )
 from dxtra_typed._config import Role
 from dxtra_typed._retry import DEFAULT_MAX_RETRIES
+from dxtra_typed._token_store import TokenStore, resolve_store
 
 
 class DxtraClient(_Options, DxtraGeneratedClient):
@@ -48,16 +49,21 @@ class DxtraClient(_Options, DxtraGeneratedClient):
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
         env: Mapping[str, str] | None = None,
+        token_store: TokenStore | None = None,
     ) -> None:
         config, policy = _settings(
             api_key, auth_url, api_url, role, env, allow_insecure_http, max_retries
         )
         self._configure(config, policy, timeout)
+        # Fleet token cache (docs/design.md "Many processes"): None keeps the JWT in memory.
+        store = resolve_store(token_store, env) if config.needs_token else None
         self._auth_http = httpx.Client(
             timeout=timeout, headers={"User-Agent": USER_AGENT}, verify=shared_ssl_context()
         )
         self._tokens = (
-            SyncTokenCache(self._auth_http, config.auth_url, config.api_key, policy=policy)
+            SyncTokenCache(
+                self._auth_http, config.auth_url, config.api_key, policy=policy, store=store
+            )
             if config.api_key is not None and config.needs_token
             else None
         )
