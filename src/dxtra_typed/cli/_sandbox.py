@@ -123,6 +123,13 @@ def register(subcommands: Any) -> None:
         metavar="N",
         help="cut every WebSocket connection (no close frame) after N next/data messages",
     )
+    parser.add_argument(
+        "--rate-limits",
+        choices=["off", "nhost"],
+        default="off",
+        help="hasura-auth's default rate limits per client IP: 10 sign-ins per 5 minutes, "
+        "100 auth requests per minute (default off, as hasura-auth)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -153,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
             db=args.db,
             seed_rows=args.seed_rows,
             faults=args.faults,
+            rate_limits=args.rate_limits,
         )
         if args.ws_drop_every is not None:
             sandbox.faults.drop_sockets_every(args.ws_drop_every)
@@ -167,6 +175,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"# data kept in {args.db}")
             if args.faults:
                 print(f"# {sb.faults.pending()} faulted responses armed")
+            if sb.rate_limits is not None:
+                print(f"# rate limits on: {args.rate_limits} defaults, per client IP")
             if args.ws_drop_every is not None:
                 print(f"# WebSocket connections cut after {args.ws_drop_every} messages each")
             sys.stdout.flush()

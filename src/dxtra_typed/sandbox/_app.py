@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._auth_routes import AuthService
 from ._faults import ENDPOINT_PATHS, Fault, FaultPlan
+from ._rate_limits import RateLimiter
 from ._tokens import TokenIssuer, TokenRejected
 from ._ws import WebSocketHub
 
@@ -402,6 +403,7 @@ def create_app(
     *,
     max_body: int = MAX_BODY_BYTES,
     websockets: WebSocketHub | None = None,
+    rate_limits: RateLimiter | None = None,
 ) -> ASGIApp:
     """One Starlette app for both hosts; Dxtra splits them, but paths never collide.
 
@@ -470,7 +472,10 @@ def create_app(
         exception_handlers={404: not_found, 405: not_found},
     )
     plan = faults if faults is not None else FaultPlan()
-    gate = _FaultGate(app, plan, auth, max_body)
+    # Rate limits (opt-in) sit behind the fault gate: an injected gateway fault never reaches
+    # the auth service, so it does not count against its limits.
+    routes: ASGIApp = app if rate_limits is None else rate_limits.wrap(app)
+    gate = _FaultGate(routes, plan, auth, max_body)
     http_app = _Recorder(gate, log)
     hub = (
         websockets

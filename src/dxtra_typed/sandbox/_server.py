@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from ._app import EngineLike, RequestLog
     from ._auth_routes import AuthService, AuthStats
+    from ._rate_limits import RateLimiter
     from ._ws import WebSocketHub
 
 _STARTUP_TIMEOUT = 10.0
@@ -54,6 +55,7 @@ class Sandbox:
         seed_rows: int = 0,
         faults: Iterable[Fault] = (),
         max_body_bytes: int | None = None,
+        rate_limits: str | RateLimiter | None = None,
     ) -> None:
         # Imported here so `import dxtra_typed.sandbox` works without the extra installed.
         from ._app import MAX_BODY_BYTES, RequestLog
@@ -88,6 +90,8 @@ class Sandbox:
             ids.DATA_SUBJECT_USER_ID, pat=data_subject_pat
         )
         self.requests: RequestLog = RequestLog()
+        #: hasura-auth's rate limits when asked for (`rate_limits="nhost"`), else None.
+        self.rate_limits: RateLimiter | None = _rate_limiter(rate_limits, clock)
         self._engine = engine
         self._owns_engine = engine is None
         self._server: uvicorn.Server | None = None
@@ -181,6 +185,7 @@ class Sandbox:
             self.faults,
             max_body=self.max_body_bytes,
             websockets=hub,
+            rate_limits=self.rate_limits,
         )
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         try:
@@ -253,6 +258,16 @@ class Sandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _rate_limiter(spec: str | RateLimiter | None, clock: Clock | None) -> RateLimiter | None:
+    from ._rate_limits import RateLimiter
+
+    if spec is None or spec == "off":
+        return None
+    if isinstance(spec, RateLimiter):
+        return spec
+    return RateLimiter.preset(spec, clock=clock or time.time)
 
 
 def _url_host(host: str) -> str:
