@@ -108,8 +108,8 @@ class SlidingWindow:
 class RateLimiter:
     """The sandbox's rate limiting: counts per client IP, and what it refused.
 
-    ``refused`` counts 429s by limit name; ``clients`` counts requests by client IP (so a test
-    can check that two loopback addresses really were two clients).
+    ``refused`` counts 429s by limit name; ``clients`` counts HTTP requests (GraphQL included)
+    by client IP, so a test can check that two loopback addresses really were two clients.
     """
 
     def __init__(
@@ -135,7 +135,6 @@ class RateLimiter:
         """The name of the limit that refuses this request, or None (and count it)."""
         route = path.removeprefix(API_PREFIX)
         with self._lock:
-            self.clients[client] += 1
             now = self.clock()
             for limit in self.limits:
                 if limit.applies(route) and not self._windows[limit.name].allow(client, now):
@@ -153,9 +152,13 @@ class RateLimiter:
         """ASGI middleware in front of the auth routes."""
 
         async def limited(scope: Scope, receive: Receive, send: Send) -> None:
+            client = scope.get("client")
+            address = client[0] if client else ""
+            if scope["type"] == "http":
+                with self._lock:
+                    self.clients[address] += 1
             if scope["type"] == "http" and scope["path"] != GRAPHQL_PATH:
-                client = scope.get("client")
-                if self.check(scope["path"], client[0] if client else "") is not None:
+                if self.check(scope["path"], address) is not None:
                     # gin's AbortWithStatus(429): no body, so Go sends Content-Length: 0.
                     await send(
                         {
