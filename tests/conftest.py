@@ -20,3 +20,13 @@ def _isolated_dxtra_logging() -> Iterator[None]:
     logger.handlers[:] = handlers
     logger.setLevel(level)
     _logging._configured = configured
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real redis-server (loopback, free port, no persistence) for the whole session,
+    started only by the tests that ask for it; tests keep apart by PAT or key prefix."""
+    from .support.redis_server import running_redis
+
+    with running_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url

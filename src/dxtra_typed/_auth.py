@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
-import jwt
 
 from dxtra_typed._config import TOKENLESS_ROLES
 from dxtra_typed._errors import (
@@ -79,6 +78,10 @@ def token_expiry(access_token: str, expires_in: object, now: float) -> float:
     with the server's secret, and only needs to schedule a refresh); the session's
     ``accessTokenExpiresIn`` is the fallback.
     """
+    # Imported on first use: with `cryptography` installed (the fleet extra), `import jwt` also
+    # loads it, ~25 ms that a client which never exchanges a token should not pay at import.
+    import jwt
+
     try:
         claims = jwt.decode(access_token, options={"verify_signature": False})
         exp = claims.get("exp")

@@ -157,18 +157,21 @@ class RateLimiter:
             if scope["type"] == "http":
                 with self._lock:
                     self.clients[address] += 1
-            if scope["type"] == "http" and scope["path"] != GRAPHQL_PATH:
-                if self.check(scope["path"], address) is not None:
-                    # gin's AbortWithStatus(429): no body, so Go sends Content-Length: 0.
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 429,
-                            "headers": [(b"content-length", b"0")],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": b""})
-                    return
+            if (
+                scope["type"] == "http"
+                and scope["path"] != GRAPHQL_PATH
+                and self.check(scope["path"], address) is not None
+            ):
+                # gin's AbortWithStatus(429): no body, so Go sends Content-Length: 0.
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 429,
+                        "headers": [(b"content-length", b"0")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b""})
+                return
             await app(scope, receive, send)
 
         return limited
