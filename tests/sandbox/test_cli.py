@@ -133,8 +133,13 @@ def test_defaults() -> None:
         "seed_rows": 0,
         "faults": [],
         "ws_drop_every": None,
+        "rate_limits": "off",
         "run": None,
     }
+
+
+def test_rate_limits_are_opt_in() -> None:
+    assert parse("--rate-limits", "nhost").rate_limits == "nhost"
 
 
 def test_token_ttl_is_an_alias_of_access_token_ttl() -> None:
@@ -150,6 +155,7 @@ def test_token_ttl_is_an_alias_of_access_token_ttl() -> None:
         ["--seed-rows", "-3"],
         ["--fault", "graphql:explode"],
         ["--fault", "signin_pat:drop:after_execute=true"],
+        ["--rate-limits", "aws"],
     ],
 )
 def test_bad_values_are_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
