@@ -115,24 +115,24 @@ def test_the_allowance_comes_back_gradually(sb: Sandbox, http: httpx.Client, clo
     and less, so room comes back one request at a time, about every window/limit (30 s)."""
     for _ in range(10):
         _signin(http, sb)
-    clock.now = WINDOW_START + 300  # the next window: the last one still weighs 10 × 300/300
+    clock.now = WINDOW_START + 300  # the next window: the last one still weighs 10 * 300/300
     assert _signin(http, sb).status_code == 429
-    clock.now = WINDOW_START + 300.5  # floor(10 × 299.5/300) = 9: room for one
+    clock.now = WINDOW_START + 300.5  # floor(10 * 299.5/300) = 9: room for one
     assert [_signin(http, sb).status_code for _ in range(2)] == [200, 429]
-    clock.now = WINDOW_START + 329  # floor(10 × 271/300) = 9, + 1 counted: full
+    clock.now = WINDOW_START + 329  # floor(10 * 271/300) = 9, + 1 counted: full
     assert _signin(http, sb).status_code == 429
-    clock.now = WINDOW_START + 331  # floor(10 × 269/300) = 8, + 1: room for one more
+    clock.now = WINDOW_START + 331  # floor(10 * 269/300) = 8, + 1: room for one more
     assert [_signin(http, sb).status_code for _ in range(2)] == [200, 429]
 
 
 def test_the_sliding_window_matches_upstream_arithmetic() -> None:
-    """allowed while floor(previous / window × time left) + count < limit; only allowed
+    """allowed while floor(previous / window * time left) + count < limit; only allowed
     requests are counted; the first window has no previous one."""
     window = SlidingWindow(limit=10, window=300)
     t = WINDOW_START
     assert [window.allow("ip", t + i) for i in range(11)] == [True] * 10 + [False]
     assert not window.allow("ip", t + 299.9)
-    assert not window.allow("ip", t + 300)  # 10 × 300/300
+    assert not window.allow("ip", t + 300)  # 10 * 300/300
     assert window.allow("ip", t + 300.5)  # 9 + 0
     assert not window.allow("ip", t + 301)  # 9 + 1
     assert window.allow("other-ip", t + 301)  # keys are independent
