@@ -14,6 +14,12 @@ Afterwards the store is read directly and compared with what the clients were to
 
 The last line is the summary; exit status 1 if anything was lost, duplicated, missed, ended in
 an untyped exception, or fewer than 95% of calls succeeded.
+
+`--rate-limits nhost` is the steady-state variant: the sandbox enforces hasura-auth's default
+limits (10 sign-ins per 5 minutes and 100 auth requests per minute, per client IP), access
+tokens live 10 s (each client renews about every 7.5 s), and only faults that do not touch the
+auth service are armed. Any 429 from the auth service fails the run: the client must never trip
+the limits in steady state.
 """
 
 from __future__ import annotations
@@ -140,8 +146,14 @@ async def async_worker(client: AsyncDxtraClient, tally: Tally, until: float, see
         tally.record(note, outcome)
 
 
-def inject_faults(sb: Sandbox, stop: threading.Event, interval: float, seed: int) -> Counter[str]:
-    """Arm one random fault every `interval` seconds until stopped."""
+AUTH_FAULTS = frozenset({"auth-503", "expire-tokens"})
+
+
+def inject_faults(
+    sb: Sandbox, stop: threading.Event, interval: float, seed: int, *, auth: bool = True
+) -> Counter[str]:
+    """Arm one random fault every `interval` seconds until stopped (`auth=False`: none of the
+    faults that make clients go back to the auth service)."""
     rng = random.Random(seed)
     armed: Counter[str] = Counter()
     choices: list[tuple[str, Callable[[], object]]] = [
@@ -158,6 +170,8 @@ def inject_faults(sb: Sandbox, stop: threading.Event, interval: float, seed: int
         ("ws-drop", lambda: sb.faults.inject("ws", "drop", after_messages=rng.randint(1, 50))),
         ("expire-tokens", sb.expire_tokens),
     ]
+    if not auth:
+        choices = [(name, arm) for name, arm in choices if name not in AUTH_FAULTS]
     while not stop.wait(interval):
         name, arm = rng.choice(choices)
         arm()
@@ -199,10 +213,12 @@ async def soak(
     async_tasks: int,
     fault_interval: float,
     min_ok_share: float = 0.95,
+    rate_limits: str | None = None,
 ) -> int:
     tally = Tally()
     events: list[str] = []
-    with Sandbox(access_token_ttl=2, refresh_token_ttl=3600) as sb:
+    token_ttl = 2 if rate_limits is None else 10
+    with Sandbox(access_token_ttl=token_ttl, refresh_token_ttl=3600, rate_limits=rate_limits) as sb:
         common: dict[str, Any] = {
             "api_key": sb.pat,
             "auth_url": sb.auth_url,
@@ -217,7 +233,9 @@ async def soak(
             stream = asyncio.create_task(follow_stream(follower, since, events, done))
             faults: Counter[str] = Counter()
             fault_thread = threading.Thread(
-                target=lambda: faults.update(inject_faults(sb, stop, fault_interval, 7))
+                target=lambda: faults.update(
+                    inject_faults(sb, stop, fault_interval, 7, auth=rate_limits is None)
+                )
             )
             with DxtraClient(**common) as sclient:
                 threads = [
@@ -249,6 +267,8 @@ async def soak(
                 await stream
             exchanges = sb.stats.exchanges
             connections = sb.stats.ws_connections
+            auth_requests = sb.stats.received("signin_pat") + sb.stats.received("token")
+            rate_limited = sum(sb.rate_limits.refused.values()) if sb.rate_limits else 0
 
     notes = Counter(str(r["notes"]) for r in rows)
     stored_ids = {str(r["id"]) for r in rows}
@@ -260,7 +280,11 @@ async def soak(
     ok_share = tally.ok / tally.calls if tally.calls else 0.0
 
     print(f"soak: {elapsed:.1f}s, {sync_threads} sync threads + {async_tasks} async tasks, "
-          f"access-token TTL 2 s, one fault every {fault_interval}s")  # fmt: skip
+          f"access-token TTL {token_ttl} s, one fault every {fault_interval}s")  # fmt: skip
+    if rate_limits is not None:
+        per_minute = auth_requests / max(elapsed, 1e-9) * 60
+        print(f"  rate limits: {rate_limits}; auth requests {auth_requests} "
+              f"({per_minute:.1f}/min); 429s: {rate_limited}")  # fmt: skip
     print(f"  faults armed: {dict(sorted(faults.items()))}")
     print(f"  typed errors: {dict(sorted(tally.errors_by_type.items()))}")
     print(f"  ambiguous mutations: {len(tally.ambiguous)} ({ambiguous_stored} of them stored, "
@@ -272,10 +296,16 @@ async def soak(
     print(
         f"soak: calls={tally.calls} ok={tally.ok} typed_errors={tally.typed_errors} "
         f"ambiguous={len(tally.ambiguous)} lost={lost} duplicated={duplicated} "
-        f"exchanges={exchanges} events={len(events)} missed={missed}"
+        f"exchanges={exchanges} events={len(events)} missed={missed} rate_limited={rate_limited}"
     )
     failed = (
-        lost or duplicated or missed or delivered_twice or tally.untyped or ok_share < min_ok_share
+        lost
+        or duplicated
+        or missed
+        or delivered_twice
+        or tally.untyped
+        or ok_share < min_ok_share
+        or rate_limited
     )
     return 1 if failed else 0
 
@@ -288,9 +318,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fault-interval", type=float, default=0.1, help="seconds between armed faults"
     )
+    parser.add_argument(
+        "--rate-limits",
+        choices=["nhost"],
+        default=None,
+        help="steady state under hasura-auth's default limits: no auth faults, 10 s tokens; "
+        "any 429 from the auth service fails the run",
+    )
     args = parser.parse_args(argv)
     seconds = min(args.seconds, 90.0)
-    return asyncio.run(soak(seconds, args.sync_threads, args.async_tasks, args.fault_interval))
+    return asyncio.run(
+        soak(
+            seconds,
+            args.sync_threads,
+            args.async_tasks,
+            args.fault_interval,
+            rate_limits=args.rate_limits,
+        )
+    )
 
 
 if __name__ == "__main__":
