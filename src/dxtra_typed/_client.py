@@ -34,7 +34,8 @@ class DxtraClient(_Options, DxtraGeneratedClient):
     Settings come from the arguments, then DXTRA_API_KEY / DXTRA_AUTH_URL / DXTRA_API_URL /
     DXTRA_ROLE, then defaults (production URLs, role ``user``). The API key (a Dxtra personal
     access token) is exchanged for a JWT on first use and renewed before it expires; the JWT
-    stays in memory only. Use as a context manager, or call ``close()``.
+    stays in memory only, unless ``token_store`` (or DXTRA_TOKEN_CACHE) shares it, sealed, with
+    other processes. Use as a context manager, or call ``close()``.
     """
 
     def __init__(
