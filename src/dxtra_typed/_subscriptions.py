@@ -13,11 +13,12 @@ What ariadne-codegen's stock ``execute_ws`` lacks, and this module adds (docs/de
   typed errors of ``_errors``; a ``next`` with null data, invalid JSON or an unknown message
   type raise ``SubscriptionProtocolError``.
 - **Reconnect and resume.** When the socket closes for any reason but a ``complete`` (JWT
-  expiry, network drop, server restart), a new socket is opened with a token from the cache
-  (the old one invalidated when the close says it expired) and the operation subscribed
-  again. For a streaming subscription (a variable holding ``[{initial_value: {...}}]``) the
-  cursor's ``initial_value`` is rewritten from the last row *yielded*, so the server resumes
-  right after it: no row lost, none twice.
+  expiry, which Hasura signals by no close frame at all (1006), network drop, server restart),
+  a new socket is opened with a token from the cache (the old one invalidated when the close
+  or error says it expired, or when graphql-transport-ws refuses ``connection_init`` with its
+  bare 4403) and the operation subscribed again. For a streaming subscription (a variable
+  holding ``[{initial_value: {...}}]``) the cursor's ``initial_value`` is rewritten from the
+  last row *yielded*, so the server resumes right after it: no row lost, none twice.
 - **Bounded memory.** Messages are read only when the consumer asks for the next one; the
   socket buffers at most ``max_queue`` messages, then TCP flow control pushes back on the
   server. No background reader, so no task to leak.
@@ -278,8 +279,30 @@ class _Socket:
 
     async def send(self, message: dict[str, Any]) -> None:
         from pydantic_core import to_json
+        from websockets.exceptions import ConnectionClosed
 
-        await self.ws.send(to_json(message).decode())
+        try:
+            await self.ws.send(to_json(message).decode())
+        except ConnectionClosed as exc:
+            # The server may close while we answer its keep-alive (Hasura pings from the moment
+            # the socket opens, so a refused connection_init can race a pong).
+            raise self.closed_error(exc) from None
+
+    def closed_error(self, exc: Exception) -> Exception:
+        """What a closed socket means: reconnect material, or a protocol error not worth it."""
+        close = getattr(exc, "rcvd", None)
+        code = close.code if close is not None else None
+        reason = close.reason if close is not None else ""
+        # Hasura refuses a connection_init with a bare 4403 on graphql-transport-ws, whatever
+        # was wrong with the JWT; the JWT is the likely culprit, so it is dropped and renewed.
+        jwt = _is_jwt_problem(reason) or code == 4401 or (code == 4403 and not self.acked)
+        if code in _FATAL_CLOSE_CODES and not jwt:
+            return SubscriptionProtocolError(
+                f"the server closed the subscription socket with {code} ({reason})",
+                body=reason,
+            )
+        text = f"socket closed ({code or 'no close frame'}{': ' + reason if reason else ''})"
+        return _Closed(text, jwt_expired=jwt)
 
     async def recv(self) -> dict[str, Any]:
         from websockets.exceptions import ConnectionClosed
@@ -287,17 +310,7 @@ class _Socket:
         try:
             raw = await self.ws.recv()
         except ConnectionClosed as exc:
-            close = exc.rcvd
-            code = close.code if close is not None else None
-            reason = close.reason if close is not None else ""
-            jwt = _is_jwt_problem(reason) or code == 4401
-            if code in _FATAL_CLOSE_CODES and not jwt:
-                raise SubscriptionProtocolError(
-                    f"the server closed the subscription socket with {code} ({reason})",
-                    body=reason,
-                ) from None
-            text = f"socket closed ({code or 'no close frame'}{': ' + reason if reason else ''})"
-            raise _Closed(text, jwt_expired=jwt) from None
+            raise self.closed_error(exc) from None
         try:
             message = loads_exact(raw)
         except (ValueError, RecursionError):
@@ -422,15 +435,13 @@ class _Socket:
         return self.events > 0 or closed.jwt_expired or lived >= self.request.settings.healthy_after
 
     async def close(self) -> None:
-        from websockets.exceptions import ConnectionClosed
-
         try:
             if self.acked:
                 await self.send({"id": self.id, "type": "stop" if self.legacy else "complete"})
                 if self.legacy:
                     await self.send({"type": "connection_terminate"})
-        except ConnectionClosed:
-            pass
+        except (_Closed, SubscriptionProtocolError):
+            pass  # already closed: nothing to say goodbye to
         finally:
             await self.ws.close()
 

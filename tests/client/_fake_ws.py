@@ -36,6 +36,9 @@ class FakeHasura:
     raw_script: list[str] | None = None
     refuse_with: object = None
     """Answer connection_init with connection_error carrying this payload."""
+    forbid_connections: tuple[int, ...] = ()
+    """Connections (1-based) whose connection_init is refused as Hasura refuses it on
+    graphql-transport-ws: a keep-alive ping, then close 4403 with a JSON reason at once."""
     row_fields: dict[str, Any] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     inits: list[dict[str, Any]] = field(default_factory=list)
@@ -73,6 +76,10 @@ class FakeHasura:
             init = await self._recv(ws)
             assert init["type"] == "connection_init"
             self.inits.append(init.get("payload") or {})
+            if self.connections in self.forbid_connections and not legacy:
+                await ws.send(json.dumps({"type": "ping", "payload": {"message": "keepalive"}}))
+                await ws.close(4403, '{"server_error_msg":"4403: Forbidden"}')
+                return
             if self.refuse_with is not None:
                 message = {"type": "connection_error", "payload": self.refuse_with}
                 await ws.send(json.dumps(message))

@@ -297,6 +297,22 @@ async def test_jwt_expiry_close_invalidates_the_token_and_reconnects_with_a_fres
     assert auths[:3] == ["Bearer jwt-1", "Bearer jwt-2", "Bearer jwt-3"]
 
 
+async def test_abnormal_closure_then_a_refused_init_renews_the_token_and_resumes() -> None:
+    """Hasura's JWT expiry: the socket just ends (1006) and the cached JWT is refused on the next
+    connection_init with a bare 4403, which can arrive while the client answers a ping."""
+    tokens = Tokens()
+    sleeps: list[float] = []
+    fake_options = {"subprotocols": ("graphql-transport-ws",), "forbid_connections": (2,)}
+    async with fake_hasura(drop_after=3, **fake_options) as fake:
+        fake.add_rows(10)
+        seen = await take_rows(stream(fake, batch=1, tokens=tokens, sleeps=sleeps), 10)
+    assert seen == list(range(1, 11))
+    assert tokens.invalidated == ["jwt-1"]
+    auths = [i["headers"]["Authorization"] for i in fake.inits]
+    assert auths[:3] == ["Bearer jwt-1", "Bearer jwt-1", "Bearer jwt-2"]
+    assert len(sleeps) == 1  # only the refused attempt counted as a failure
+
+
 async def test_rows_arriving_later_are_delivered_live() -> None:
     async with fake_hasura() as fake:
         fake.add_rows(2)

@@ -250,3 +250,35 @@ def test_sync_consumption_with_iterate_blocking() -> None:
                 if len(rows) == 20:
                     break
     assert [r.id for r in rows] == [r.id for r in inserted if r is not None]
+
+
+@pytest.mark.parametrize("protocol", [TWS, LEGACY])
+async def test_a_revoked_jwt_ends_the_socket_with_1006_and_the_stream_resumes(
+    protocol: str,
+) -> None:
+    """Hasura ends a socket whose JWT died without a close frame, and the client's cache still
+    holds that JWT: the re-`connection_init` is refused (graphql-transport-ws: a bare 4403), so
+    the client must drop the token, fetch a fresh one and resume from the last row."""
+    with Sandbox() as sb:
+        settings = SubscriptionSettings(subprotocols=(protocol,), max_reconnects=3)
+        async with client_for(sb, ws=settings) as client, client_for(sb) as writer:
+            start = await newest_created_at(writer)
+            events = client.rights_requests_stream(
+                cursor=cursor_after(start), batch_size=10, where=ONLY_ACME
+            )
+            consumer = asyncio.create_task(collect(events, 4, timeout=20))
+            first = await insert(writer, 1, concurrency=1)
+            async with asyncio.timeout(10):
+                while not sb.stats.ws_subscriptions:
+                    await asyncio.sleep(0.01)
+                assert sb.expire_tokens() >= 1  # every JWT so far, the subscriber's included
+                # Subscribed again: past the abnormal closure and the refused connection_init.
+                while sb.stats.ws_subscriptions < 2:
+                    await asyncio.sleep(0.01)
+            rest = await insert(writer, 3, concurrency=1)
+            rows = await consumer
+            exchanges = client._tokens.exchanges if client._tokens else 0
+            connections = sb.stats.ws_connections
+    assert [r.id for r in rows] == [r.id for r in [*first, *rest]]  # none lost, none twice
+    assert exchanges == 2  # the JWT was renewed once
+    assert connections >= 2

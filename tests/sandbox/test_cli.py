@@ -132,6 +132,7 @@ def test_defaults() -> None:
         "db": None,
         "seed_rows": 0,
         "faults": [],
+        "unauthorized_role": "anonymous",
         "ws_drop_every": None,
         "rate_limits": "off",
         "run": None,

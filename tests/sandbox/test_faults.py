@@ -205,7 +205,7 @@ def test_clear_and_pending(sb: Sandbox, http: httpx.Client) -> None:
 
 def test_health_checks_are_never_faulted(sb: Sandbox, http: httpx.Client) -> None:
     sb.faults.inject("any", "drop")
-    assert http.get(f"{sb.auth_url}/healthz").text == "OK"
+    assert http.get(f"{sb.auth_url}/healthz").json() == "OK"
     assert sb.faults.pending() == 1
 
 

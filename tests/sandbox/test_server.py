@@ -33,7 +33,7 @@ def test_start_binds_a_free_loopback_port_and_stop_releases_it() -> None:
         assert sb.port > 0
         assert sb.auth_url == f"http://127.0.0.1:{sb.port}"
         assert sb.api_url == f"http://127.0.0.1:{sb.port}/v1/graphql"
-        assert httpx.get(f"{sb.auth_url}/healthz").text == "OK"
+        assert httpx.get(f"{sb.auth_url}/healthz").json() == "OK"
         port = sb.port
     finally:
         sb.stop()

@@ -99,7 +99,7 @@ async def open_socket(
     token: str | None = "mint",
     role: str | None = None,
 ) -> ClientConnection:
-    """A connection past connection_ack (the ping before the ack answered)."""
+    """A connection past connection_ack (keep-alives before the ack answered or skipped)."""
     ws = await connect(ws_url(sb), subprotocols=[protocol], open_timeout=5)  # type: ignore[list-item]
     if token == "mint":
         token = sb.mint_token()
@@ -113,7 +113,7 @@ async def open_socket(
                 await send(ws, {"type": "pong", "payload": message.get("payload")})
             elif message["type"] == "connection_ack":
                 return ws
-            else:
+            elif message["type"] != "ka":
                 raise AssertionError(message)
     except BaseException:
         await ws.close()
@@ -180,10 +180,12 @@ async def test_graphql_transport_ws_end_to_end(sb: Sandbox) -> None:
         assert ws.subprotocol == TWS
         token = sb.mint_token()
         await send(ws, {"type": "connection_init", "payload": {"headers": auth_headers(token)}})
-        # Hasura pings before it acknowledges (#9246).
+        # Hasura pings from the moment the socket opens, so before it acknowledges (#9246),
+        # and once more right after the ack.
         assert await recv(ws) == {"type": "ping", "payload": {"message": "keepalive"}}
         await send(ws, {"type": "pong", "payload": {"message": "keepalive"}})
         assert await recv(ws) == {"type": "connection_ack"}
+        assert await recv(ws) == {"type": "ping", "payload": {"message": "keepalive"}}
         await send(ws, {"type": "ping", "payload": {"n": 1}})
         assert await recv(ws) == {"type": "pong", "payload": {"n": 1}}
 
@@ -220,6 +222,7 @@ async def test_legacy_graphql_ws_end_to_end(sb: Sandbox) -> None:
         assert ws.subprotocol == LEGACY
         headers = {"AUTHORIZATION": f"Bearer {sb.mint_token()}", "X-Hasura-Role": "user"}
         await send(ws, {"type": "connection_init", "payload": {"headers": headers}})
+        assert await recv(ws) == {"type": "ka"}  # sent when the socket opened (#7002)
         assert await recv(ws) == {"type": "connection_ack"}
         assert await recv(ws) == {"type": "ka"}
         await send(ws, {"type": "start", "id": "1", "payload": {"query": COUNT}})
@@ -228,7 +231,7 @@ async def test_legacy_graphql_ws_end_to_end(sb: Sandbox) -> None:
         assert data["payload"]["data"]["dataSubjectsRightsRequestsAggregate"]["aggregate"]
         await send(ws, {"type": "stop", "id": "1"})
         await send(ws, {"type": "connection_terminate"})
-        assert await closed_with(ws) == (1000, "")
+        assert await closed_with(ws) == (1000, "GQL_CONNECTION_TERMINATE received")
 
 
 @pytest.mark.parametrize(
@@ -246,6 +249,7 @@ async def test_anything_but_exactly_graphql_transport_ws_is_legacy(
     async with connect(ws_url(sb), subprotocols=offered) as ws:  # type: ignore[arg-type]
         assert ws.subprotocol == selected
         await send(ws, {"type": "connection_init", "payload": {}})
+        assert await recv(ws) == {"type": "ka"}
         assert await recv(ws) == {"type": "connection_ack"}  # anonymous: no Authorization
         assert await recv(ws) == {"type": "ka"}
 
@@ -261,7 +265,7 @@ async def test_transport_ws_auth_failures_close_4403(sb: Sandbox) -> None:
     ]:
         async with connect(ws_url(sb), subprotocols=[TWS]) as ws:  # type: ignore[list-item]
             await send(ws, {"type": "connection_init", "payload": {"headers": headers}})
-            assert await closed_with(ws) == (4403, "4403: Forbidden")
+            assert await closed_with(ws) == (4403, '{"server_error_msg":"4403: Forbidden"}')
         assert sb.requests[-1].error_code == code
 
 
@@ -271,13 +275,15 @@ async def test_legacy_auth_failure_sends_connection_error_then_closes(sb: Sandbo
     sb.expire_tokens()
     async with connect(ws_url(sb), subprotocols=[LEGACY]) as ws:  # type: ignore[list-item]
         await send(ws, {"type": "connection_init", "payload": {"headers": auth_headers(token)}})
-        assert await recv(ws) == {
+        assert await recv_data(ws) == {
             "type": "connection_error",
             "payload": "Could not verify JWT: JWTExpired",
         }
         assert await closed_with(ws) == (
             4400,
-            "4400: Connection initialization failed: Could not verify JWT: JWTExpired",
+            _ws.close_reason(
+                "4400: Connection initialization failed: Could not verify JWT: JWTExpired"
+            ),
         )
 
 
@@ -294,9 +300,11 @@ async def test_anonymous_socket_sees_the_anonymous_schema(sb: Sandbox) -> None:
 # --- JWT expiry ---
 
 
-async def test_socket_closes_when_the_jwt_expires_by_the_injected_clock() -> None:
+@pytest.mark.parametrize("close", [False, True])
+async def test_socket_ends_when_the_jwt_expires_by_the_injected_clock(close: bool) -> None:
+    """Hasura's default: no close frame (1006). `jwt_expiry_close=True`: the old 4400 close."""
     now = [time.time()]
-    with Sandbox(clock=lambda: now[0]) as sandbox:
+    with Sandbox(clock=lambda: now[0], jwt_expiry_close=close) as sandbox:
         token = sandbox.mint_token(ttl=60)
         modern = await open_socket(sandbox, TWS, token=token)
         legacy = await open_socket(sandbox, LEGACY, token=token)
@@ -306,18 +314,21 @@ async def test_socket_closes_when_the_jwt_expires_by_the_injected_clock() -> Non
         with pytest.raises(TimeoutError):
             await recv_data(modern, timeout=0.3)  # still valid: nothing but the socket
         now[0] += 2
-        assert await closed_with(modern, 2) == (4400, _ws.EXPIRED_REASON)
-        assert await recv_data(legacy) == {
-            "type": "connection_error",
-            "payload": "Could not verify JWT: JWTExpired",
-        }
-        assert await closed_with(legacy, 2) == (4400, _ws.EXPIRED_REASON)
+        expected = (4400, _ws.EXPIRED_REASON) if close else (None, None)
+        assert await closed_with(modern, 2) == expected
+        if close:
+            assert await recv_data(legacy) == {
+                "type": "connection_error",
+                "payload": "Could not verify JWT: JWTExpired",
+            }
+        assert await closed_with(legacy, 2) == expected
 
 
-async def test_expire_tokens_closes_open_sockets(sb: Sandbox) -> None:
+async def test_expire_tokens_ends_open_sockets_without_a_close_frame(sb: Sandbox) -> None:
     ws = await open_socket(sb)
     sb.expire_tokens()
-    assert await closed_with(ws, 2) == (4400, "4400: Could not verify JWT: JWTExpired")
+    assert await closed_with(ws, 2) == (None, None)
+    assert ws.close_code == 1006
 
 
 # --- live queries ---
@@ -499,28 +510,32 @@ async def test_protocol_errors_close_with_hasura_codes(
 ) -> None:
     async with connect(ws_url(sb), subprotocols=[TWS]) as ws:  # type: ignore[list-item]
         await send(ws, subscribe("1", COUNT))
-        assert await closed_with(ws) == (4401, "4401: Unauthorized")
+        assert await closed_with(ws) == (4401, '{"server_error_msg":"4401: Unauthorized"}')
     ws = await open_socket(sb)
     await send(ws, subscribe("1", COUNT))
     await send(ws, subscribe("1", COUNT))
     code, reason = await closed_with(ws)
-    assert (code, reason) == (4409, "4409: Subscriber for 1 already exists")
+    assert (code, reason) == (4409, _ws.close_reason("4409: Subscriber for 1 already exists"))
     ws = await open_socket(sb)
     await ws.send("{not json")
     code, reason = await closed_with(ws)
-    assert code == 4400 and reason is not None and reason.startswith("4400: Parsing client")
+    assert code == 4400 and reason is not None
+    assert json.loads(reason)["server_error_msg"].startswith("4400: Parsing client")
     ws = await open_socket(sb)
     await send(ws, {"type": "connection_init", "payload": {}})
-    assert await closed_with(ws) == (4429, "4429: Too many initialisation requests")
+    assert await closed_with(ws) == (4429, _ws.close_reason("4429: Too many requests"))
     monkeypatch.setattr(_ws, "CONNECTION_INIT_TIMEOUT", 0.2)
     async with connect(ws_url(sb), subprotocols=[TWS]) as ws:  # type: ignore[list-item]
-        assert await closed_with(ws) == (4408, "4408: Connection initialisation timeout")
+        assert await closed_with(ws) == (
+            4408,
+            '{"server_error_msg":"4408: Connection initialisation timeout"}',
+        )
 
 
 async def test_legacy_start_before_init_is_an_error(sb: Sandbox) -> None:
     async with connect(ws_url(sb), subprotocols=[LEGACY]) as ws:  # type: ignore[list-item]
         await send(ws, {"type": "start", "id": "1", "payload": {"query": COUNT}})
-        message = await recv(ws)
+        message = await recv_data(ws)
         assert message["type"] == "error"
         assert message["payload"]["errors"][0]["message"] == (
             "start received before the connection is initialised"

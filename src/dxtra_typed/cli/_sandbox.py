@@ -54,6 +54,13 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _role_or_none(text: str) -> str | None:
+    # Hasura's HASURA_GRAPHQL_UNAUTHORIZED_ROLE; "none" leaves it unset.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a role name or none")
+    return None if text == "none" else text
+
+
 def _fault(text: str) -> Any:
     from dxtra_typed.sandbox._faults import parse_fault_spec
 
@@ -117,6 +124,13 @@ def register(subcommands: Any) -> None:
         help="inject a fault (see below); repeatable",
     )
     parser.add_argument(
+        "--unauthorized-role",
+        type=_role_or_none,
+        default="anonymous",
+        metavar="ROLE",
+        help="role for requests without a token, or none to refuse them (default anonymous)",
+    )
+    parser.add_argument(
         "--ws-drop-every",
         type=_positive_int,
         default=None,
@@ -161,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
             seed_rows=args.seed_rows,
             faults=args.faults,
             rate_limits=args.rate_limits,
+            unauthorized_role=args.unauthorized_role,
         )
         if args.ws_drop_every is not None:
             sandbox.faults.drop_sockets_every(args.ws_drop_every)

@@ -1,10 +1,11 @@
 """The HTTP face of the sandbox: Nhost's auth routes plus a Hasura-style `/v1/graphql` front.
 
-The front decides the session exactly as Hasura v2 does in JWT mode with
-`HASURA_GRAPHQL_UNAUTHORIZED_ROLE=anonymous`, and reports every refusal the Hasura way: HTTP 200
-with `{"errors": [...]}` and no `data` key. A client tested here therefore meets the same
-"200 but failed" answers it will meet in production. The engine only ever sees a decided
-`(role, user_id)`; headers and tokens stay on this side.
+The front decides the session exactly as Hasura v2 does in JWT mode, by default with
+`HASURA_GRAPHQL_UNAUTHORIZED_ROLE=anonymous` (`unauthorized_role=None`: none configured), and
+reports every refusal the Hasura way: HTTP 200 with `{"errors": [...]}` and no `data` key. A
+client tested here therefore meets the same "200 but failed" answers it will meet in
+production. The engine only ever sees a decided `(role, user_id)`; headers and tokens stay on
+this side.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ from ._tokens import TokenIssuer, TokenRejected
 from ._ws import WebSocketHub
 
 ANONYMOUS_ROLE = "anonymous"
+MISSING_AUTHORIZATION = "Missing 'Authorization' or 'Cookie' header in JWT authentication mode"
+# Hasura CE's GET /v1/graphql handler (`Hasura.App`, MonadGQLApiHandler AppM): persisted queries
+# are an Enterprise feature, so every GET is `throw400 NotSupported`, sent with status 200.
+GET_NOT_SUPPORTED = ("not-supported", "PersistedQueryNotSupported")
 GRAPHQL_PATH = "/v1/graphql"
 RETRY_COUNT_HEADER = "x-dxtra-retry-count"
 MAX_BODY_BYTES = 1024 * 1024
@@ -375,12 +380,20 @@ def hasura_error_body(code: str, message: str) -> dict[str, Any]:
     return {"errors": [{"extensions": {"path": "$", "code": code}, "message": message}]}
 
 
-def resolve_session(headers: Headers, issuer: TokenIssuer) -> tuple[str, str | None]:
-    """(role, user_id) for a request, or HasuraError with Hasura's code and message."""
+def resolve_session(
+    headers: Headers, issuer: TokenIssuer, unauthorized_role: str | None = ANONYMOUS_ROLE
+) -> tuple[str, str | None]:
+    """(role, user_id) for a request, or HasuraError with Hasura's code and message.
+
+    Without an Authorization header Hasura (`Server/Auth/JWT.hs`, `withoutAuthZ`) runs the
+    request as the unauthorized role, `URBPreDetermined`, so x-hasura-role is ignored; with no
+    unauthorized role configured it refuses with `invalid-headers`.
+    """
     authorization = headers.get("authorization")
     if authorization is None:
-        # The unauthorized role is fixed: Hasura ignores x-hasura-role without a token.
-        return ANONYMOUS_ROLE, None
+        if unauthorized_role is None:
+            raise HasuraError("invalid-headers", MISSING_AUTHORIZATION)
+        return unauthorized_role, None
     parts = authorization.split(" ")
     if len(parts) != 2 or parts[0] != "Bearer":
         raise HasuraError("invalid-headers", "Malformed Authorization header")
@@ -404,6 +417,7 @@ def create_app(
     max_body: int = MAX_BODY_BYTES,
     websockets: WebSocketHub | None = None,
     rate_limits: RateLimiter | None = None,
+    unauthorized_role: str | None = ANONYMOUS_ROLE,
 ) -> ASGIApp:
     """One Starlette app for both hosts; Dxtra splits them, but paths never collide.
 
@@ -419,10 +433,13 @@ def create_app(
             return JSONResponse(hasura_error_body(code, message))
 
         try:
-            role, user_id = resolve_session(request.headers, auth.issuer)
+            role, user_id = resolve_session(request.headers, auth.issuer, unauthorized_role)
         except HasuraError as exc:
             return refuse(exc.code, exc.message)
         note["session_role"] = role
+        if request.method in ("GET", "HEAD"):
+            # Authentication first (Hasura's spockAction resolves the user before the handler).
+            return refuse(*GET_NOT_SUPPORTED)
         raw = await request.body()
         if not raw.strip():
             return refuse("invalid-json", "Error in $: not enough input")
@@ -467,7 +484,7 @@ def create_app(
         )
 
     app = Starlette(
-        routes=[*auth.routes(), Route(GRAPHQL_PATH, graphql, methods=["POST"])],
+        routes=[*auth.routes(), Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"])],
         # Neither Hasura nor hasura-auth answers 405: a route with the wrong method is unknown.
         exception_handlers={404: not_found, 405: not_found},
     )
@@ -480,7 +497,9 @@ def create_app(
     hub = (
         websockets
         if websockets is not None
-        else WebSocketHub(auth, engine, make_session, log, plan)
+        else WebSocketHub(
+            auth, engine, make_session, log, plan, unauthorized_role=unauthorized_role
+        )
     )
 
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,22 +1,26 @@
-"""The Nhost hasura-auth half of the sandbox: PAT sign-in, refresh-token rotation, health.
+"""The Nhost hasura-auth half of the sandbox: PAT sign-in and creation, refresh-token rotation,
+token verification, sign-out, health.
 
-Response bodies copy Nhost's exact shapes, including its two different error envelopes (the
-application's `{status, message, error}` and the OpenAPI validator's bare `{error}`), because a
-client that only ever met a friendlier server would break on the real one. No response ever
-echoes a submitted token.
+Response bodies copy Nhost's exact shapes (hasura-auth's Go service: `go/controller/*.go`,
+`go/api/openapi.yaml`), including its two different error envelopes (the application's
+`{status, message, error}` and the OpenAPI validator's bare `{error}`), because a client that only
+ever met a friendlier server would break on the real one. No response ever echoes a submitted
+token.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import _identities as ids
@@ -150,6 +154,7 @@ class _Grant:
     user_id: str
     expires_at: float | None
     token_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    metadata: dict[str, Any] | None = None
 
 
 class AuthError(Exception):
@@ -169,8 +174,13 @@ class ValidationFailed(Exception):
 
 INVALID_PAT = ("invalid-pat", "Invalid or expired personal access token")
 INVALID_REFRESH = ("invalid-refresh-token", "Invalid or expired refresh token")
-# Code as hasura-auth names it; the exact message text is unverified.
-UNAUTHENTICATED = ("unauthenticated-user", "User is not authenticated")
+# hasura-auth's catch-all (`go/controller/errors.go`): ErrInvalidRequest, and also what its
+# ErrUnauthenticatedUser maps to; there is no `unauthenticated-user` code.
+INVALID_REQUEST = ("invalid-request", "The request payload is incorrect")
+# The `pattern` hasura-auth's OpenAPI spec gives every token and id (`go/api/openapi.yaml`). Go's
+# regexp search is unanchored and ASCII, and [0-9a-f] makes upper-case UUIDs fail.
+UUID_PATTERN = r"\b[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}\b"
+_UUID_RE = re.compile(UUID_PATTERN, re.ASCII)
 
 
 class AuthService:
@@ -241,8 +251,9 @@ class AuthService:
             grant = self._live(self._pats, pat)
             if grant is None:
                 raise AuthError(401, *INVALID_PAT)
-            # Like Nhost, every PAT sign-in leaves a fresh regular refresh token behind.
-            return {"mfa": None, "session": self._new_session(grant.user_id)}
+            # Like Nhost, every PAT sign-in leaves a fresh regular refresh token behind. The Go
+            # service answers `{"session": ...}` only (`go/controller/post_signin_pat.go`).
+            return {"session": self._new_session(grant.user_id)}
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
         with self._lock:
@@ -253,19 +264,35 @@ class AuthService:
                 raise AuthError(401, *INVALID_REFRESH)
             return self._new_session(grant.user_id)
 
-    def sign_out(self, refresh_token: str, *, all_sessions: bool, user_id: str | None) -> None:
+    def sign_out(
+        self, refresh_token: str | None, *, all_sessions: bool, user_id: str | None
+    ) -> None:
         """Revoke one refresh token, or (`all`, with a valid access token) all of its user's.
 
-        Like Nhost, an unknown refresh token is not an error: signing out is idempotent.
+        As `go/controller/post_signout.go`: `all` without a valid access token, or neither `all`
+        nor a refresh token, is 400 invalid-request; an unknown refresh token is not an error
+        (signing out is idempotent).
         """
         with self._lock:
             if not all_sessions:
+                if not refresh_token:
+                    raise AuthError(400, *INVALID_REQUEST, sensitive=False)
                 self._refresh.pop(refresh_token, None)
                 return
             if user_id is None:
-                raise AuthError(401, *UNAUTHENTICATED, sensitive=False)
+                raise AuthError(400, *INVALID_REQUEST, sensitive=False)
             for token in [t for t, g in self._refresh.items() if g.user_id == user_id]:
                 del self._refresh[token]
+
+    def create_pat(
+        self, user_id: str, expires_at: float, metadata: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """`POST /v1/pat` (`go/controller/post_pat.go`): a new PAT for the signed-in user."""
+        pat = str(uuid.uuid4())
+        grant = _Grant(user_id, expires_at, metadata=metadata)
+        with self._lock:
+            self._pats[pat] = grant
+        return {"id": grant.token_id, "personalAccessToken": pat}
 
     def _new_session(self, user_id: str) -> dict[str, Any]:
         user = self.users[user_id]
@@ -287,6 +314,8 @@ class AuthService:
             Route("/v1/signin/pat", self._signin_pat_endpoint, methods=["POST"]),
             Route("/v1/token", self._token_endpoint, methods=["POST"]),
             Route("/v1/signout", self._signout_endpoint, methods=["POST"]),
+            Route("/v1/pat", self._pat_endpoint, methods=["POST"]),
+            Route("/v1/token/verify", self._verify_endpoint, methods=["POST"]),
             Route("/healthz", _healthz, methods=["GET", "HEAD"]),
             Route("/v1/healthz", _healthz, methods=["GET", "HEAD"]),
             Route("/v1/.well-known/jwks.json", _jwks, methods=["GET"]),
@@ -306,14 +335,80 @@ class AuthService:
         self.stats.bump("signout")
         user_id = self._bearer_user(request.headers.get("authorization"))
 
-        def flow(token: str, all_sessions: bool) -> Any:
+        def flow(body: dict[str, Any]) -> Any:
+            token = body.get("refreshToken")
+            all_sessions = bool(body.get("all", False))
             self.sign_out(token, all_sessions=all_sessions, user_id=user_id)
             # Nhost's OKResponse: the JSON string "OK".
             return "OK"
 
-        return await self._handle(
-            request, "SignOutSchema", "refreshToken", flow, optional_bool="all"
+        return await self._respond(
+            request, "SignOutRequest", {"refreshToken": "uuid", "all": "boolean"}, (), flow
         )
+
+    async def _pat_endpoint(self, request: Request) -> Response:
+        # BearerAuthElevated is required: kin-openapi's security check runs before the body's.
+        authorization = request.headers.get("authorization")
+        problem = self._security_problem(authorization)
+        if problem is not None:
+            return _validator_error(
+                f"error in openapi3filter.SecurityRequirementsError: "
+                f"security requirements failed: {problem}"
+            )
+        user_id = self._bearer_user(authorization)
+
+        def flow(body: dict[str, Any]) -> Any:
+            if user_id is None or user_id not in self.users:
+                raise AuthError(400, *INVALID_REQUEST, sensitive=False)
+            expires_at = _parse_datetime(body["expiresAt"]).timestamp()
+            metadata = body.get("metadata")
+            return self.create_pat(user_id, expires_at, metadata)
+
+        return await self._respond(
+            request,
+            "CreatePATRequest",
+            {"expiresAt": "date-time", "metadata": "object"},
+            ("expiresAt",),
+            flow,
+        )
+
+    async def _verify_endpoint(self, request: Request) -> Response:
+        # `go/controller/post_token_verify.go`: the body's token if one is sent, else the
+        # Authorization header's; "OK", or 400 invalid-request however the token fails.
+        raw = await request.body()
+        bearer = request.headers.get("authorization")
+
+        def flow(body: dict[str, Any]) -> Any:
+            token = body.get("token")
+            if token is None:
+                if self._bearer_user(bearer) is None:
+                    raise AuthError(400, *INVALID_REQUEST, sensitive=False)
+                return "OK"
+            try:
+                self.issuer.verify(token.removeprefix("Bearer "))
+            except TokenRejected:
+                raise AuthError(400, *INVALID_REQUEST, sensitive=False) from None
+            return "OK"
+
+        if not raw.strip():
+            return self._run(flow, {})
+        return await self._respond(request, "VerifyTokenRequest", {"token": "string"}, (), flow)
+
+    def _security_problem(self, authorization: str | None) -> str | None:
+        """Why hasura-auth's JWT middleware (`go/controller/jwt.go`) refuses the header."""
+        parts = (authorization or "").split(" ")
+        if len(parts) != 2 or parts[0] != "Bearer":
+            return "invalid authorization header"
+        try:
+            self.issuer.verify(parts[1])
+        except TokenRejected as exc:
+            reason = (
+                "token has invalid claims: token is expired"
+                if "JWTExpired" in exc.message
+                else "token is unverifiable"
+            )
+            return f"error validating token: error parsing token: {reason}"
+        return None
 
     def _bearer_user(self, authorization: str | None) -> str | None:
         if authorization is None or not authorization.startswith("Bearer "):
@@ -328,44 +423,60 @@ class AuthService:
         request: Request,
         schema: str,
         key: str,
-        flow: Callable[..., Any],
-        *,
-        optional_bool: str | None = None,
+        flow: Callable[[str], Any],
+    ) -> Response:
+        """A body of one required token (SignInPATRequest, RefreshTokenRequest)."""
+        return await self._respond(request, schema, {key: "uuid"}, (key,), lambda b: flow(b[key]))
+
+    async def _respond(
+        self,
+        request: Request,
+        schema: str,
+        properties: Mapping[str, str],
+        required: tuple[str, ...],
+        flow: Callable[[dict[str, Any]], Any],
     ) -> Response:
         try:
-            token, flag = _validated_uuid_field(
+            body = validate_body(
                 request.headers.get("content-type"),
                 await request.body(),
                 schema,
-                key,
-                optional_bool=optional_bool,
+                properties,
+                required,
             )
-            return JSONResponse(flow(token) if optional_bool is None else flow(token, flag))
         except ValidationFailed as exc:
-            return JSONResponse(
-                {"error": f"error in openapi3filter.RequestError: {exc}"}, status_code=400
-            )
+            return _validator_error(f"error in openapi3filter.RequestError: {exc}")
+        return self._run(flow, body)
+
+    def _run(self, flow: Callable[[dict[str, Any]], Any], body: dict[str, Any]) -> Response:
+        try:
+            return JSONResponse(flow(body))
         except AuthError as exc:
             if exc.sensitive and self.conceal_errors:
-                exc = AuthError(400, "invalid-request", "The request payload is incorrect")
+                exc = AuthError(400, *INVALID_REQUEST)
             return JSONResponse(
                 {"status": exc.status, "message": exc.message, "error": exc.error},
                 status_code=exc.status,
             )
 
 
-def _validated_uuid_field(
+def _validator_error(message: str) -> Response:
+    # oapi-codegen's gin middleware: every validation or security failure is 400 {"error": ...}.
+    return JSONResponse({"error": message}, status_code=400)
+
+
+def validate_body(
     content_type: str | None,
     raw: bytes,
     schema: str,
-    key: str,
-    *,
-    optional_bool: str | None = None,
-) -> tuple[str, bool]:
-    """The one-uuid-property schemas of Nhost's spec (plus signout's optional boolean `all`),
-    checked the way kin-openapi words it.
+    properties: Mapping[str, str],
+    required: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A request body checked against one of Nhost's flat schemas, worded as kin-openapi words it.
 
-    Messages name the schema and the field but never the submitted value.
+    `properties` maps each allowed name to its kind: "uuid" (a string matching UUID_PATTERN),
+    "string", "boolean", "date-time" or "object". Messages name the schema and the field but
+    never the submitted value.
     """
     prefix = "request body has an error: "
     media = (content_type or "").split(";")[0].strip().lower()
@@ -381,23 +492,41 @@ def _validated_uuid_field(
     where = f"{prefix}doesn't match schema #/components/schemas/{schema}"
     if not isinstance(body, dict):
         raise ValidationFailed(f'{where}: Error at "/": value must be an object')
-    if key not in body:
-        raise ValidationFailed(f'{where}: Error at "/{key}": property "{key}" is missing')
-    extra = set(body) - {key, optional_bool}
-    if extra:
+    for key in required:
+        if key not in body:
+            raise ValidationFailed(f'{where}: Error at "/{key}": property "{key}" is missing')
+    if set(body) - set(properties):
         raise ValidationFailed(f'{where}: Error at "/": property is unsupported')
-    flag = body.get(optional_bool, False) if optional_bool is not None else False
-    if not isinstance(flag, bool):
-        raise ValidationFailed(f'{where}: Error at "/{optional_bool}": value must be a boolean')
-    value = body[key]
+    for key, value in body.items():
+        problem = _type_problem(properties[key], value)
+        if problem is not None:
+            raise ValidationFailed(f'{where}: Error at "/{key}": {problem}')
+    return body
+
+
+def _type_problem(kind: str, value: Any) -> str | None:
+    if kind == "boolean":
+        return None if isinstance(value, bool) else "value must be a boolean"
+    if kind == "object":
+        return None if isinstance(value, dict) else "value must be an object"
     if not isinstance(value, str):
-        raise ValidationFailed(f'{where}: Error at "/{key}": value must be a string')
-    token = _canonical(value)
-    if token is None:
-        raise ValidationFailed(
-            f'{where}: Error at "/{key}": string doesn\'t match the format "uuid"'
-        )
-    return token, flag
+        return "value must be a string"
+    if kind == "uuid" and _UUID_RE.search(value) is None:
+        return f'string doesn\'t match the regular expression "{UUID_PATTERN}"'
+    if kind == "date-time":
+        try:
+            _parse_datetime(value)
+        except ValueError:
+            return 'string doesn\'t match the format "date-time"'
+    return None
+
+
+def _parse_datetime(text: str) -> datetime:
+    """RFC 3339 date-time with an offset (kin-openapi's format), as an aware datetime."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if "T" not in text.upper() or parsed.tzinfo is None:
+        raise ValueError(text)
+    return parsed
 
 
 def _canonical(value: str) -> str | None:
@@ -411,7 +540,12 @@ def _canonical(value: str) -> str | None:
 
 
 async def _healthz(request: Request) -> Response:
-    return PlainTextResponse("OK")
+    # Both hasura-auth health routes answer the JSON string "OK": the Go GetHealthz
+    # (`go/controller/get_healthz.go`, OKResponse) and the Node server's `/healthz` (`src/app.ts`,
+    # `res.json(ReasonPhrases.OK)`). HEAD gets the headers only.
+    if request.method == "HEAD":
+        return Response(status_code=200, media_type="application/json")
+    return JSONResponse("OK")
 
 
 async def _jwks(request: Request) -> Response:

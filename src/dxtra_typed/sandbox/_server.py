@@ -56,6 +56,8 @@ class Sandbox:
         faults: Iterable[Fault] = (),
         max_body_bytes: int | None = None,
         rate_limits: str | RateLimiter | None = None,
+        unauthorized_role: str | None = "anonymous",
+        jwt_expiry_close: bool = False,
     ) -> None:
         # Imported here so `import dxtra_typed.sandbox` works without the extra installed.
         from ._app import MAX_BODY_BYTES, RequestLog
@@ -71,6 +73,10 @@ class Sandbox:
         if engine is not None and (db is not None or seed_rows):
             raise ValueError("db and seed_rows configure the default engine; not with engine=")
         self.host = host
+        #: Hasura's HASURA_GRAPHQL_UNAUTHORIZED_ROLE; None: requests without a token are refused.
+        self.unauthorized_role = unauthorized_role
+        #: Close a socket whose JWT expired with 4400 instead of Hasura's abnormal closure.
+        self.jwt_expiry_close = jwt_expiry_close
         self._requested_port = port
         self.db = db
         self.seed_rows = seed_rows
@@ -175,7 +181,15 @@ class Sandbox:
         from ._engine import Session
         from ._ws import WebSocketHub
 
-        hub = WebSocketHub(self.auth, self.engine, Session, self.requests, self.faults)
+        hub = WebSocketHub(
+            self.auth,
+            self.engine,
+            Session,
+            self.requests,
+            self.faults,
+            unauthorized_role=self.unauthorized_role,
+            jwt_expiry_close=self.jwt_expiry_close,
+        )
         self._websockets = hub
         app = create_app(
             self.auth,
@@ -186,6 +200,7 @@ class Sandbox:
             max_body=self.max_body_bytes,
             websockets=hub,
             rate_limits=self.rate_limits,
+            unauthorized_role=self.unauthorized_role,
         )
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         try:

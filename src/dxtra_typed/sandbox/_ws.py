@@ -8,18 +8,26 @@ Behaviour follows Hasura v2's server (`Hasura.GraphQL.Transport.WebSocket*`):
   `graphql-ws`. Hasura then echoes the protocol's name even when the client never offered it;
   the sandbox echoes `graphql-ws` only when offered, since an RFC 6455 client must fail a
   handshake that selects a protocol it did not offer.
+* Close reasons are what Hasura's `encodeServerErrorMsg` writes: JSON
+  `{"server_error_msg": "<code>: <text>"}` (`WebSocket/Protocol.hs`), e.g.
+  `{"server_error_msg":"4403: Forbidden"}`; only `connection_terminate`'s 1000 close and the
+  sandbox's own 1001 at shutdown carry plain text, as Hasura's `closeConn` does.
 * Auth happens once, from `connection_init.payload.headers` (keys case-insensitive), with the HTTP
   front's rules. A refusal closes a `graphql-transport-ws` socket with 4403 `4403: Forbidden`;
   on legacy `graphql-ws` it sends `connection_error` (the message as payload) and closes with 4400
   `4400: Connection initialization failed: <message>`.
-* When the JWT expires (its `exp` by the issuer's clock, or `Sandbox.expire_tokens()`), the socket
-  closes with 4400 `4400: Could not verify JWT: JWTExpired` (legacy: after a `connection_error`
-  with that message). Hasura's exact close code here is unverified (#9765 fixed in v2.30).
-* graphql-transport-ws: a `ping` (payload `{"message": "keepalive"}`) goes out *before*
-  `connection_ack` (#9246), then one every KEEPALIVE_INTERVAL; client pings get pongs. Legacy:
-  `connection_ack` then `ka` keep-alives. Protocol errors close with Hasura's codes: 4400 (bad
-  message), 4401 (subscribe before ack), 4408 (no connection_init in time), 4409 (duplicate id),
-  4429 (second connection_init).
+* When the JWT expires (its `exp` by the issuer's clock, or `Sandbox.expire_tokens()`), Hasura's
+  expiry action simply returns and the connection ends with no close frame (`WebSocket/Server.hs`:
+  `waitAnyCancel` ... `EJwtExpired`), so the client sees an abnormal closure (1006). The sandbox
+  cuts the TCP connection the same way. `jwt_expiry_close=True` restores the old behaviour: close
+  4400 `Could not verify JWT: JWTExpired` (legacy: after a `connection_error`).
+* Keep-alives start when the socket opens (`Server.hs` runs the keep-alive thread from accept):
+  a `ka` (legacy, hasura/graphql-engine#7002) or a `ping` `{"message": "keepalive"}`
+  (graphql-transport-ws, #9246) goes out at once and every KEEPALIVE_INTERVAL, so one can arrive
+  before `connection_ack`; `onConnInit` sends one more right after the ack. Client pings get
+  pongs. Protocol errors close with the sandbox's codes: 4400 (bad message), 4401 (subscribe
+  before ack), 4408 (no connection_init in time), 4409 (duplicate id), 4429 (second
+  connection_init), with Hasura's `ServerErrorCode` texts.
 * Validation errors answer `error` (transport-ws payload: the errors list; legacy payload:
   `{"errors": [...]}`). Errors while evaluating a subscription arrive as a `next`/`data` whose
   payload is `{"errors": [...]}`. A query or mutation sent over the socket runs once, then
@@ -63,8 +71,28 @@ MIN_REEVALUATION_INTERVAL = 0.1
 SAFETY_POLL_INTERVAL = 1.0
 EXPIRY_CHECK_INTERVAL = 0.05
 KEEPALIVE_PAYLOAD = {"message": "keepalive"}
-EXPIRED_REASON = "4400: Could not verify JWT: JWTExpired"
+EXPIRED_MESSAGE = "4400: Could not verify JWT: JWTExpired"
 GOING_AWAY = (1001, "server shutting down")
+TERMINATED = (1000, "GQL_CONNECTION_TERMINATE received")
+# A close frame's reason is at most 123 bytes of UTF-8.
+MAX_REASON_BYTES = 123
+
+
+def close_reason(message: str) -> str:
+    """Hasura's close reason: `{"server_error_msg": message}` as compact JSON, at most 123 bytes.
+
+    Hasura does not shorten a long message (its close frame then breaks RFC 6455); the sandbox
+    shortens the message inside, so the reason stays valid JSON.
+    """
+    text = message
+    while True:
+        reason = json.dumps({"server_error_msg": text}, separators=(",", ":"), ensure_ascii=False)
+        if len(reason.encode()) <= MAX_REASON_BYTES:
+            return reason
+        text = text[:-1]
+
+
+EXPIRED_REASON = close_reason(EXPIRED_MESSAGE)
 
 _log = logging.getLogger(__name__)
 
@@ -79,8 +107,13 @@ class WebSocketHub:
         make_session: Callable[[str, str | None], Any],
         log: RequestLog,
         faults: FaultPlan,
+        *,
+        unauthorized_role: str | None = "anonymous",
+        jwt_expiry_close: bool = False,
     ) -> None:
         self.auth = auth
+        self.unauthorized_role = unauthorized_role
+        self.jwt_expiry_close = jwt_expiry_close
         self.engine = engine
         self.make_session = make_session
         self.log = log
@@ -219,6 +252,9 @@ class _Connection:
         return task
 
     async def run(self) -> None:
+        # The first keep-alive goes out before anything is read: Hasura's thread starts on accept.
+        await self.send_json(self._keepalive_message())
+        self._spawn(self._keepalive_after_first())
         self._spawn(self._read_loop())
         if self.modern:
             self._spawn(self._init_timeout())
@@ -282,12 +318,15 @@ class _Connection:
             if self._drop_after is not None and self._data_sent >= self._drop_after:
                 await self._drop()
 
+    async def close_error(self, code: int, message: str) -> None:
+        """Close the way Hasura's `sendCloseWithMsg` does: the reason is JSON."""
+        await self.close(code, close_reason(message))
+
     async def close(self, code: int, reason: str) -> None:
         if self.closed:
             return
         self.closed = True
-        # A close frame's reason is at most 123 bytes of UTF-8.
-        reason = reason.encode()[:123].decode(errors="ignore")
+        reason = reason.encode()[:MAX_REASON_BYTES].decode(errors="ignore")
         with contextlib.suppress(Exception):
             await self._send({"type": "websocket.close", "code": code, "reason": reason})
         self._finished.set()
@@ -333,15 +372,17 @@ class _Connection:
     async def _init_timeout(self) -> None:
         await asyncio.sleep(CONNECTION_INIT_TIMEOUT)
         if not self.initialised:
-            await self.close(4408, "4408: Connection initialisation timeout")
+            await self.close_error(4408, "4408: Connection initialisation timeout")
 
-    async def _keepalive(self) -> None:
-        message: dict[str, Any] = (
-            {"type": "ping", "payload": KEEPALIVE_PAYLOAD} if self.modern else {"type": "ka"}
-        )
+    def _keepalive_message(self) -> dict[str, Any]:
+        return {"type": "ping", "payload": KEEPALIVE_PAYLOAD} if self.modern else {"type": "ka"}
+
+    async def _keepalive_after_first(self) -> None:
+        # Like Hasura's keep-alive thread: send, then sleep, from the moment the socket opens
+        # (run() sent the first one).
         while not self.closed:
             await asyncio.sleep(KEEPALIVE_INTERVAL)
-            await self.send_json(message)
+            await self.send_json(self._keepalive_message())
 
     async def _watch_expiry(self, token: str) -> None:
         issuer = self.hub.auth.issuer
@@ -350,9 +391,14 @@ class _Connection:
             try:
                 issuer.verify(token)
             except TokenRejected as exc:
+                if not self.hub.jwt_expiry_close:
+                    # Hasura: the expiry action returns and nothing is sent, not even a close.
+                    async with self._send_lock:
+                        await self._drop()
+                    return
                 if not self.modern:
                     await self.send_json({"type": "connection_error", "payload": exc.message})
-                await self.close(4400, f"4400: {exc.message}")
+                await self.close_error(4400, f"4400: {exc.message}")
                 return
 
     # --- messages ---
@@ -382,13 +428,13 @@ class _Connection:
         elif kind == "pong" and self.modern:
             self.pongs += 1
         elif kind == "connection_terminate" and not self.modern:
-            await self.close(1000, "")
+            await self.close(*TERMINATED)
         else:
             await self._bad_message(f"unexpected type for ClientMessage: {kind}")
 
     async def _bad_message(self, detail: str) -> None:
         if self.modern:
-            await self.close(4400, f"4400: Parsing client message failed: {detail}")
+            await self.close_error(4400, f"4400: Parsing client message failed: {detail}")
         else:
             await self.send_json({"type": "connection_error", "payload": detail})
 
@@ -397,7 +443,7 @@ class _Connection:
 
         if self.initialised:
             if self.modern:
-                await self.close(4429, "4429: Too many initialisation requests")
+                await self.close_error(4429, "4429: Too many requests")
             return
         raw = payload.get("headers") if isinstance(payload, dict) else None
         # Starlette's Headers lower-cases the names: Hasura reads them case-insensitively.
@@ -405,14 +451,18 @@ class _Connection:
             headers={str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
         )
         try:
-            role, user_id = resolve_session(headers, self.hub.auth.issuer)
+            role, user_id = resolve_session(
+                headers, self.hub.auth.issuer, self.hub.unauthorized_role
+            )
         except HasuraError as exc:
             self._record(error_code=exc.code, headers=headers)
             if self.modern:
-                await self.close(4403, "4403: Forbidden")
+                await self.close_error(4403, "4403: Forbidden")
             else:
                 await self.send_json({"type": "connection_error", "payload": exc.message})
-                await self.close(4400, f"4400: Connection initialization failed: {exc.message}")
+                await self.close_error(
+                    4400, f"4400: Connection initialization failed: {exc.message}"
+                )
             return
         self.session = self.hub.make_session(role, user_id)
         self.initialised = True
@@ -421,13 +471,9 @@ class _Connection:
         if authorization is not None:
             self._spawn(self._watch_expiry(authorization.split(" ", 1)[1]))
         self._drop_after = self.hub.faults.take_ws_drop()
-        if self.modern:
-            await self.send_json({"type": "ping", "payload": KEEPALIVE_PAYLOAD})
-            await self.send_json({"type": "connection_ack"})
-        else:
-            await self.send_json({"type": "connection_ack"})
-            await self.send_json({"type": "ka"})
-        self._spawn(self._keepalive())
+        # Hasura's onConnInit: the ack, then one keep-alive at once.
+        await self.send_json({"type": "connection_ack"})
+        await self.send_json(self._keepalive_message())
         if self._drop_after == 0:
             async with self._send_lock:
                 await self._drop()
@@ -439,7 +485,7 @@ class _Connection:
             return
         if not self.initialised:
             if self.modern:
-                await self.close(4401, "4401: Unauthorized")
+                await self.close_error(4401, "4401: Unauthorized")
             else:
                 await self._send_error(
                     op_id,
@@ -453,7 +499,7 @@ class _Connection:
             return
         if op_id in self._ops:
             if self.modern:
-                await self.close(4409, f"4409: Subscriber for {op_id} already exists")
+                await self.close_error(4409, f"4409: Subscriber for {op_id} already exists")
             return
         task = asyncio.ensure_future(self._operation(op_id, message.get("payload")))
         self._ops[op_id] = task
