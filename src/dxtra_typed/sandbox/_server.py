@@ -70,6 +70,10 @@ class Sandbox:
         ):
             if ttl is not None and ttl < 1:
                 raise ValueError(f"{name} must be at least 1 second")
+        if unauthorized_role is not None and (
+            not isinstance(unauthorized_role, str) or not unauthorized_role.strip()
+        ):
+            raise ValueError("unauthorized_role must be a role name, or None for none")
         if engine is not None and (db is not None or seed_rows):
             raise ValueError("db and seed_rows configure the default engine; not with engine=")
         self.host = host

@@ -284,6 +284,12 @@ def test_a_custom_unauthorized_role_is_used() -> None:
         assert sandbox.requests[-1].session_role == "user"
 
 
+@pytest.mark.parametrize("role", ["", "  "])
+def test_a_blank_unauthorized_role_is_refused(role: str) -> None:
+    with pytest.raises(ValueError, match="unauthorized_role"):
+        Sandbox(unauthorized_role=role)
+
+
 def test_cli_offers_unauthorized_role() -> None:
     import argparse
 
