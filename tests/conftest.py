@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from dxtra_typed import _logging
+from dxtra_typed._http_backends import HTTP_BACKENDS, HttpBackend
 
 
 @pytest.fixture(autouse=True)
@@ -30,3 +31,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with running_redis(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture(params=HTTP_BACKENDS)
+def http_backend(request: pytest.FixtureRequest) -> HttpBackend:
+    """Each async-client test that takes this runs on httpx's transport and on aiohttp's."""
+    return request.param  # type: ignore[no-any-return]

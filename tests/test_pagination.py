@@ -16,6 +16,7 @@ import pytest
 from graphql import OperationDefinitionNode, build_schema, parse
 
 from dxtra_typed import AsyncDxtraClient, DxtraClient
+from dxtra_typed._http_backends import HttpBackend
 from dxtra_typed._pagination import FIRST_ID, AsyncKeysetPager, KeysetPager, Page
 from dxtra_typed.codegen.pagination import PaginationError, paged_operation
 from dxtra_typed.sandbox import Sandbox
@@ -91,9 +92,9 @@ def test_concurrent_inserts_neither_repeat_nor_lose_a_row(big: Sandbox) -> None:
     assert len(second) == len(set(second)) and before <= set(second)
 
 
-async def test_async_twin_pages_the_same_rows(big: Sandbox) -> None:
+async def test_async_twin_pages_the_same_rows(big: Sandbox, http_backend: HttpBackend) -> None:
     async with AsyncDxtraClient(
-        api_key=big.pat, auth_url=big.auth_url, api_url=big.api_url
+        api_key=big.pat, auth_url=big.auth_url, api_url=big.api_url, http_backend=http_backend
     ) as client:
         cid = (await client.data_controllers())[0].id
         pager = client.iter_data_subjects(controller_id=cid, page_size=500)

@@ -19,6 +19,7 @@ from dxtra_typed._client_common import (
     shared_ssl_context,
 )
 from dxtra_typed._config import Role
+from dxtra_typed._http_backends import HttpBackend, async_http_client, check_http_backend
 from dxtra_typed._retry import DEFAULT_MAX_RETRIES
 from dxtra_typed._subscriptions import SubscriptionSettings
 from dxtra_typed._token_store import TokenStore, resolve_store
@@ -41,8 +42,15 @@ class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
         env: Mapping[str, str] | None = None,
         token_store: TokenStore | None = None,
         ws: SubscriptionSettings | None = None,
+        http_backend: HttpBackend = "httpx",
     ) -> None:
-        """``ws``: WebSocket settings for subscriptions (URL, subprotocols, reconnects)."""
+        """``ws``: WebSocket settings for subscriptions (URL, subprotocols, reconnects).
+
+        ``http_backend="aiohttp"`` sends over aiohttp (the ``aiohttp`` extra) instead of
+        httpx's own transport: the same behaviour, faster per call. It serves the API calls
+        and the token exchanges; a client on it belongs to the event loop of its first call.
+        """
+        check_http_backend(http_backend)
         config, policy = _settings(
             api_key, auth_url, api_url, role, env, allow_insecure_http, max_retries
         )
@@ -50,8 +58,11 @@ class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
         # Fleet token cache (docs/design.md "Many processes"): None keeps the JWT in memory.
         store = resolve_store(token_store, env) if config.needs_token else None
         self._ws_settings = ws or SubscriptionSettings()
-        self._auth_http = httpx.AsyncClient(
-            timeout=timeout, headers={"User-Agent": USER_AGENT}, verify=shared_ssl_context()
+        self._auth_http = async_http_client(
+            http_backend,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            verify=shared_ssl_context(),
         )
         self._tokens = (
             AsyncTokenCache(
@@ -64,8 +75,8 @@ class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
         super().__init__(
             url=config.api_url,
             http_client=http_client
-            or httpx.AsyncClient(
-                timeout=timeout, limits=DEFAULT_LIMITS, verify=shared_ssl_context()
+            or async_http_client(
+                http_backend, timeout=timeout, limits=DEFAULT_LIMITS, verify=shared_ssl_context()
             ),
         )
         self._owns_http_client = owns

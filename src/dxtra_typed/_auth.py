@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
@@ -120,7 +121,7 @@ def build_refresh_request(auth_url: str, refresh_token: Secret) -> httpx.Request
     return _json_request(auth_url + REFRESH_PATH, {"refreshToken": refresh_token.reveal()})
 
 
-def _lenient_json(text: str) -> object:
+def _lenient_json(text: str | bytes) -> object:
     try:
         return json.loads(text)
     except ValueError:
@@ -531,19 +532,37 @@ async def _acquire_in_thread(slot: TokenSlot) -> Release:
         raise
 
 
+# A JSON object whose first key is "data": a result. Matched on the first bytes only.
+_DATA_FIRST: Final = re.compile(rb'\s*\{\s*"data"\s*:')
+
+
 def token_rejected(response: httpx.Response) -> bool:
     """Did the API refuse the JWT itself (so a fresh one may succeed)?
 
     Hasura answers an expired or bad JWT with HTTP 200 and ``extensions.code = "invalid-jwt"``
     (graphql-engine #8659), so the status alone is not enough. Hasura checks the JWT before it
     runs anything, so replaying even a mutation after this cannot run it twice.
+
+    Decided by the body's shape, never by searching it: a refused JWT is a request error, an
+    ``errors``-only body of ~100 bytes, while every result carries ``data`` (Hasura writes it
+    first). A body that starts with ``{"data":`` is answered from its first bytes, so a
+    10,000-row result costs nothing here; anything else is parsed, and only an object with
+    ``errors`` and no ``data`` can be a refusal.
     """
     if response.status_code == 401:
         return True
-    if response.status_code != 200 or b"invalid-jwt" not in response.content:
+    if response.status_code != 200:
         return False
-    body: Any = _lenient_json(response.text)
-    errors = body.get("errors") if isinstance(body, dict) else None
+    content = response.content
+    if _DATA_FIRST.match(content):
+        return False
+    try:
+        body: Any = _lenient_json(content)
+    except RecursionError:  # hostile nesting: not Hasura's refusal, parse_response reports it
+        return False
+    if not isinstance(body, dict) or "data" in body:
+        return False
+    errors = body.get("errors")
     return isinstance(errors, list) and any(
         isinstance(e, dict)
         and isinstance(e.get("extensions"), dict)

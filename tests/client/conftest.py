@@ -1,7 +1,8 @@
 """Clients of both kinds against the sandbox over real HTTP on 127.0.0.1.
 
-Every behaviour test is written once and runs for the sync and the async client: ``Kind``
-chooses the class, ``resolve`` awaits a result only when the async client returned a coroutine.
+Every behaviour test is written once and runs for the sync client and for the async client on
+both of its HTTP backends (httpx's own transport and aiohttp's): ``Kind`` chooses the class and
+backend, ``resolve`` awaits a result only when the async client returned a coroutine.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any, Literal, TypeVar
 import pytest
 
 from dxtra_typed import AsyncDxtraClient, DxtraClient
+from dxtra_typed._http_backends import HttpBackend
 from dxtra_typed.sandbox import Sandbox
 
-Kind = Literal["sync", "async"]
+Kind = Literal["sync", "async", "async-aiohttp"]
 AnyClient = DxtraClient | AsyncDxtraClient
 T = TypeVar("T")
 ClientFactory = Callable[..., AnyClient]
@@ -25,7 +27,7 @@ async def resolve(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async", "async-aiohttp"])
 def kind(request: pytest.FixtureRequest) -> Kind:
     return request.param  # type: ignore[no-any-return]
 
@@ -44,9 +46,12 @@ async def make_client(kind: Kind, dxtra_sandbox: Sandbox) -> AsyncIterator[Clien
             "env": {},
         }
         settings.update(overrides)
-        client: AnyClient = (
-            DxtraClient(**settings) if kind == "sync" else AsyncDxtraClient(**settings)
-        )
+        client: AnyClient
+        if kind == "sync":
+            client = DxtraClient(**settings)
+        else:
+            backend: HttpBackend = "aiohttp" if kind == "async-aiohttp" else "httpx"
+            client = AsyncDxtraClient(**settings, http_backend=backend)
         made.append(client)
         return client
 

@@ -22,6 +22,7 @@ from dxtra_typed import (
     PermissionDeniedError,
     RateLimitError,
     ValidationFailedError,
+    _auth,
 )
 from dxtra_typed._auth import (
     AccessToken,
@@ -225,6 +226,52 @@ def test_token_rejection_is_seen_in_401_and_in_200_bodies() -> None:
     assert not token_rejected(
         _response(200, {"errors": [{"message": "x", "extensions": {"code": "access-denied"}}]})
     )
+
+
+_EXPIRED_ERROR: dict[str, object] = {
+    "message": "Could not verify JWT: JWTExpired",
+    "extensions": {"code": "invalid-jwt", "path": "$"},
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        # Hasura's own answer, compact and pretty-printed: errors only.
+        (b'{"errors":[{"extensions":{"path":"$","code":"invalid-jwt"},"message":"x"}]}', True),
+        (b'  {\n  "errors" : [ {"extensions": {"code": "invalid-jwt"}} ]\n}', True),
+        ({"errors": [{"message": "other"}, _EXPIRED_ERROR]}, True),
+        # A body with data ran the operation: never a refusal, whatever it contains.
+        ({"data": None, "errors": [_EXPIRED_ERROR]}, False),
+        ({"errors": [_EXPIRED_ERROR], "data": {"x": 1}}, False),
+        ({"data": {"errors": [_EXPIRED_ERROR]}}, False),
+        # Errors only, but another code; or not the shape of a GraphQL response at all.
+        ({"errors": [{"message": "x", "extensions": {"code": "access-denied"}}]}, False),
+        ({"errors": {"extensions": {"code": "invalid-jwt"}}}, False),
+        ([_EXPIRED_ERROR], False),
+        (b"<html>invalid-jwt</html>", False),
+        (b"", False),
+        (b"[" * 100_000, False),
+    ],
+)
+def test_jwt_refusal_is_decided_by_the_body_shape(body: object, refused: bool) -> None:
+    assert token_rejected(_response(200, body)) is refused
+    assert token_rejected(_response(401, body)) is True
+    assert token_rejected(_response(500, body)) is False
+
+
+def test_a_result_is_not_parsed_or_searched_for_a_jwt_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A success body is answered from its first bytes: the parser is never called, so a
+    10,000-row result costs nothing here (it used to be searched for `invalid-jwt`)."""
+    parsed: list[object] = []
+    monkeypatch.setattr(_auth, "_lenient_json", lambda text: parsed.append(text))
+    rows = b",".join(b'{"id":%d,"note":"invalid-jwt"}' % i for i in range(10_000))
+    assert not token_rejected(_response(200, b' {"data":{"rows":[' + rows + b"]}}"))
+    assert parsed == []
+    assert not token_rejected(_response(200, b'{"errors":[]}'))
+    assert parsed == [b'{"errors":[]}']  # only a body without leading data is parsed
 
 
 def test_secret_never_prints() -> None:

@@ -26,6 +26,7 @@ from dxtra_typed import (
     RateLimitError,
     ValidationFailedError,
 )
+from dxtra_typed._http_backends import HttpBackend
 from dxtra_typed.sandbox import Sandbox
 
 from ..support.canned import Reply, canned, session_reply
@@ -89,7 +90,7 @@ async def test_short_lived_tokens_1000_calls_refresh_not_exchange_per_call(
 
 
 async def test_cold_async_client_200_concurrent_calls_one_exchange(
-    dxtra_sandbox: Sandbox,
+    dxtra_sandbox: Sandbox, http_backend: HttpBackend
 ) -> None:
     before = dxtra_sandbox.stats.exchanges
     async with AsyncDxtraClient(
@@ -97,6 +98,7 @@ async def test_cold_async_client_200_concurrent_calls_one_exchange(
         auth_url=dxtra_sandbox.auth_url,
         api_url=dxtra_sandbox.api_url,
         env={},
+        http_backend=http_backend,
     ) as client:
         results = await asyncio.gather(*(client.public_data_controllers() for _ in range(200)))
         assert client._tokens is not None and client._tokens.exchanges == 1
