@@ -36,6 +36,3 @@ class ConsentFormValuesDataSubjectConsentFormValues(BaseModel):
     '[DX] The consent value, e.g. "granted" or "denied".'
     updated_at: datetime = Field(alias="updatedAt")
     "[DX] When the row was last updated (bumped on every update)."
-
-
-ConsentFormValues.model_rebuild()

@@ -36,6 +36,3 @@ class ConsentValuesLiveDataSubjectConsentFormValues(BaseModel):
     '[DX] The consent value, e.g. "granted" or "denied".'
     updated_at: datetime = Field(alias="updatedAt")
     "[DX] When the row was last updated (bumped on every update)."
-
-
-ConsentValuesLive.model_rebuild()

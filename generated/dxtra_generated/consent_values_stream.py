@@ -38,6 +38,3 @@ class ConsentValuesStreamDataSubjectConsentFormValuesStream(BaseModel):
     '[DX] The consent value, e.g. "granted" or "denied".'
     updated_at: datetime = Field(alias="updatedAt")
     "[DX] When the row was last updated (bumped on every update)."
-
-
-ConsentValuesStream.model_rebuild()

@@ -35,6 +35,3 @@ class DataControllerDataController(DataControllerSummary):
     "[INFER] Free-form organisation settings (Transparency Center options and similar)."
     updated_at: datetime = Field(alias="updatedAt")
     "[DX] When the row was last updated (bumped on every update)."
-
-
-DataController.model_rebuild()

@@ -106,10 +106,3 @@ class DataControllerCountsProcessingActivitiesAggregate(BaseModel):
     """
 
     count: int
-
-
-DataControllerCounts.model_rebuild()
-DataControllerCountsDataSubjects.model_rebuild()
-DataControllerCountsRightsRequests.model_rebuild()
-DataControllerCountsOpenRightsRequests.model_rebuild()
-DataControllerCountsProcessingActivities.model_rebuild()

@@ -25,6 +25,3 @@ class DataControllersDataControllers(DataControllerSummary):
     """
 
     pass
-
-
-DataControllers.model_rebuild()

@@ -51,7 +51,3 @@ class DataSubjectDataSubjectDataController(BaseModel):
     "[DX] Primary key of the data controller (uuid)."
     title: str
     '[DX] Display name of the organisation, e.g. "My Organisation".'
-
-
-DataSubject.model_rebuild()
-DataSubjectDataSubject.model_rebuild()

@@ -31,6 +31,3 @@ class DataSubjectsDataSubjects(BaseModel):
     "[DX] Decentralised identifier of the data subject."
     created_at: datetime = Field(alias="createdAt")
     "[DX] When the row was created."
-
-
-DataSubjects.model_rebuild()

@@ -36,7 +36,3 @@ class DataSubjectsCountDataSubjectsAggregateAggregate(BaseModel):
     """
 
     count: int
-
-
-DataSubjectsCount.model_rebuild()
-DataSubjectsCountDataSubjectsAggregate.model_rebuild()

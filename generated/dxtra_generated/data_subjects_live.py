@@ -33,6 +33,3 @@ class DataSubjectsLiveDataSubjects(BaseModel):
     "[INFER] Hash of the subject's email; the docs say identities are linked by hashes, never raw PII."
     created_at: datetime = Field(alias="createdAt")
     "[DX] When the row was created."
-
-
-DataSubjectsLive.model_rebuild()

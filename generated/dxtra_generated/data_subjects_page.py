@@ -49,7 +49,3 @@ class DataSubjectsPageTotalAggregate(BaseModel):
     """
 
     count: int
-
-
-DataSubjectsPage.model_rebuild()
-DataSubjectsPageTotal.model_rebuild()

@@ -35,6 +35,3 @@ class DataSubjectsStreamDataSubjectsStream(BaseModel):
     "[INFER] Hash of the subject's email; the docs say identities are linked by hashes, never raw PII."
     created_at: datetime = Field(alias="createdAt")
     "[DX] When the row was created."
-
-
-DataSubjectsStream.model_rebuild()

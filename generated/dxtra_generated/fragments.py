@@ -52,7 +52,3 @@ class RightsRequestFields(BaseModel):
     "[DX] When the row was created."
     updated_at: datetime = Field(alias="updatedAt")
     "[DX] When the row was last updated (bumped on every update)."
-
-
-DataControllerSummary.model_rebuild()
-RightsRequestFields.model_rebuild()

@@ -518,15 +518,3 @@ class uuid_comparison_exp(BaseModel):
     lte: Optional[UUID] = Field(alias="_lte", default=None)
     neq: Optional[UUID] = Field(alias="_neq", default=None)
     nin: Optional[list[UUID]] = Field(alias="_nin", default=None)
-
-
-dataControllerUsers_bool_exp.model_rebuild()
-dataControllers_bool_exp.model_rebuild()
-dataProcessingActivities_bool_exp.model_rebuild()
-dataSubjectConsentFormValues_bool_exp.model_rebuild()
-dataSubjectConsentFormValues_stream_cursor_input.model_rebuild()
-dataSubjectPreferenceValues_bool_exp.model_rebuild()
-dataSubjectsRightsRequests_bool_exp.model_rebuild()
-dataSubjectsRightsRequests_stream_cursor_input.model_rebuild()
-dataSubjects_bool_exp.model_rebuild()
-dataSubjects_stream_cursor_input.model_rebuild()

@@ -27,6 +27,3 @@ class InsertRightsRequestInsertDataSubjectsRightsRequest(RightsRequestFields):
     """
 
     pass
-
-
-InsertRightsRequest.model_rebuild()

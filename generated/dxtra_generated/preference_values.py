@@ -37,6 +37,3 @@ class PreferenceValuesDataSubjectPreferenceValues(BaseModel):
     "[INFER] Preference value (any JSON)."
     updated_at: datetime = Field(alias="updatedAt")
     "[DX] When the row was last updated (bumped on every update)."
-
-
-PreferenceValues.model_rebuild()

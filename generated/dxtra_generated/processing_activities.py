@@ -43,6 +43,3 @@ class ProcessingActivitiesDataProcessingActivities(BaseModel):
     "[INFER] Number of records processed (bigint: a JSON number)."
     risk_score: Optional[Decimal] = Field(alias="riskScore", default=None)
     "[INFER] Risk score (numeric: a JSON number, may lose precision)."
-
-
-ProcessingActivities.model_rebuild()

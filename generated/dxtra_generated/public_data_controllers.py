@@ -32,6 +32,3 @@ class PublicDataControllersDataControllers(BaseModel):
     '[DX] Display name of the organisation, e.g. "My Organisation".'
     did: Optional[str] = Field(default=None)
     "[DX] Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id)."
-
-
-PublicDataControllers.model_rebuild()

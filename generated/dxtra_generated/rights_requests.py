@@ -25,6 +25,3 @@ class RightsRequestsDataSubjectsRightsRequests(RightsRequestFields):
     """
 
     pass
-
-
-RightsRequests.model_rebuild()

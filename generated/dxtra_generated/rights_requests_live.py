@@ -25,6 +25,3 @@ class RightsRequestsLiveDataSubjectsRightsRequests(RightsRequestFields):
     """
 
     pass
-
-
-RightsRequestsLive.model_rebuild()

@@ -25,6 +25,3 @@ class RightsRequestsPageDataSubjectsRightsRequests(RightsRequestFields):
     """
 
     pass
-
-
-RightsRequestsPage.model_rebuild()

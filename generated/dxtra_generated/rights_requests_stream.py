@@ -25,6 +25,3 @@ class RightsRequestsStreamDataSubjectsRightsRequestsStream(RightsRequestFields):
     """
 
     pass
-
-
-RightsRequestsStream.model_rebuild()

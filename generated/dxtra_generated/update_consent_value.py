@@ -35,6 +35,3 @@ class UpdateConsentValueUpdateDataSubjectConsentFormValue(BaseModel):
     '[DX] The consent value, e.g. "granted" or "denied".'
     updated_at: datetime = Field(alias="updatedAt")
     "[DX] When the row was last updated (bumped on every update)."
-
-
-UpdateConsentValue.model_rebuild()

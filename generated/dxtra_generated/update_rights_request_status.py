@@ -28,6 +28,3 @@ class UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest(RightsRequestFiel
     """
 
     pass
-
-
-UpdateRightsRequestStatus.model_rebuild()

@@ -14,7 +14,6 @@ request replayed once with a renewed one.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
@@ -46,6 +45,8 @@ from dxtra_typed._retry import RetryPolicy, parse_retry_after, retry_delay
 from dxtra_typed._secret import Secret, redact
 
 if TYPE_CHECKING:
+    import asyncio  # imported where used: a sync program never imports asyncio
+
     from dxtra_typed._token_store import Release, TokenSlot, TokenStore
 
 Clock = Callable[[], float]
@@ -437,10 +438,14 @@ class AsyncTokenCache(_TokenCacheBase):
     def __init__(self, http: httpx.AsyncClient, auth_url: str, api_key: Secret, **kw: Any) -> None:
         super().__init__(auth_url, api_key, **kw)
         self._http = http
+        import asyncio
+
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def _lock(self) -> asyncio.Lock:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         lock = self._locks.get(loop)
         if lock is None:
@@ -465,6 +470,8 @@ class AsyncTokenCache(_TokenCacheBase):
 
     async def _shared_get(self, slot: TokenSlot) -> Secret:
         """SyncTokenCache._shared_get, with the store's blocking calls in a worker thread."""
+        import asyncio
+
         adopted = self._adopt(await asyncio.to_thread(slot.load))
         if adopted is not None:
             return adopted
@@ -519,6 +526,8 @@ class AsyncTokenCache(_TokenCacheBase):
 async def _acquire_in_thread(slot: TokenSlot) -> Release:
     """The store's lock, taken in a worker thread. If the waiting task is cancelled, the lock
     is still released as soon as the thread gets it, so no other process waits on it."""
+    import asyncio
+
     pending = asyncio.ensure_future(asyncio.to_thread(slot.acquire))
     try:
         return await asyncio.shield(pending)

@@ -9,7 +9,6 @@ httpx, and tested without regenerating anything. Decisions are pure (``_retry``,
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import gc
@@ -117,8 +116,16 @@ def _fast_path_exact(schema: Any, seen: set[int]) -> bool:
 @functools.cache
 def _envelope(result_type: type[BaseModel]) -> type[_Envelope] | None:
     """The envelope model for ``result_type`` (built once), or None when it needs the slow
-    path."""
-    if not _fast_path_exact(result_type.__pydantic_core_schema__, set()):
+    path.
+
+    The generated models are built on first use (``defer_build``), and an unbuilt model's
+    ``__pydantic_core_schema__`` is a placeholder with nothing to inspect: it would pass as
+    exact and send ``numeric`` results down the lossy path. So the model is built first.
+    """
+    if not result_type.__pydantic_complete__:
+        result_type.model_rebuild()
+    schema = result_type.__pydantic_core_schema__
+    if not isinstance(schema, dict) or not _fast_path_exact(schema, set()):
         return None
     return create_model(
         f"{result_type.__name__}Envelope",
@@ -488,10 +495,18 @@ class SyncBaseClient(_Common):
         self.close()
 
 
+async def _async_sleep(seconds: float) -> None:
+    """``asyncio.sleep``, with asyncio imported on the async path only: a sync program never
+    pays for importing it (~8 ms)."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
 class AsyncBaseClient(_Common):
     """Base of the generated async client."""
 
-    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
+    _sleep: Callable[[float], Awaitable[None]] = staticmethod(_async_sleep)
 
     def __init__(
         self,

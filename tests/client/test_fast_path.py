@@ -7,6 +7,8 @@ from __future__ import annotations
 import enum
 import gc
 import json
+import subprocess
+import sys
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -29,6 +31,8 @@ from dxtra_typed._base_client import (
 )
 from dxtra_typed._errors import DxtraError
 from dxtra_typed.scalars import JSON
+
+from ..support.canned import Reply, canned
 
 UID = "5eed0000-0000-4000-8000-00000000002a"
 
@@ -354,3 +358,34 @@ def test_partial_data_is_typed_on_the_error() -> None:
     typed = getattr(info.value, "typed_data", None)
     assert isinstance(typed, DataSubjects)
     assert str(typed.data_subjects[0].id) == UID
+
+
+_COLD = """
+import sys, uuid
+from dxtra_typed import DxtraClient
+from dxtra_generated.processing_activities import ProcessingActivities
+assert not ProcessingActivities.__pydantic_complete__, "expected a model not built at import"
+with DxtraClient(role="anonymous", api_url=sys.argv[1], env={}) as client:
+    (activity,) = client.processing_activities(controller_id=uuid.uuid4())
+print(repr(activity.risk_score), activity.record_count)
+"""
+
+
+def test_numeric_result_is_exact_on_the_first_call_after_a_cold_import() -> None:
+    """Generated models are built on first use (DeferredBuildPlugin). The fast path decides
+    from the result model's schema whether it is exact; an unbuilt model has none to inspect,
+    so this runs in a fresh interpreter where nothing has built ProcessingActivities yet."""
+    body = (
+        b'{"data":{"dataProcessingActivities":[{"id":"%s","name":"n","legalBasis":"consent",'
+        b'"isEssential":false,"recordCount":9007199254740993,"riskScore":12345678901234567.89}]}}'
+        % UID.encode()
+    )
+    with canned({"/v1/graphql": lambda _: Reply(body=body)}) as server:
+        run = subprocess.run(
+            [sys.executable, "-c", _COLD, server.url + "/v1/graphql"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["Decimal('12345678901234567.89')", "9007199254740993"]
