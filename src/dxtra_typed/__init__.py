@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         ValidationFailedError,
     )
     from dxtra_typed._file_store import FileTokenStore
+    from dxtra_typed._http_backends import HttpBackend
     from dxtra_typed._pagination import AsyncKeysetPager, KeysetPager
     from dxtra_typed._redis_store import RedisTokenStore
     from dxtra_typed._subscriptions import (
@@ -77,6 +78,7 @@ __all__ = [
     "FileTokenStore",
     "GraphQLError",
     "GraphQLErrorDetail",
+    "HttpBackend",
     "InternalServerError",
     "InvalidArgumentError",
     "InvalidJWTError",
@@ -101,6 +103,7 @@ _WHERE: dict[str, str] = {
     "DxtraClient": "dxtra_typed._client",
     "AsyncDxtraClient": "dxtra_typed._async_client",
     "Role": "dxtra_typed._config",
+    "HttpBackend": "dxtra_typed._http_backends",
     "KeysetPager": "dxtra_typed._pagination",
     "AsyncKeysetPager": "dxtra_typed._pagination",
     "SubscribeOptions": "dxtra_typed._subscriptions",

@@ -9,9 +9,11 @@ from typing import Any
 import aiohttp
 import httpx
 import pytest
+import sniffio
 
 from dxtra_typed import AsyncDxtraClient, ConfigurationError
 from dxtra_typed._aiohttp_transport import ExactErrorsAiohttpTransport, httpx_error_for
+from dxtra_typed._base_client import _pin_async_library
 from dxtra_typed._retry import never_sent
 from dxtra_typed.sandbox import Sandbox
 
@@ -85,3 +87,35 @@ async def test_aiohttp_backend_serves_api_calls_and_token_exchanges(
     async with AsyncDxtraClient(**settings) as default:
         transport = default.http_client._transport_for_url(httpx.URL(dxtra_sandbox.api_url))
         assert isinstance(transport, httpx.AsyncHTTPTransport)
+
+
+async def test_sniffio_is_told_asyncio_for_the_call_only(dxtra_sandbox: Sandbox) -> None:
+    """The async client pins sniffio's answer while a call runs (httpcore and anyio ask it
+    about ten times a request) and restores the caller's context afterwards."""
+    seen: list[str | None] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(sniffio.current_async_library_cvar.get())
+
+    http = httpx.AsyncClient(event_hooks={"request": [hook]})
+    async with AsyncDxtraClient(
+        api_key=None,
+        role="anonymous",
+        api_url=dxtra_sandbox.api_url,
+        env={},
+        http_client=http,
+    ) as client:
+        assert sniffio.current_async_library_cvar.get() is None
+        assert await client.public_data_controllers()
+        assert sniffio.current_async_library_cvar.get() is None
+    await http.aclose()
+    assert seen == ["asyncio"]
+    token = sniffio.current_async_library_cvar.set("curio")  # someone else's pin is kept
+    try:
+        assert _pin_async_library() is None
+    finally:
+        sniffio.current_async_library_cvar.reset(token)
+
+
+def test_nothing_is_pinned_outside_an_event_loop() -> None:
+    assert _pin_async_library() is None
