@@ -178,9 +178,11 @@ def _gc_paused() -> Iterator[None]:
     Every model instance is a GC-tracked object, so 10,000 rows set off dozens of young
     collections and, in a process with a big heap, full ones that walk all of it; none can
     free anything, since the new objects are all reachable. Measured on a 10,000-row body:
-    ~15 ms → ~10 ms. The young generation is collected once on the way out, so the cost of
-    the new objects is paid here, not by whatever allocates next. Nested and concurrent
-    pauses are counted; the GC is re-enabled only if it was enabled when the first began.
+    ~15 ms → ~10 ms. On the way out the new objects (~40,000: instance, ``__dict__``,
+    fields-set, UUID per row) go straight to the oldest generation (``_promote_young``)
+    instead of being walked by a young collection that can free none of them (~1.4 ms).
+    Nested and concurrent pauses are counted; the GC is re-enabled only if it was enabled
+    when the first began.
     """
     global _gc_pausers, _gc_we_disabled
     with _gc_lock:
@@ -196,9 +198,26 @@ def _gc_paused() -> Iterator[None]:
             restore = _gc_pausers == 0 and _gc_we_disabled
             if restore:
                 _gc_we_disabled = False
+                _promote_young()
                 gc.enable()
-        if restore:
-            gc.collect(0)
+
+
+def _promote_young() -> None:
+    """Move every young object to the oldest generation without examining it.
+
+    ``gc.freeze()`` + ``gc.unfreeze()`` splices the generation lists (O(1)): the objects just
+    built are then looked at only by a full collection, which would have promoted them
+    anyway, and not at all if they are freed first. The few other young objects of the
+    process go with them, so a reference cycle among those waits for the next full
+    collection. When the application has frozen objects of its own (``gc.freeze()`` before a
+    fork, to keep pages shared), unfreezing would release them: then the young generation is
+    collected instead, as before.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
+    else:
+        gc.collect(0)
 
 
 def parse_response_slow(

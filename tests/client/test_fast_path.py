@@ -389,3 +389,32 @@ def test_numeric_result_is_exact_on_the_first_call_after_a_cold_import() -> None
         )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["Decimal('12345678901234567.89')", "9007199254740993"]
+
+
+def _generation_of(obj: object) -> int | None:
+    return next(
+        (g for g in range(3) if any(other is obj for other in gc.get_objects(generation=g))),
+        None,
+    )
+
+
+def test_objects_built_while_paused_skip_the_young_collections() -> None:
+    gc.collect()
+    with _gc_paused():
+        rows = [{"row": [i]} for i in range(5_000)]
+        assert gc.get_count()[0] >= 5_000
+    assert gc.get_count()[0] < 100 and gc.get_freeze_count() == 0
+    assert _generation_of(rows[0]) == 2 and _generation_of(rows[-1]) == 2  # not walked
+
+
+def test_an_applications_frozen_objects_stay_frozen() -> None:
+    gc.collect()
+    gc.freeze()  # as an application does before forking workers
+    try:
+        frozen = gc.get_freeze_count()
+        with _gc_paused():
+            rows = [{"row": [i]} for i in range(5_000)]
+        assert gc.get_freeze_count() == frozen
+        assert _generation_of(rows[0]) == 1  # the young collection ran instead
+    finally:
+        gc.unfreeze()
