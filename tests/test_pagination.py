@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from graphql import OperationDefinitionNode, build_schema, parse
 
-from dxtra_typed import AsyncDxtraClient, DxtraClient
+from dxtra_typed import AsyncDxtraClient, ConfigurationError, DxtraClient
 from dxtra_typed._http_backends import HttpBackend
 from dxtra_typed._pagination import FIRST_ID, AsyncKeysetPager, KeysetPager, Page
 from dxtra_typed.codegen.pagination import PaginationError, paged_operation
@@ -121,7 +121,7 @@ def test_resume_after_and_validation() -> None:
         with pytest.raises(ValueError, match="page_size"):
             KeysetPager(fetch, page_size=bad)
     backwards = KeysetPager(lambda after, limit: (rows[:limit], None), page_size=2)
-    with pytest.raises(RuntimeError, match="order by id"):
+    with pytest.raises(ConfigurationError, match="order by id"):
         list(backwards)
 
 
@@ -149,7 +149,7 @@ def test_half_paged_operation_fails_codegen_with_the_reason() -> None:
 def test_mypy_knows_the_element_type(tmp_path: Path) -> None:
     source = """
 from uuid import UUID
-from dxtra_typed import AsyncDxtraClient, DxtraClient
+from dxtra_typed import AsyncDxtraClient, ConfigurationError, DxtraClient
 
 def dids(client: DxtraClient, cid: UUID) -> list[str | None]:
     return [s.did for s in client.iter_data_subjects(controller_id=cid, page_size=500)]

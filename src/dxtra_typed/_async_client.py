@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Self
+from typing import Self, Unpack
 
 import httpx
 from dxtra_generated.async_client import AsyncDxtraGeneratedClient
@@ -13,6 +13,7 @@ from dxtra_typed._client_common import (
     DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
     USER_AGENT,
+    CommonOverrides,
     Timeout,
     _Options,
     _settings,
@@ -23,6 +24,13 @@ from dxtra_typed._http_backends import HttpBackend, async_http_client, check_htt
 from dxtra_typed._retry import DEFAULT_MAX_RETRIES
 from dxtra_typed._subscriptions import SubscriptionSettings
 from dxtra_typed._token_store import TokenStore, resolve_store
+
+
+class AsyncClientOverrides(CommonOverrides, total=False):
+    """``from_env``'s keyword arguments."""
+
+    http_client: httpx.AsyncClient | None
+    ws: SubscriptionSettings | None
 
 
 class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
@@ -83,9 +91,12 @@ class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):
         self._auth = DxtraAuth(config.role, async_tokens=self._tokens)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Self:
-        """A client configured from DXTRA_* environment variables (``env`` replaces os.environ)."""
-        return cls(env=env, **overrides)  # type: ignore[arg-type]
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, **overrides: Unpack[AsyncClientOverrides]
+    ) -> Self:
+        """A client configured from DXTRA_* environment variables (``env`` replaces os.environ);
+        keyword arguments are the constructor's and win over the environment."""
+        return cls(env=env, **overrides)
 
     async def aclose(self) -> None:
         await super().aclose()

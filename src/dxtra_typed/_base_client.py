@@ -51,7 +51,7 @@ from dxtra_typed._retry import (
 
 if TYPE_CHECKING:
     from dxtra_typed._subscriptions import SubscribeOptions
-from dxtra_typed._wire import RESERVED_HEADERS, first_problem, loads_exact, request_variables
+from dxtra_typed._wire import check_extra_headers, first_problem, loads_exact, request_variables
 from dxtra_typed.scalars import _plain_numbers
 
 OPERATION_EXTENSION: Final = "dxtra_operation"
@@ -408,12 +408,10 @@ class _Common:
     ) -> _Call:
         headers = dict(_JSON_HEADERS)
         headers.update(self._default_headers)
-        for name, value in (options.get("headers") or {}).items():
-            if name.lower() in RESERVED_HEADERS:
-                raise ValueError(
-                    f"header {name!r} is set by the client; use role=... for X-Hasura-Role"
-                )
-            headers[name] = value
+        extra = options.get("headers")
+        if extra:
+            check_extra_headers(extra)
+            headers.update(extra)
         extensions: dict[str, Any] = {OPERATION_EXTENSION: operation_name}
         if "role" in options:
             extensions[ROLE_EXTENSION] = options["role"]

@@ -8,7 +8,7 @@ result, which a ``__getattr__`` forwarder would hide.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Self
+from typing import Self, Unpack
 
 import httpx
 from dxtra_generated.client import DxtraGeneratedClient
@@ -18,6 +18,7 @@ from dxtra_typed._client_common import (
     DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
     USER_AGENT,
+    CommonOverrides,
     Timeout,
     _Options,
     _settings,
@@ -26,6 +27,12 @@ from dxtra_typed._client_common import (
 from dxtra_typed._config import Role
 from dxtra_typed._retry import DEFAULT_MAX_RETRIES
 from dxtra_typed._token_store import TokenStore, resolve_store
+
+
+class ClientOverrides(CommonOverrides, total=False):
+    """``from_env``'s keyword arguments."""
+
+    http_client: httpx.Client | None
 
 
 class DxtraClient(_Options, DxtraGeneratedClient):
@@ -78,9 +85,12 @@ class DxtraClient(_Options, DxtraGeneratedClient):
         self._auth = DxtraAuth(config.role, sync_tokens=self._tokens)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Self:
-        """A client configured from DXTRA_* environment variables (``env`` replaces os.environ)."""
-        return cls(env=env, **overrides)  # type: ignore[arg-type]
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, **overrides: Unpack[ClientOverrides]
+    ) -> Self:
+        """A client configured from DXTRA_* environment variables (``env`` replaces os.environ);
+        keyword arguments are the constructor's and win over the environment."""
+        return cls(env=env, **overrides)
 
     def close(self) -> None:
         super().close()

@@ -12,7 +12,7 @@ import platform
 import ssl
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Final, Self
+from typing import Final, Self, TypedDict
 
 import httpx
 
@@ -23,12 +23,26 @@ from dxtra_typed._errors import ConfigurationError
 from dxtra_typed._logging import setup_logging_from_env
 from dxtra_typed._retry import RetryPolicy
 from dxtra_typed._version import __version__
+from dxtra_typed._wire import check_extra_headers
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
 USER_AGENT: Final = f"dxtra-typed/{__version__} python/{platform.python_version()}"
 DEFAULT_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 Timeout = float | httpx.Timeout | None
+
+
+class CommonOverrides(TypedDict, total=False):
+    """The keyword arguments ``from_env`` passes on, typed, so ``from_env(timout=3)`` fails
+    mypy like ``DxtraClient(timout=3)`` does (each twin adds its own ``http_client``)."""
+
+    api_key: str | None
+    auth_url: str | None
+    api_url: str | None
+    role: Role | None
+    timeout: Timeout
+    max_retries: int
+    allow_insecure_http: bool
 
 
 @functools.cache
@@ -52,6 +66,13 @@ def _settings(
     max_retries: int,
 ) -> tuple[ClientConfig, RetryPolicy]:
     setup_logging_from_env()
+    check_max_retries(max_retries)
+    if not isinstance(allow_insecure_http, bool):
+        raise ConfigurationError(
+            f"allow_insecure_http must be True or False, got {allow_insecure_http!r}"
+        )
+    if env is not None and not isinstance(env, Mapping):
+        raise ConfigurationError(f"env must be a mapping of str to str, got {type(env).__name__}")
     config = resolve_config(
         api_key=api_key,
         auth_url=auth_url,
@@ -60,11 +81,23 @@ def _settings(
         env=env,
         allow_insecure_http=allow_insecure_http,
     )
-    try:
-        policy = RetryPolicy(max_retries=max_retries)
-    except ValueError as exc:
-        raise ConfigurationError(str(exc)) from None
-    return config, policy
+    return config, RetryPolicy(max_retries=max_retries)
+
+
+def check_max_retries(max_retries: object) -> int:
+    if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+        raise ConfigurationError(
+            f"max_retries must be an int, 0 or more (0 turns retries off), got {max_retries!r}"
+        )
+    return max_retries
+
+
+def check_timeout(timeout: object) -> None:
+    ok = timeout is None or isinstance(timeout, (int, float, httpx.Timeout))
+    if not ok or isinstance(timeout, bool):
+        raise ConfigurationError(
+            f"timeout must be seconds (a number), an httpx.Timeout or None, got {timeout!r}"
+        )
 
 
 class _Options:
@@ -80,6 +113,7 @@ class _Options:
 
     def _configure(self, config: ClientConfig, policy: RetryPolicy, timeout: Timeout) -> None:
         """The settings both twins keep; only their httpx classes and token caches differ."""
+        check_timeout(timeout)
         self.config = config
         self._policy = policy
         self._timeout = timeout
@@ -112,12 +146,13 @@ class _Options:
             if isinstance(self._auth, DxtraAuth):
                 clone._auth = self._auth.for_role(role)
         if not isinstance(timeout, _NotGiven):
+            check_timeout(timeout)
             clone._timeout = timeout
         if max_retries is not None:
-            if max_retries < 0:
-                raise ConfigurationError("max_retries must be 0 or more")
+            check_max_retries(max_retries)
             clone._policy = replace(self._policy, max_retries=max_retries)
         if headers is not None:
+            check_extra_headers(headers)
             clone._default_headers = {**self._default_headers, **headers}
         return clone
 

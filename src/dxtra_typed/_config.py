@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 from urllib.parse import urlsplit
 
 from dxtra_typed._errors import ConfigurationError
@@ -35,7 +34,6 @@ ENV_ROLE: Final = "DXTRA_ROLE"
 
 # Roles Hasura serves without a token (Nhost's unauthorized / anonymous roles).
 TOKENLESS_ROLES: Final = frozenset({"anonymous", "public"})
-_ROLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _SIGNIN_SUFFIX = "/v1/signin/pat"
 
 
@@ -68,13 +66,26 @@ def source_of(explicit: str | None, env: Mapping[str, str], name: str) -> Source
     return "environment" if env.get(name, "").strip() else "default"
 
 
-def check_role(role: str, what: str = f"role ({ENV_ROLE})") -> str:
-    if not _ROLE_RE.match(role):
+ROLES: Final[tuple[str, ...]] = get_args(Role)
+
+
+def check_role(role: object, what: str = f"role ({ENV_ROLE})") -> str:
+    """``role`` if it is one of ``Role``'s values. The constructor, ``with_options``,
+    DXTRA_ROLE and a per-call ``role=`` (checked against the same ``Role`` by the argument
+    validator) all accept exactly the roles the type does."""
+    if not isinstance(role, str) or role not in ROLES:
         raise ConfigurationError(
-            f"{what} must be a Hasura role name such as 'user', 'me', "
-            f"'dataSubject' or 'anonymous', got {role!r}"
+            f"{what} must be one of {', '.join(repr(r) for r in ROLES)}, got {role!r}"
         )
     return role
+
+
+def check_optional_str(value: object, what: str) -> str | None:
+    """A setting that must be text when given: ``api_key=12345`` fails here, by name, rather
+    than as an AttributeError deep inside."""
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"{what} must be a str, got {type(value).__name__}")
+    return value
 
 
 def _check_url(value: str, what: str) -> str:
@@ -131,6 +142,10 @@ def resolve_config(
     allow_insecure_http: bool = False,
 ) -> ClientConfig:
     env = os.environ if env is None else env
+    api_key = check_optional_str(api_key, "api_key")
+    auth_url = check_optional_str(auth_url, "auth_url")
+    api_url = check_optional_str(api_url, "api_url")
+    role = check_optional_str(role, "role")
     chosen_role = check_role(_pick(role, env, ENV_ROLE) or DEFAULT_ROLE)
     # Stray whitespace from a copy-paste is the commonest way to break a key.
     key = (_pick(api_key, env, ENV_API_KEY) or "").strip() or None

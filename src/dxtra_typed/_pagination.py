@@ -22,6 +22,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
+from dxtra_typed._errors import ConfigurationError
+
 __all__ = ["FIRST_ID", "AsyncKeysetPager", "HasId", "KeysetPager", "Page"]
 
 FIRST_ID = UUID(int=0)
@@ -44,7 +46,7 @@ it through an aggregate (else None)."""
 
 def _check_page_size(page_size: int) -> int:
     if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
-        raise ValueError(f"page_size must be a positive int, got {page_size!r}")
+        raise ConfigurationError(f"page_size must be a positive int, got {page_size!r}")
     return page_size
 
 
@@ -73,8 +75,10 @@ class _PagerState(Generic[RowT]):
         if self._buffer:
             last = self._buffer[-1].id
             if last <= self.after:
-                raise RuntimeError(
-                    "keyset pagination went backwards: the operation must order by id ascending"
+                raise ConfigurationError(
+                    f"keyset pagination went backwards (a page after {self.after} ended at "
+                    f"{last}): the operation or fetch function must filter id > after and "
+                    "order by id ascending"
                 )
             self.after = last
         self._buffer.reverse()  # pop() from the end yields rows in order

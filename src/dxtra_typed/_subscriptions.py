@@ -54,7 +54,7 @@ from dxtra_typed._errors import (
 from dxtra_typed._logging import logger
 from dxtra_typed._retry import RetryPolicy, retry_delay
 from dxtra_typed._secret import Secret
-from dxtra_typed._wire import RESERVED_HEADERS, first_problem, loads_exact, request_variables
+from dxtra_typed._wire import check_extra_headers, first_problem, loads_exact, request_variables
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -776,12 +776,9 @@ def subscribe_for_client(
         if tokens is None and role not in TOKENLESS_ROLES:
             raise _no_token_for(role)
     settings = getattr(client, "_ws_settings", None)
-    headers = {**client._default_headers, **(options.get("headers") or {})}
-    for name in headers:
-        if name.lower() in RESERVED_HEADERS:
-            raise ValueError(
-                f"header {name!r} is set by the client (in connection_init); use role=..."
-            )
+    extra = options.get("headers")
+    check_extra_headers(extra)
+    headers = {**client._default_headers, **(extra or {})}
     ready = to_jsonable_python(request_variables(variables, client._unset))
     return subscribe(
         api_url=client.url,

@@ -10,8 +10,24 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
+from dxtra_typed._errors import ConfigurationError
+
 # Set by the client itself (Authorization from the token cache, the role per call or client).
 RESERVED_HEADERS: Final = frozenset({"authorization", "x-hasura-role"})
+
+
+def check_extra_headers(headers: Mapping[str, str] | None) -> None:
+    """Refuse extra headers that would replace what the client sets itself.
+
+    One check for every way headers get in (per-call ``headers=`` on HTTP and WebSocket,
+    ``with_options(headers=...)``), so each refuses the same names with the same typed error.
+    """
+    for name in headers or ():
+        if name.lower() in RESERVED_HEADERS:
+            raise ConfigurationError(
+                f"headers: {name!r} is set by the client itself (Authorization carries the JWT "
+                "from the API key, X-Hasura-Role the role); pass role=... to choose the role"
+            )
 
 
 def convert_inputs(value: Any) -> Any:
