@@ -887,7 +887,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         Args:
             controller_id: `uuid!`
             limit: `Int`, default `100`
-            **kwargs: per-call options (timeout, max_retries, role, headers).
+            **kwargs: per-call options (role, headers, max_reconnects).
 
         Returns an async iterator of
         `list[RightsRequestsLiveDataSubjectsRightsRequests]`: the
@@ -951,7 +951,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             cursor: `[dataSubjectsRightsRequests_stream_cursor_input]!`
             batch_size: `Int`, default `100`
             where: `dataSubjectsRightsRequests_bool_exp`, default `{}`
-            **kwargs: per-call options (timeout, max_retries, role, headers).
+            **kwargs: per-call options (role, headers, max_reconnects).
 
         Returns an async iterator of
         `RightsRequestsStreamDataSubjectsRightsRequestsStream`: the
@@ -1015,7 +1015,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         Args:
             controller_id: `uuid!`
             limit: `Int`, default `100`
-            **kwargs: per-call options (timeout, max_retries, role, headers).
+            **kwargs: per-call options (role, headers, max_reconnects).
 
         Returns an async iterator of `list[DataSubjectsLiveDataSubjects]`: the
         `dataSubjects` field, GraphQL type `[dataSubjects!]!`.
@@ -1065,7 +1065,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             cursor: `[dataSubjects_stream_cursor_input]!`
             batch_size: `Int`, default `100`
             where: `dataSubjects_bool_exp`, default `{}`
-            **kwargs: per-call options (timeout, max_retries, role, headers).
+            **kwargs: per-call options (role, headers, max_reconnects).
 
         Returns an async iterator of `DataSubjectsStreamDataSubjectsStream`: the
         `dataSubjectsStream` field, GraphQL type `[dataSubjects!]!`.
@@ -1111,7 +1111,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
 
         Args:
             data_subject_id: `uuid!`
-            **kwargs: per-call options (timeout, max_retries, role, headers).
+            **kwargs: per-call options (role, headers, max_reconnects).
 
         Returns an async iterator of
         `list[ConsentValuesLiveDataSubjectConsentFormValues]`: the
@@ -1168,7 +1168,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             cursor: `[dataSubjectConsentFormValues_stream_cursor_input]!`
             batch_size: `Int`, default `100`
             where: `dataSubjectConsentFormValues_bool_exp`, default `{}`
-            **kwargs: per-call options (timeout, max_retries, role, headers).
+            **kwargs: per-call options (role, headers, max_reconnects).
 
         Returns an async iterator of
         `ConsentValuesStreamDataSubjectConsentFormValuesStream`: the
@@ -1211,6 +1211,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
                 ).data_subject_consent_form_values_stream:
                     yield row
 
+    @validated
     def iter_data_subjects(
         self,
         controller_id: UUID,
@@ -1242,6 +1243,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
 
         return AsyncKeysetPager(page, page_size=page_size, after=after)
 
+    @validated
     def iter_rights_requests(
         self,
         controller_id: UUID,

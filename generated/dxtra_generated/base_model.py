@@ -5,6 +5,9 @@ from pydantic import ConfigDict
 
 
 class UnsetType:
+    def __repr__(self) -> str:
+        return "UNSET"
+
     def __bool__(self) -> bool:
         return False
 

@@ -838,6 +838,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         data = self.get_data(response, result_type=RightsRequestsPage)
         return RightsRequestsPage.model_validate(data).data_subjects_rights_requests
 
+    @validated
     def iter_data_subjects(
         self,
         controller_id: UUID,
@@ -869,6 +870,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
 
         return KeysetPager(page, page_size=page_size, after=after)
 
+    @validated
     def iter_rights_requests(
         self,
         controller_id: UUID,

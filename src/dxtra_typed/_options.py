@@ -21,11 +21,11 @@ from dxtra_typed._config import Role
 class CallOptions(TypedDict, total=False):
     """Options accepted by every generated method, for one call only."""
 
-    headers: Mapping[str, str]
-    """Extra request headers (cannot replace Authorization or X-Hasura-Role)."""
     timeout: float | httpx.Timeout | None
     """This call's timeout; None means no timeout."""
-    role: Role
-    """X-Hasura-Role for this call; the JWT must allow it."""
     max_retries: int
     """Retries for this call (0 turns them off)."""
+    role: Role
+    """X-Hasura-Role for this call; the JWT must allow it."""
+    headers: Mapping[str, str]
+    """Extra request headers (cannot replace Authorization or X-Hasura-Role)."""

@@ -128,6 +128,16 @@ def _return_sentence(annotation: ast.expr | None) -> str:
     return f"one `{text}`"
 
 
+def options_line(operation: OperationType) -> str:
+    """The per-call options a method of this kind takes, read from the TypedDict its
+    ``**kwargs`` are typed with, so the docstring cannot drift from what is accepted."""
+    from dxtra_typed._options import CallOptions
+    from dxtra_typed._subscriptions import SubscribeOptions
+
+    options = SubscribeOptions if operation == OperationType.SUBSCRIPTION else CallOptions
+    return ", ".join(options.__annotations__)
+
+
 def method_docstring(
     schema: GraphQLSchema,
     definition: OperationDefinitionNode,
@@ -178,7 +188,7 @@ def method_docstring(
         if variable.default_value is not None:
             line += f", default `{print_ast(variable.default_value)}`"
         lines.append(line)
-    lines.append("    **kwargs: per-call options (timeout, max_retries, role, headers).")
+    lines.append(f"    **kwargs: per-call options ({options_line(definition.operation)}).")
     parts.append("\n".join(lines))
     sentence = f"Returns {_return_sentence(returns)}"
     result_class = str_to_pascal_case(name)

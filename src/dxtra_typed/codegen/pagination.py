@@ -172,6 +172,8 @@ def _method_source(
     head = "async def page" if is_async else "def page"
     parameters = ", ".join(["self", *params, "*", "page_size: int = 500", "after: UUID = FIRST_ID"])
     return (
+        # Validated like every generated method: a bad argument fails here, not on next().
+        "@validated\n"
         f"def {_iter_name(paged.operation)}({parameters}, **kwargs: Unpack[CallOptions]"
         f") -> {pager}[{row_class}]:\n"
         f'    """{textwrap.indent(doc, "    ").lstrip()}\n    """\n\n'
@@ -245,6 +247,17 @@ class PaginationPlugin(Plugin):
                     module=source.lstrip("."),
                     names=[ast.alias(name=n) for n in sorted(names)],
                     level=1,
+                )
+            )
+        if not any(
+            isinstance(node, ast.ImportFrom) and node.module == "dxtra_typed._validation"
+            for node in module.body
+        ):
+            new.append(
+                ast.ImportFrom(
+                    module="dxtra_typed._validation",
+                    names=[ast.alias(name="validated")],
+                    level=0,
                 )
             )
         module.body[0:0] = new

@@ -221,3 +221,15 @@ class DxtraClientPlugin(Plugin):
         ]
         module.body[0:0] = imports
         return module
+
+    def copy_code(self, copied_code: str) -> str:
+        """Give ariadne-codegen's ``UnsetType`` a repr, so ``help(client.data_subjects)``
+        shows ``limit: ... = UNSET`` instead of ``<UnsetType object at 0x...>``."""
+        head = "class UnsetType:\n"
+        if head in copied_code and "def __repr__" not in copied_code:
+            copied_code = copied_code.replace(
+                head,
+                head + '    def __repr__(self) -> str:\n        return "UNSET"\n\n',
+                1,
+            )
+        return copied_code

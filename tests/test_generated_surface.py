@@ -1,0 +1,82 @@
+"""The generated surface keeps its promises everywhere: ``iter_*`` methods check their arguments
+when called, docstrings name the options a method really takes, and ``help()`` is readable."""
+
+from __future__ import annotations
+
+import inspect
+import pydoc
+import re
+import uuid
+from typing import Any
+
+import pytest
+from dxtra_generated.async_client import AsyncDxtraGeneratedClient
+from dxtra_generated.client import DxtraGeneratedClient
+
+from dxtra_typed import AsyncDxtraClient, ConfigurationError, DxtraClient, InvalidArgumentError
+from dxtra_typed._options import CallOptions
+from dxtra_typed._subscriptions import SubscribeOptions
+
+# Nothing listens here: every check below must fail before a request could be made.
+NOWHERE = {"api_key": "k", "api_url": "http://127.0.0.1:9/v1/graphql", "env": {}}
+CID = "3f0a8c1e-0000-4000-8000-000000000001"
+
+
+@pytest.mark.parametrize("cls", [DxtraClient, AsyncDxtraClient])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "named"),
+    [
+        ({"controller_id": "not-a-uuid"}, InvalidArgumentError, "controller_id"),
+        ({"controller_id": CID, "page_size": "5"}, InvalidArgumentError, "page_size"),
+        ({"controller_id": CID, "timout": 3}, InvalidArgumentError, "timout"),
+        ({"controller_id": CID, "page_size": 0}, ConfigurationError, "page_size"),
+    ],
+)
+async def test_iter_methods_check_arguments_when_called(
+    cls: type[Any], kwargs: dict[str, Any], error: type[Exception], named: str
+) -> None:
+    if kwargs["controller_id"] == CID:
+        kwargs = {**kwargs, "controller_id": uuid.UUID(CID)}
+    client = cls(**NOWHERE)
+    try:
+        with pytest.raises(error, match=named):
+            client.iter_data_subjects(**kwargs)  # the call itself, not the first next()
+    finally:
+        closing = client.aclose() if isinstance(client, AsyncDxtraClient) else client.close()
+        if inspect.isawaitable(closing):
+            await closing
+
+
+def _operation_methods(cls: type[Any]) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in vars(cls).items()
+        if callable(value) and not name.startswith("_") and "**kwargs" in (value.__doc__ or "")
+    }
+
+
+def _options_listed(method: Any) -> list[str]:
+    doc = " ".join((inspect.getdoc(method) or "").split())
+    found = re.search(r"\*\*kwargs: per-call options \(([^)]*)\)", doc)
+    assert found, method.__name__
+    return [name.strip() for name in found.group(1).split(",")]
+
+
+def test_docstrings_list_the_options_each_method_takes() -> None:
+    subscriptions = 0
+    for cls in (DxtraGeneratedClient, AsyncDxtraGeneratedClient):
+        for name, method in _operation_methods(cls).items():
+            if inspect.isasyncgenfunction(inspect.unwrap(method)):
+                subscriptions += 1
+                assert _options_listed(method) == list(SubscribeOptions.__annotations__), name
+            else:
+                assert _options_listed(method) == list(CallOptions.__annotations__), name
+    assert subscriptions >= 6
+
+
+def test_help_shows_unset_defaults_readably() -> None:
+    text = pydoc.render_doc(DxtraClient.data_subjects, renderer=pydoc.plaintext)
+    assert "limit: Union[int, NoneType, dxtra_generated.base_model.UnsetType] = UNSET" in text
+    assert "object at 0x" not in text
+    async_text = pydoc.render_doc(AsyncDxtraClient.rights_requests_live, renderer=pydoc.plaintext)
+    assert "= UNSET" in async_text and "object at 0x" not in async_text
