@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from dxtra_typed import ConfigurationError
 from dxtra_typed.sandbox import Sandbox
 
 
@@ -70,7 +71,7 @@ def test_starting_twice_is_an_error() -> None:
 
 
 def test_a_busy_port_fails_loudly() -> None:
-    with Sandbox(engine=EchoEngine()) as sb, pytest.raises(OSError):
+    with Sandbox(engine=EchoEngine()) as sb, pytest.raises(ConfigurationError, match="in use"):
         Sandbox(port=sb.port, engine=EchoEngine()).start()
 
 

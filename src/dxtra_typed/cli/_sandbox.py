@@ -155,6 +155,17 @@ def run(args: argparse.Namespace) -> int:
     if not sandbox_available():
         print(_EXTRA_HINT, file=sys.stderr)
         return 2
+    from dxtra_typed._errors import ConfigurationError
+
+    try:
+        return _serve(args)
+    except ConfigurationError as exc:
+        # A port in use, a bad host, a --db that cannot be used: one line, no traceback.
+        print(f"dxtra-typed sandbox: error: {exc}", file=sys.stderr, flush=True)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
     from dxtra_typed.sandbox import Sandbox
 
     stop = threading.Event()

@@ -8,14 +8,18 @@ port with no race, and startup waits on uvicorn's own `started` flag rather than
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
+
+from dxtra_typed._errors import ConfigurationError
 
 from . import _identities as ids
 from ._faults import Fault, FaultPlan
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
     from ._app import EngineLike, RequestLog
     from ._auth_routes import AuthService, AuthStats
     from ._rate_limits import RateLimiter
+    from ._store import Store
     from ._ws import WebSocketHub
 
 _STARTUP_TIMEOUT = 10.0
@@ -69,13 +74,17 @@ class Sandbox:
             ("refresh_token_ttl", refresh_token_ttl),
         ):
             if ttl is not None and ttl < 1:
-                raise ValueError(f"{name} must be at least 1 second")
+                raise ConfigurationError(f"{name} must be at least 1 second")
         if unauthorized_role is not None and (
             not isinstance(unauthorized_role, str) or not unauthorized_role.strip()
         ):
-            raise ValueError("unauthorized_role must be a role name, or None for none")
+            raise ConfigurationError("unauthorized_role must be a role name, or None for none")
         if engine is not None and (db is not None or seed_rows):
-            raise ValueError("db and seed_rows configure the default engine; not with engine=")
+            raise ConfigurationError(
+                "db and seed_rows configure the default engine; not with engine="
+            )
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise ConfigurationError(f"port must be 0-65535 (0: a free one), got {port!r}")
         self.host = host
         #: Hasura's HASURA_GRAPHQL_UNAUTHORIZED_ROLE; None: requests without a token are refused.
         self.unauthorized_role = unauthorized_role
@@ -95,6 +104,17 @@ class Sandbox:
         self.faults: FaultPlan = FaultPlan()
         for fault in faults:
             self.faults.add(fault)
+        self._engine = engine
+        self._owns_engine = engine is None
+        if db is not None and engine is None:
+            # Opened now, so a bad file fails here; its API keys are data kept in it, so a
+            # restart on the same file prints the same keys (explicit pat= arguments win).
+            store = _default_store(db, seed_rows)
+            self._engine = _engine_on(store)
+            pat = pat or store.remember("pat", lambda: str(uuid.uuid4()))
+            data_subject_pat = data_subject_pat or store.remember(
+                "data_subject_pat", lambda: str(uuid.uuid4())
+            )
         self.pat: str = self.auth.add_pat(ids.SANDBOX_USER_ID, pat=pat)
         self.data_subject_pat: str = self.auth.add_pat(
             ids.DATA_SUBJECT_USER_ID, pat=data_subject_pat
@@ -102,8 +122,6 @@ class Sandbox:
         self.requests: RequestLog = RequestLog()
         #: hasura-auth's rate limits when asked for (`rate_limits="nhost"`), else None.
         self.rate_limits: RateLimiter | None = _rate_limiter(rate_limits, clock)
-        self._engine = engine
-        self._owns_engine = engine is None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -214,9 +232,10 @@ class Sandbox:
             # every response waits ~40 ms (measured: 48 ms vs 1 ms per call).
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.bind((self.host, self._requested_port))
-        except OSError:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a name IDNA cannot encode
             sock.close()
-            raise
+            self._websockets = None
+            raise bind_error(exc, self.host, self._requested_port) from None
         config = uvicorn.Config(
             app,
             log_config=None,
@@ -259,7 +278,7 @@ class Sandbox:
                 thread.join(_SHUTDOWN_TIMEOUT)
         if sock is not None:
             sock.close()
-        if self._owns_engine and self._engine is not None and thread is not None:
+        if self._owns_engine and self._engine is not None and (thread or self.db is not None):
             # A file-backed store must release its file; the next start() opens it again.
             store = getattr(self._engine, "store", None)
             close = getattr(store, "close", None)
@@ -293,8 +312,40 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _default_engine(db: str | os.PathLike[str] | None, seed_rows: int) -> EngineLike:
-    from ._engine import Engine
+def bind_error(exc: OSError | UnicodeError, host: str, port: int) -> ConfigurationError:
+    """One line for each way listening can fail, naming the host or port at fault."""
+    where = f"{_url_host(host)}:{port}"
+    if isinstance(exc, UnicodeError):
+        return ConfigurationError(f"cannot listen on host {host!r}: not a valid host name")
+    if isinstance(exc, socket.gaierror):
+        return ConfigurationError(f"cannot listen on host {host!r}: the name does not resolve")
+    if exc.errno == errno.EADDRINUSE:
+        return ConfigurationError(
+            f"cannot listen on {where}: the port is in use (choose another --port, or 0 for a "
+            "free one)"
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return ConfigurationError(
+            f"cannot listen on host {host!r}: it is not an address of this machine"
+        )
+    if exc.errno == errno.EACCES:
+        return ConfigurationError(
+            f"cannot listen on {where}: permission denied (ports below 1024 need privileges)"
+        )
+    return ConfigurationError(f"cannot listen on {where}: {exc.strerror or exc}")
+
+
+def _default_store(db: str | os.PathLike[str] | None, seed_rows: int) -> Store:
     from ._store import Store
 
-    return Engine(Store(None if db is None else Path(db), seed_rows=seed_rows))
+    return Store(None if db is None else Path(db), seed_rows=seed_rows)
+
+
+def _engine_on(store: Store) -> EngineLike:
+    from ._engine import Engine
+
+    return Engine(store)
+
+
+def _default_engine(db: str | os.PathLike[str] | None, seed_rows: int) -> EngineLike:
+    return _engine_on(_default_store(db, seed_rows))

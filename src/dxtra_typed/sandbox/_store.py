@@ -32,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from dxtra_typed._errors import ConfigurationError
 from dxtra_typed.sandbox._model import TABLES, Column, Table
 
 Row = dict[str, Any]
@@ -116,12 +117,61 @@ def _ddl(table: Table) -> list[str]:
     return stmts
 
 
+_META_TABLE = "_sandbox_meta"
+
+
+def _open(path: Path | None) -> sqlite3.Connection:
+    """A connection to a new or an existing sandbox database, or ``ConfigurationError`` naming
+    the path and the reason. Someone else's file (not SQLite, or SQLite without the sandbox's
+    own table) is refused before anything is written to it."""
+    if path is None:
+        return sqlite3.connect(
+            ":memory:", isolation_level=None, check_same_thread=False, timeout=10.0
+        )
+    where = f"the sandbox database {str(path)!r}"
+    if path.is_dir():
+        raise ConfigurationError(f"cannot open {where}: it is a folder, not a file")
+    if not path.parent.is_dir():
+        raise ConfigurationError(
+            f"cannot open {where}: the folder {str(path.parent)!r} does not exist"
+        )
+    try:
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=10.0
+        )
+    except sqlite3.Error as exc:
+        raise ConfigurationError(f"cannot open {where}: {exc}") from None
+    try:
+        # Read before writing: this fails on a file that is not SQLite, and shows whose it is.
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and _META_TABLE not in tables:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise ConfigurationError(
+                f"refusing to use {where}: it is an SQLite database of another application "
+                f"(tables: {shown}); give --db a new file or one the sandbox created"
+            )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("BEGIN IMMEDIATE")  # can we write? (a read-only file fails here)
+        conn.execute("ROLLBACK")
+    except BaseException as exc:
+        conn.close()
+        if not isinstance(exc, sqlite3.DatabaseError):
+            raise
+        reason = str(exc)
+        if "not a database" in reason:
+            reason = "the file is not an SQLite database (left untouched)"
+        raise ConfigurationError(f"cannot open {where}: {reason}") from None
+    return conn
+
+
 class Store:
     """The sandbox database. `path=None` is a private in-memory database.
 
-    A new database (memory, or a file without the sandbox's tables) is seeded with the fixed
-    world of `_seed.py` plus `seed_rows` generated data subjects; an existing file is opened
-    as it is, so committed writes survive a restart and are never seeded over.
+    A new database (memory, or a new or empty file) is seeded with the fixed world of
+    `_seed.py` plus `seed_rows` generated data subjects; an existing sandbox file is opened as
+    it is, so committed writes survive a restart and are never seeded over. Any other file is
+    refused untouched (see `_open`).
     """
 
     def __init__(
@@ -140,40 +190,44 @@ class Store:
         self._notified_version = 0
         self._listeners: list[Callable[[], None]] = []
         self._last_timestamp: datetime | None = None
-        self._conn = sqlite3.connect(
-            ":memory:" if self.path is None else str(self.path),
-            isolation_level=None,
-            check_same_thread=False,
-            timeout=10.0,
-        )
+        self._conn = _open(self.path)
         self._conn.create_collation("DECIMAL", _decimal_collation)
         self._decoders = {
             t.name: [(c.name, _decoder(c.type)) for c in t.columns] for t in TABLES.values()
         }
-        with self.lock:
-            if self.path is not None:
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                self._conn.execute("PRAGMA synchronous=NORMAL")
-            with self.transaction():
-                self._conn.execute(
-                    "CREATE TABLE IF NOT EXISTS _sandbox_meta (key TEXT PRIMARY KEY, value TEXT)"
-                )
-                for table in TABLES.values():
-                    for stmt in _ddl(table):
-                        self._conn.execute(stmt)
-                seeded = self._conn.execute(
-                    "SELECT value FROM _sandbox_meta WHERE key = 'seeded'"
-                ).fetchone()
-                if seeded is None:
-                    if rows is None:
-                        from dxtra_typed.sandbox._seed import seed_rows as make_rows
+        with self.lock, self.transaction():
+            self._conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {_META_TABLE} (key TEXT PRIMARY KEY, value TEXT)"
+            )
+            for table in TABLES.values():
+                for stmt in _ddl(table):
+                    self._conn.execute(stmt)
+            seeded = self._conn.execute(
+                "SELECT value FROM _sandbox_meta WHERE key = 'seeded'"
+            ).fetchone()
+            if seeded is None:
+                if rows is None:
+                    from dxtra_typed.sandbox._seed import seed_rows as make_rows
 
-                        rows = make_rows(seed_rows)
-                    for name, table_rows in rows.items():
-                        self.insert_many(name, table_rows)
-                    self._conn.execute(
-                        "INSERT INTO _sandbox_meta VALUES ('seeded', ?)", (str(seed_rows),)
-                    )
+                    rows = make_rows(seed_rows)
+                for name, table_rows in rows.items():
+                    self.insert_many(name, table_rows)
+                self._conn.execute(
+                    "INSERT INTO _sandbox_meta VALUES ('seeded', ?)", (str(seed_rows),)
+                )
+
+    def remember(self, key: str, make: Callable[[], str]) -> str:
+        """A setting kept with the data (the sandbox's API keys): read it, or make and store
+        it on first use, so a restart on the same file gives the same value."""
+        with self.lock, self.transaction():
+            found = self._conn.execute(
+                "SELECT value FROM _sandbox_meta WHERE key = ?", (key,)
+            ).fetchone()
+            if found is not None:
+                return str(found[0])
+            value = make()
+            self._conn.execute("INSERT INTO _sandbox_meta VALUES (?, ?)", (key, value))
+            return value
 
     @classmethod
     def seeded(cls, seed_rows: int = 0) -> Store:
