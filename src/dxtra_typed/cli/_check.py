@@ -47,10 +47,8 @@ def _err(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from dxtra_typed.schema_tools import SchemaToolError
     from dxtra_typed.schema_tools._operations import (
-        Problem,
         load_operations,
         load_schema_file,
-        validate_document,
         validate_operations,
     )
     from dxtra_typed.schema_tools._project import load_project
@@ -73,46 +71,10 @@ def run(args: argparse.Namespace) -> int:
     failed = bool(problems)
 
     if args.live:
-        from dxtra_typed.schema_tools._pull import Introspector, public_url
-
-        by_role: dict[str, list[Any]] = defaultdict(list)
-        for operation in operations.operations:
-            by_role[operation.role].append(operation)
-        live_problems: list[Problem] = []
-        with Introspector() as introspector:
-            for role in sorted(by_role):
-                try:
-                    config = introspector.config(role)
-                    _err(f"check: introspecting {public_url(config.api_url)} as role {role!r}")
-                    live, _ = introspector.introspect(role)
-                except SchemaToolError as exc:
-                    for operation in by_role[role]:
-                        live_problems.append(
-                            Problem(
-                                operation.path,
-                                operation.line,
-                                1,
-                                f"{operation.name}: cannot get the schema of role {role!r}: {exc}",
-                            )
-                        )
-                    continue
-                for operation in by_role[role]:
-                    for problem in validate_document(
-                        live, operations.document_for(operation), project.skip_rules
-                    ):
-                        live_problems.append(
-                            Problem(
-                                problem.path,
-                                problem.line,
-                                problem.column,
-                                f"{problem.message} (live schema of role {role!r}, "
-                                f"operation {operation.name})",
-                            )
-                        )
-        for problem in sorted(set(live_problems), key=lambda p: (p.path, p.line, p.column)):
-            print(problem)
-        _err(f"check --live: {len(set(live_problems))} problem(s) against the live schemas")
-        failed = failed or bool(live_problems)
+        live_failed = _check_live(operations, project)
+        if live_failed is None:
+            return EXIT_ERROR
+        failed = failed or live_failed
 
     if args.skip_generated:
         pass
@@ -133,3 +95,67 @@ def run(args: argparse.Namespace) -> int:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else ""
+
+
+def _check_live(operations: Any, project: Any) -> bool | None:
+    """Validate each operation against the live schema of its role: True when problems were
+    found, None when the check could not run at all (no key, a refused key, an unreachable
+    URL: one line on stderr, exit 2, as ``schema pull``). A role that cannot be introspected
+    for a reason of its own (not a role name, not allowed for this key) is a problem of the
+    operations declaring it, and the other roles are still checked."""
+    from dxtra_typed._config import check_role
+    from dxtra_typed._errors import ConfigurationError
+    from dxtra_typed.schema_tools import SchemaToolError, SetupError
+    from dxtra_typed.schema_tools._operations import Problem, validate_document
+    from dxtra_typed.schema_tools._pull import Introspector, public_url
+
+    by_role: dict[str, list[Any]] = defaultdict(list)
+    for operation in operations.operations:
+        by_role[operation.role].append(operation)
+    live_problems: list[Problem] = []
+
+    def role_problem(role: str, reason: object) -> None:
+        for operation in by_role[role]:
+            live_problems.append(
+                Problem(
+                    operation.path,
+                    operation.line,
+                    1,
+                    f"{operation.name}: cannot get the schema of role {role!r}: {reason}",
+                )
+            )
+
+    with Introspector() as introspector:
+        for role in sorted(by_role):
+            try:
+                check_role(role, "the `# role:`")
+            except ConfigurationError as exc:
+                role_problem(role, exc.message)
+                continue
+            try:
+                config = introspector.config(role)
+                _err(f"check: introspecting {public_url(config.api_url)} as role {role!r}")
+                live, _ = introspector.introspect(role)
+            except SetupError as exc:
+                _err(f"dxtra-typed check: error: {exc}")
+                return None
+            except SchemaToolError as exc:
+                role_problem(role, exc)
+                continue
+            for operation in by_role[role]:
+                for problem in validate_document(
+                    live, operations.document_for(operation), project.skip_rules
+                ):
+                    live_problems.append(
+                        Problem(
+                            problem.path,
+                            problem.line,
+                            problem.column,
+                            f"{problem.message} (live schema of role {role!r}, "
+                            f"operation {operation.name})",
+                        )
+                    )
+    for problem in sorted(set(live_problems), key=lambda p: (p.path, p.line, p.column)):
+        print(problem)
+    _err(f"check --live: {len(set(live_problems))} problem(s) against the live schemas")
+    return bool(live_problems)

@@ -8,6 +8,6 @@ directly.
 
 from __future__ import annotations
 
-from ._errors import SchemaToolError
+from ._errors import SchemaToolError, SetupError
 
-__all__ = ["SchemaToolError"]
+__all__ = ["SchemaToolError", "SetupError"]

@@ -9,3 +9,9 @@ class SchemaToolError(Exception):
     The CLI prints ``str(error)`` and exits non-zero instead of showing a traceback, so the
     message must never contain a credential.
     """
+
+
+class SetupError(SchemaToolError):
+    """The command cannot run at all: no API key, a key the auth service refuses, a URL that
+    does not answer. ``check --live`` exits 2 on it (as ``schema pull`` does) instead of
+    reporting it as a problem of every operation."""

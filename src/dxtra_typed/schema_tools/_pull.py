@@ -40,7 +40,7 @@ from dxtra_typed._errors import (
 )
 from dxtra_typed._secret import Secret, redact
 
-from ._errors import SchemaToolError
+from ._errors import SchemaToolError, SetupError
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -131,7 +131,7 @@ class Introspector:
         try:
             return resolve_config(role=role, api_url=self._api_url, env=self._env)
         except DxtraError as exc:
-            raise SchemaToolError(exc.message) from None
+            raise SetupError(exc.message) from None
 
     def _token(self, config: ClientConfig) -> Secret | None:
         if not config.needs_token or config.api_key is None:
@@ -144,9 +144,9 @@ class Introspector:
         try:
             return cache.get()
         except APIConnectionError as exc:
-            raise SchemaToolError(f"{_one_line(exc.message)} (check DXTRA_AUTH_URL)") from None
+            raise SetupError(f"{_one_line(exc.message)} (check DXTRA_AUTH_URL)") from None
         except DxtraError as exc:
-            raise SchemaToolError(redact(exc.message, config.api_key)) from None
+            raise SetupError(_one_line(redact(exc.message, config.api_key), 400)) from None
 
     def introspect(self, role: str | None = None) -> tuple[GraphQLSchema, ClientConfig]:
         """The schema ``role`` sees (None: DXTRA_ROLE or ``user``) and the config used."""
@@ -165,15 +165,15 @@ class Introspector:
                 headers=headers,
             )
         except httpx.TimeoutException:
-            raise SchemaToolError(f"{where} timed out (check DXTRA_API_URL)") from None
+            raise SetupError(f"{where} timed out (check DXTRA_API_URL)") from None
         except httpx.HTTPError as exc:
-            raise SchemaToolError(
+            raise SetupError(
                 f"could not reach {where}: {_one_line(str(exc))} (check DXTRA_API_URL)"
             ) from None
         text = redact(response.text, config.api_key, token)
         if response.status_code != 200:
             remedy = status_remedy(response.status_code)
-            raise SchemaToolError(
+            raise SetupError(
                 f"{where} answered HTTP {response.status_code} to introspection as role "
                 f"{config.role!r}" + (f"; {remedy}" if remedy else "") + " (check DXTRA_API_URL)"
             )
@@ -201,7 +201,10 @@ def _schema_from_answer(text: str, where: str, role: str) -> GraphQLSchema:
             "invalid-headers": REMEDY_401,
             "access-denied": REMEDY_403,
         }.get(str(code), "")
-        raise SchemaToolError(
+        # A refused JWT is the key's problem (nothing can be checked); anything else is about
+        # this role (e.g. the key's user may not take it), so other roles are still checked.
+        error = SetupError if hint == REMEDY_401 else SchemaToolError
+        raise error(
             f"introspection as role {role!r} at {where.removeprefix('the GraphQL API at ')} "
             f"failed ({code or 'error'}: {_one_line(message)})" + (f"; {hint}" if hint else "")
         )
