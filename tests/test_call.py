@@ -66,7 +66,7 @@ def test_data_controllers_as_table_and_json(
     code, out, err = _run(capsys, "DataControllers")
     assert code == 0 and err == ""
     header, rule, *rows, count = out.splitlines()
-    assert header.split() == ["id", "title", "did", "created_at"]
+    assert header.split() == ["id", "title", "did", "createdAt"]
     assert set(rule) <= {"-", " "} and count == f"({len(rows)} rows)"
     assert any("Acme Privacy Ltd" in row for row in rows)
     code, out, _ = _run(capsys, "data_controllers", "--json")
@@ -82,7 +82,7 @@ def test_variables_are_typed_single_objects_are_field_value(
     code, out, _ = _run(capsys, "DataControllerCounts", "--var", f"id={cid}")
     assert code == 0
     assert out.splitlines()[0].split() == ["field", "value"]
-    assert re.search(r"^data_subjects +\{\"aggregate\":\{\"count\":\d+\}\}$", out, re.M)
+    assert re.search(r"^dataSubjects +\{\"aggregate\":\{\"count\":\d+\}\}$", out, re.M)
     code, out, _ = _run(
         capsys,
         "RightsRequests",

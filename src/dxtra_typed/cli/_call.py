@@ -2,8 +2,14 @@
 
 Runs any generated operation through `DxtraClient.from_env()` (DXTRA_API_KEY, DXTRA_AUTH_URL,
 DXTRA_API_URL, DXTRA_ROLE) and prints the result as a table (a list of rows: one column per
-field; one object: field/value lines) or, with `--json`, as JSON. `--list` shows every
-operation with the first sentence of its generated docstring.
+field; one object: field/value lines) or, with `--json`, as JSON. Both name fields as the
+GraphQL schema and queries/ do (`createdAt`, not `created_at`), so the JSON is the API's own
+shape. `--list` shows every operation with the first sentence of its generated docstring.
+
+The role is `--role`, else the operation's own `# role:` (as `--list` shows it), else
+DXTRA_ROLE, else `user`. Subscriptions run on `AsyncDxtraClient` and print one line per event
+(`--json`: one compact JSON document; a table: one row per streamed row, or the whole result
+of a live query) until Ctrl-C or `--max N` events.
 
 Variables are converted with pydantic through the method's own parameter annotations, so
 `--var controllerId=...` becomes a `uuid.UUID`, `--var limit=10` an `int`, `--var dueDate=...`
@@ -24,7 +30,10 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dxtra_typed._config import Role
 
 EXIT_OK, EXIT_API_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -55,10 +64,35 @@ def register(subcommands: Any) -> None:
         metavar="NAME=VALUE",
         help="a variable (GraphQL or Python name); JSON for input objects; repeatable",
     )
-    parser.add_argument("--role", help="X-Hasura-Role for this call (default DXTRA_ROLE or user)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--role",
+        help="X-Hasura-Role for this call (default: the operation's `# role:`, else "
+        "DXTRA_ROLE, else user)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as JSON (fields named as in GraphQL, like the table)",
+    )
+    parser.add_argument(
+        "--max",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="subscriptions: stop after N events (default: run until Ctrl-C)",
+    )
     parser.add_argument("--list", action="store_true", help="list the operations and exit")
     parser.set_defaults(run=run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
 
 
 # -- the operations of the generated client ---------------------------------------------------
@@ -82,15 +116,20 @@ class Operation:
 
 
 def operations() -> dict[str, Operation]:
-    """Every generated operation method of the sync client, by method name (sorted)."""
+    """Every generated operation method, by method name (sorted): queries and mutations of
+    the sync client, subscriptions of the async one (the only client that has them)."""
+    from dxtra_generated.async_client import AsyncDxtraGeneratedClient
     from dxtra_generated.client import DxtraGeneratedClient
 
     found: dict[str, Operation] = {}
-    for name, value in sorted(vars(DxtraGeneratedClient).items()):
-        if name.startswith("_") or name.startswith("iter_") or not callable(value):
-            continue
-        found[name] = Operation(name, value)
-    return found
+    for client in (DxtraGeneratedClient, AsyncDxtraGeneratedClient):
+        for name, value in vars(client).items():
+            if name.startswith("_") or name.startswith("iter_") or not callable(value):
+                continue
+            op = Operation(name, value)
+            if (op.kind == "subscription") == (client is AsyncDxtraGeneratedClient):
+                found.setdefault(name, op)
+    return dict(sorted(found.items()))
 
 
 def _key(name: str) -> str:
@@ -170,10 +209,12 @@ def parse_variables(op: Operation, pairs: Sequence[str]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    """A result as JSON values, fields named as in GraphQL (the aliases): the table and
+    ``--json`` show the same names."""
     from pydantic import BaseModel
 
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        return value.model_dump(mode="json", by_alias=True)
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
@@ -216,16 +257,37 @@ def render_table(result: Any) -> str:
 
 
 def render_json(result: Any) -> str:
-    from pydantic import BaseModel
+    return json.dumps(_plain(result), indent=2, ensure_ascii=False)
 
-    def dump(value: Any) -> Any:
-        if isinstance(value, BaseModel):
-            return value.model_dump(mode="json", by_alias=True)
-        if isinstance(value, list):
-            return [dump(v) for v in value]
-        return value
 
-    return json.dumps(dump(result), indent=2, ensure_ascii=False)
+class EventPrinter:
+    """One subscription event at a time: ``--json`` prints one compact JSON line per event;
+    the table prints a streamed row as one row under a header printed once, and a live
+    query's whole result (a list of rows) as a table per event."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.columns: list[str] | None = None
+        self.widths: list[int] = []
+
+    def render(self, event: Any) -> str:
+        plain = _plain(event)
+        if self.as_json:
+            return json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+        if not isinstance(plain, dict):
+            return render_table(event) + "\n"
+        cells = {c: _cell(v) for c, v in plain.items()}
+        lines = []
+        if self.columns is None:  # widths from the header and the first row
+            self.columns = list(plain)
+            self.widths = [max(len(c), len(cells[c])) for c in self.columns]
+            lines.append(_row(self.columns, self.widths))
+        lines.append(_row([cells.get(c, "") for c in self.columns], self.widths))
+        return "\n".join(lines)
+
+
+def _row(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
 
 # -- the command --------------------------------------------------------------------------------
@@ -243,6 +305,21 @@ def _list(ops: dict[str, Operation]) -> str:
     return _grid(["operation", "method", "kind", "what it does"], rows)
 
 
+def choose_role(flag: str | None, declared: str | None) -> Role | None:
+    """``--role``, else the role the operation declares (``# role:``); None leaves it to
+    DXTRA_ROLE / the default. An invalid role is a command-line error."""
+    from dxtra_typed._config import check_role
+    from dxtra_typed._errors import ConfigurationError
+
+    role = flag or declared
+    if role is not None:
+        try:
+            check_role(role, "--role" if flag else "the operation's `# role:`")
+        except ConfigurationError as exc:
+            raise UsageError(exc.message) from None
+    return typing.cast("Role | None", role)
+
+
 def run(args: argparse.Namespace) -> int:
     from dxtra_typed._errors import DxtraError
 
@@ -256,17 +333,66 @@ def run(args: argparse.Namespace) -> int:
     try:
         op = find_operation(args.operation, ops)
         variables = parse_variables(op, args.var)
+        role = choose_role(args.role, op.role)
+        if args.max is not None and op.kind != "subscription":
+            raise UsageError(f"--max applies to subscriptions; {op.name} is a {op.kind}")
     except UsageError as exc:
         _err(str(exc))
         return EXIT_USAGE
-    from dxtra_typed import DxtraClient
-
     try:
-        with DxtraClient.from_env(**({"role": args.role} if args.role else {})) as client:
-            result = getattr(client, op.method)(**variables)
+        if op.kind == "subscription":
+            return run_subscription(op.method, variables, role, args.json, args.max)
+        result = run_operation(op.method, variables, role)
     except DxtraError as exc:
         message = " ".join(str(exc).split())
         _err(f"{type(exc).__name__}: {message}")
         return EXIT_API_ERROR
     print(render_json(result) if args.json else render_table(result))
+    return EXIT_OK
+
+
+def run_operation(method: str, variables: dict[str, Any], role: Role | None) -> Any:
+    """One query or mutation through ``DxtraClient.from_env()`` as ``role``."""
+    from dxtra_typed import DxtraClient
+
+    with DxtraClient.from_env(role=role) as client:
+        return getattr(client, method)(**variables)
+
+
+def run_subscription(
+    method: str,
+    variables: dict[str, Any],
+    role: Role | None,
+    as_json: bool,
+    max_events: int | None,
+) -> int:
+    """Print each event of a subscription as it arrives, until ``max_events`` or Ctrl-C."""
+    import asyncio
+    import importlib.util
+    from contextlib import aclosing
+
+    if importlib.util.find_spec("websockets") is None:
+        _err("subscriptions need the subscriptions extra: pip install 'dxtra-typed[subscriptions]'")
+        return EXIT_USAGE
+    from dxtra_typed import AsyncDxtraClient
+
+    printer = EventPrinter(as_json)
+    seen = 0
+
+    async def consume() -> None:
+        nonlocal seen
+        async with (
+            AsyncDxtraClient.from_env(role=role) as client,
+            aclosing(getattr(client, method)(**variables)) as events,
+        ):
+            async for event in events:
+                print(printer.render(event), flush=True)
+                seen += 1
+                if max_events is not None and seen >= max_events:
+                    return
+
+    try:
+        asyncio.run(consume())
+    except KeyboardInterrupt:
+        print(f"call: stopped after {seen} event(s)", file=sys.stderr, flush=True)
     return EXIT_OK
