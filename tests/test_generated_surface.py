@@ -75,8 +75,8 @@ def test_docstrings_list_the_options_each_method_takes() -> None:
 
 
 def test_help_shows_unset_defaults_readably() -> None:
-    text = pydoc.render_doc(DxtraClient.data_subjects, renderer=pydoc.plaintext)
+    text = pydoc.plain(pydoc.render_doc(DxtraClient.data_subjects))
     assert "limit: Union[int, NoneType, dxtra_generated.base_model.UnsetType] = UNSET" in text
     assert "object at 0x" not in text
-    async_text = pydoc.render_doc(AsyncDxtraClient.rights_requests_live, renderer=pydoc.plaintext)
+    async_text = pydoc.plain(pydoc.render_doc(AsyncDxtraClient.rights_requests_live))
     assert "= UNSET" in async_text and "object at 0x" not in async_text

@@ -60,8 +60,7 @@ async def test_a_reserved_header_on_a_subscription_is_the_same_invalid_argument(
         sockets = dxtra_sandbox.stats.ws_connections
         events = client.rights_requests_live(controller_id=ACME, headers={"X-Hasura-Role": "me"})
         with pytest.raises(ConfigurationError, match="role=") as info:
-            await events.__anext__()
-        await events.aclose()
+            await events.__anext__()  # raised before connecting: the generator is finished
         http = DxtraClient(api_key="k", api_url="http://127.0.0.1:9/v1/graphql", env={})
         with http, pytest.raises(ConfigurationError) as http_info:
             http.data_controllers(headers={"X-Hasura-Role": "me"})
@@ -116,7 +115,7 @@ def test_constructor_env_with_options_and_per_call_roles_agree(dxtra_sandbox: Sa
         with pytest.raises(ConfigurationError, match="'admin'"):
             client.with_options(role="admin")  # type: ignore[arg-type]
         with pytest.raises(InvalidArgumentError, match="role"):
-            client.data_controllers(role="admin")  # type: ignore[typeddict-item]
+            client.data_controllers(role="admin")  # type: ignore[arg-type]
         for role in get_args(Role):  # every role of the type is accepted everywhere
             DxtraClient(api_key="k", role=role, env={}).close()
             client.with_options(role=role)
