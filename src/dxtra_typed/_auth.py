@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
-from dxtra_typed._config import TOKENLESS_ROLES
+from dxtra_typed._config import TOKENLESS_ROLES, is_loopback
 from dxtra_typed._errors import (
     REMEDY_400,
     REMEDY_401,
@@ -175,7 +175,8 @@ def parse_session(
             )
         if status == 401:
             raise AuthenticationStatusError(
-                f"{where}; the API key is unknown, expired or revoked: {REMEDY_401}",
+                f"{where}; the API key is unknown, expired or revoked: "
+                f"{remedy_401(response.request.url.host)}",
                 status_code=status,
                 body=kept,
                 request_id=request_id,
@@ -202,6 +203,25 @@ def parse_session(
         expires_at=token_expiry(token, session.get("accessTokenExpiresIn"), now),
         refresh_token=Secret(refresh) if isinstance(refresh, str) and refresh else None,
     )
+
+
+REMEDY_401_LOCAL: Final = (
+    "this auth service runs on this machine (a `dxtra-typed sandbox`?), and a sandbox makes a "
+    "new key each time it starts without --db: export the DXTRA_API_KEY it printed last "
+    "(or start it with --db FILE to keep one key)"
+)
+
+
+def remedy_401(auth_host: str) -> str:
+    """What to do about a refused key: Dxtra's dashboard for Dxtra, but a local auth service
+    is almost always the sandbox, whose key changed when it restarted."""
+    return REMEDY_401_LOCAL if is_loopback(auth_host) else REMEDY_401
+
+
+def _error_code(body: object) -> str:
+    """The auth service's error code (Nhost's ``error``), for a log line: never a credential."""
+    code = body.get("error") if isinstance(body, dict) else None
+    return code if isinstance(code, str) and code.replace("-", "").isalnum() else "none"
 
 
 def _transport_error(exc: httpx.HTTPError, url: str) -> APIConnectionError:
@@ -320,9 +340,21 @@ class _TokenCacheBase:
         if delay is not None:
             logger.info("retrying %s in %.2fs", request.url.path, delay)
             return delay
+        what = "PAT exchange" if signin else "token refresh"
         if isinstance(outcome, httpx.HTTPError):
+            logger.debug("%s failed: %s", what, type(outcome).__name__)
             raise _transport_error(outcome, str(request.url)) from None
-        return parse_session(outcome, (credential,), self._clock(), wrapped=signin)
+        try:
+            return parse_session(outcome, (credential,), self._clock(), wrapped=signin)
+        except DxtraError as exc:
+            body = exc.body if isinstance(exc, APIStatusError) else None
+            logger.debug(
+                "%s failed: HTTP %d, error code %s",
+                what,
+                outcome.status_code,
+                _error_code(body),
+            )
+            raise
 
     def _drop(self, rejected: Secret) -> None:
         self._rejected = rejected

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 # Remedies from Dxtra's authentication page, error table.
 REMEDY_400 = "check that the API key was copied whole (PATs are UUIDs)"
@@ -233,9 +233,34 @@ _GRAPHQL_CLASSES: dict[str, type[GraphQLError]] = {
 _GRAPHQL_REMEDIES: dict[str, str] = {
     "access-denied": REMEDY_403,
     "invalid-jwt": "the client re-authenticates once on its own; if this persists, " + REMEDY_401,
-    "validation-failed": "the field may be misspelt, gone from the API, or hidden from this "
-    "role; pull the schema again and regenerate",
 }
+REMEDY_UNKNOWN_FIELD = (
+    "the field may be misspelt, gone from the API, or hidden from this role; pull the schema "
+    "again and regenerate"
+)
+REMEDY_BAD_VALUE = "the server refused a value: check the arguments of this call"
+# What Hasura and graphql-core say when the *document* names something the role's schema does
+# not have; any other validation-failed (e.g. "expecting a non-negative value") is about a value.
+_UNKNOWN_NAME_HINTS: Final = (
+    "not found in type",
+    "cannot query field",
+    "unknown argument",
+    "unknown type",
+    "no such type",
+    "has no argument",
+    "is not defined",
+)
+
+
+def graphql_remedy(code: str | None, message: str) -> str | None:
+    """The advice for a GraphQL error: regenerating only helps when the document names a field,
+    argument or type the server's schema lacks, not when a value was refused."""
+    if code == "validation-failed":
+        lowered = message.lower()
+        if any(hint in lowered for hint in _UNKNOWN_NAME_HINTS):
+            return REMEDY_UNKNOWN_FIELD
+        return REMEDY_BAD_VALUE
+    return _GRAPHQL_REMEDIES.get(code or "")
 
 
 def status_error_class(status_code: int) -> type[APIStatusError]:
@@ -268,7 +293,7 @@ def make_graphql_error(
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     code = f" [{first.code}]" if first.code else ""
     message = f"{where}{first.message}{code}{more}"
-    remedy = _GRAPHQL_REMEDIES.get(first.code or "")
+    remedy = graphql_remedy(first.code, first.message)
     if remedy:
         message += f"; {remedy}"
     return graphql_error_class(first.code)(

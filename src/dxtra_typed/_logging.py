@@ -64,15 +64,27 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 _filter = RedactingFilter()
 logger.addFilter(_filter)
 _configured = False
+_warned = False
+LEVELS: Final = ("debug", "info")
 
 
 def setup_logging_from_env() -> None:
-    """Honour DXTRA_LOG once per process: attach a stderr handler at that level."""
-    global _configured
+    """Honour DXTRA_LOG once per process: attach a stderr handler at that level. Any other
+    non-empty value is most likely a typo meant to turn logging on: say so once."""
+    global _configured, _warned
     if _configured:
         return
-    level = os.environ.get("DXTRA_LOG", "").strip().lower()
-    if level not in ("debug", "info"):
+    raw = os.environ.get("DXTRA_LOG", "").strip()
+    level = raw.lower()
+    if level not in LEVELS:
+        if level and not _warned:
+            _warned = True
+            print(
+                f"dxtra-typed: DXTRA_LOG={raw!r} is not one of {', '.join(LEVELS)}; "
+                "logging stays off",
+                file=sys.stderr,
+                flush=True,
+            )
         return
     _configured = True
     handler = _StderrHandler()
