@@ -12,8 +12,9 @@ What ariadne-codegen's stock ``execute_ws`` lacks, and this module adds (docs/de
 - **Nothing dropped.** ``errors`` inside ``next``/``data`` and ``error`` messages raise the
   typed errors of ``_errors``; a ``next`` with null data, invalid JSON or an unknown message
   type raise ``SubscriptionProtocolError``.
-- **Reconnect and resume.** When the socket closes for any reason but a ``complete`` (JWT
-  expiry, which Hasura signals by no close frame at all (1006), network drop, server restart),
+- **Reconnect and resume.** When the socket closes before a ``complete`` (JWT expiry, which
+  Hasura signals by no close frame at all (1006), network drop, server restart: any close code
+  but 4400/4409, which raise ``SubscriptionProtocolError`` unless their reason names the JWT),
   a new socket is opened with a token from the cache (the old one invalidated when the close
   or error says it expired, or when graphql-transport-ws refuses ``connection_init`` with its
   bare 4403) and the operation subscribed again. For a streaming subscription (a variable
