@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: install redis demo test pytest typecheck lint generate check-generated schema sandbox bench soak clean
+.PHONY: install redis demo test pytest typecheck lint generate check-generated schema sandbox bench bench-record soak clean
 
 install: $(STAMP)
 
@@ -34,9 +34,13 @@ schema: $(STAMP)
 sandbox: $(STAMP)
 	$(VENV)/bin/dxtra-typed sandbox
 
-# Benchmarks (not tests): canned loopback server, interleaved contenders; writes bench/results.*
+# Benchmarks (not tests): canned loopback server, interleaved contenders. Writes bench/out/
+# (ignored), so the working tree stays clean; bench-record rewrites the committed bench/results.*.
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+bench-record: $(STAMP)
+	$(PY) bench/run.py --record
 
 # Reliability (not a test): ≤ 90 s mixed workload with injected faults, then a store audit.
 soak: $(STAMP)
@@ -71,4 +75,4 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory lint
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache bench/out

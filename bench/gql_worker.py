@@ -1,4 +1,4 @@
-"""gql contender, run inside bench/.venv-gql (gql 4.4 needs graphql-core 3.3; the project pins
+"""gql contender, run inside bench/out/venv-gql (gql 4.4 needs graphql-core 3.3; the project pins
 <3.3 for ariadne-codegen). Protocol on stdin/stdout, one JSON line each way:
 ``{"url": ..., "calls": n}`` → ``[ns, ns, ...]`` (per-call times, measured here so the pipe is
 not counted). Started once, then driven round by round by bench/run.py.

@@ -5,14 +5,16 @@ same bytes, so what is measured is the client: request building, HTTP, auth, par
 Contenders run interleaved (round-robin, a batch of calls each per round) so drift in machine
 speed hits all of them alike; each figure is the median over all calls. Also measured: a cold
 async client under 1,000 concurrent calls (token exchanges, wall time), import + first client
-construction (against a like-for-like baseline), and a full regenerate. Writes bench/results.md
-and bench/results.json.
+construction (against a like-for-like baseline), and a full regenerate. Writes results.md and
+results.json to bench/out/ (ignored by git, so a run leaves the working tree clean); ``--record``
+(``make bench-record``) writes the committed bench/results.md and bench/results.json instead.
 
 Benchmarks are not tests: nothing here asserts a timing.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import cProfile
@@ -76,7 +78,8 @@ PAYLOAD = {
 PAT = "bench-personal-access-token"
 X = "\u00d7"  # multiplication sign
 CID = uuid.UUID(CONTROLLER_ID)  # typed clients take a UUID (and check it)
-GQL_VENV = BENCH / ".venv-gql"
+OUT = BENCH / "out"  # ignored by git (bench/.gitignore): scratch results and the gql venv
+GQL_VENV = OUT / "venv-gql"
 RAW = "raw httpx.Client + .json()"
 RAW_ASYNC = "raw httpx.AsyncClient + .json()"
 RAW_AIOHTTP = "raw aiohttp.ClientSession + .json()"
@@ -265,13 +268,13 @@ class GqlContender:
 
 
 def ensure_gql_venv() -> str | None:
-    """Create bench/.venv-gql with gql[httpx] once; None when ready, else why it is skipped."""
+    """Create bench/out/venv-gql with gql[httpx] once; None when ready, else why it is skipped."""
     python = GQL_VENV / "bin" / "python"
     check = [str(python), "-c", "import gql, httpx, graphql; assert gql.__version__ >= '4'"]
     if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
         return None
     try:
-        log("creating bench/.venv-gql with gql[httpx] (once)")
+        log(f"creating {GQL_VENV.relative_to(ROOT)} with gql[httpx] (once)")
         subprocess.run([sys.executable, "-m", "venv", str(GQL_VENV)], check=True)
         subprocess.run(
             [
@@ -287,7 +290,7 @@ def ensure_gql_venv() -> str | None:
             timeout=240,
         )
     except (subprocess.SubprocessError, OSError) as exc:
-        return f"skipped: could not install gql[httpx] into bench/.venv-gql ({exc})"
+        return f"skipped: could not install gql[httpx] into {GQL_VENV.relative_to(ROOT)} ({exc})"
     if subprocess.run(check, capture_output=True).returncode != 0:
         return "skipped: gql installed but does not import"
     return None
@@ -718,7 +721,12 @@ def machine() -> dict[str, str]:
     }
 
 
-def write_results(results: dict[str, Any]) -> None:
+def results_dir(record: bool) -> Path:
+    """Where a run writes: the committed bench/ files only when asked to record."""
+    return BENCH if record else OUT
+
+
+def write_results(results: dict[str, Any], out: Path) -> None:
     medians: dict[str, dict[str, float]] = results["medians_us"]
     raw = medians[RAW]
     facts = results["machine"]
@@ -878,8 +886,9 @@ def write_results(results: dict[str, Any]) -> None:
         "```",
         "",
     ]
-    (BENCH / "results.md").write_text("\n".join(md))
-    (BENCH / "results.json").write_text(
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text("\n".join(md))
+    (out / "results.json").write_text(
         json.dumps({**results["targets"], **results}, indent=2) + "\n"
     )
 
@@ -906,7 +915,14 @@ def targets(results: dict[str, Any], regen: list[float]) -> dict[str, float]:
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="dxtra-typed against the alternatives")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the committed bench/results.md and bench/results.json (default: bench/out/)",
+    )
+    out = results_dir(parser.parse_args(argv).record)
     started = time.perf_counter()
     gql_skip = ensure_gql_venv()
     results: dict[str, Any] = {"machine": machine(), "notes": {}}
@@ -933,9 +949,10 @@ def main() -> int:
     regen = regenerate_seconds()
     results["regenerate_seconds"] = regen
     results["targets"] = targets(results, regen)
-    write_results(results)
-    log(f"done in {time.perf_counter() - started:.0f} s: bench/results.md, bench/results.json")
-    print((BENCH / "results.md").read_text().split("## Profiles")[0])
+    write_results(results, out)
+    where = out.relative_to(ROOT)
+    log(f"done in {time.perf_counter() - started:.0f} s: {where}/results.md, {where}/results.json")
+    print((out / "results.md").read_text().split("## Profiles")[0])
     return 0
 
 
