@@ -75,7 +75,8 @@ def check_role(role: object, what: str = f"role ({ENV_ROLE})") -> str:
     validator) all accept exactly the roles the type does."""
     if not isinstance(role, str) or role not in ROLES:
         raise ConfigurationError(
-            f"{what} must be one of {', '.join(repr(r) for r in ROLES)}, got {role!r}"
+            f"{what} must be a Hasura role name Dxtra documents, one of "
+            f"{', '.join(repr(r) for r in ROLES)}; got {role!r}"
         )
     return role
 
