@@ -31,6 +31,7 @@ class AsyncClientOverrides(CommonOverrides, total=False):
 
     http_client: httpx.AsyncClient | None
     ws: SubscriptionSettings | None
+    http_backend: HttpBackend
 
 
 class AsyncDxtraClient(_Options, AsyncDxtraGeneratedClient):

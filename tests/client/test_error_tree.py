@@ -125,7 +125,7 @@ FROM_ENV = """
 from dxtra_typed import AsyncDxtraClient, DxtraClient
 
 good = DxtraClient.from_env(timeout=3.0, role="me", max_retries=1, api_key="k")
-agood = AsyncDxtraClient.from_env({}, ws=None, http_client=None)
+agood = AsyncDxtraClient.from_env({}, ws=None, http_client=None, http_backend="httpx")
 bad_name = DxtraClient.from_env(timout=3)
 bad_role = DxtraClient.from_env(role="admin")
 bad_async = AsyncDxtraClient.from_env(max_retries="3")
