@@ -30,7 +30,7 @@ ACME = uuid.UUID(CONTROLLER_IDS[0])
 
 
 @pytest.mark.parametrize("name", ["Authorization", "x-hasura-role", "X-HASURA-ROLE"])
-def test_a_reserved_header_is_an_invalid_argument_and_nothing_is_sent(
+def test_a_reserved_header_is_a_configuration_error_and_nothing_is_sent(
     dxtra_sandbox: Sandbox, name: str
 ) -> None:
     with DxtraClient(
@@ -48,7 +48,7 @@ def test_a_reserved_header_is_an_invalid_argument_and_nothing_is_sent(
             client.with_options(headers={name: "x"})
 
 
-async def test_a_reserved_header_on_a_subscription_is_the_same_invalid_argument(
+async def test_a_reserved_header_on_a_subscription_is_the_same_error(
     dxtra_sandbox: Sandbox,
 ) -> None:
     async with AsyncDxtraClient(
