@@ -1,27 +1,19 @@
-"""Pure policy: token freshness and expiry, response → error mapping. No I/O, no clock."""
+"""Pure auth policy: token expiry and refresh timing, reading the Nhost session, exchange
+failures as typed errors, token rejection. No I/O, no clock."""
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
-import httpx
 import jwt
 import pytest
 
 from dxtra_typed import (
-    AccessDeniedError,
-    APIStatusError,
     AuthenticationError,
     BadRequestError,
-    ConstraintViolationError,
-    GraphQLError,
     InternalServerError,
-    InvalidJWTError,
     InvalidResponseError,
-    PermissionDeniedError,
     RateLimitError,
-    ValidationFailedError,
     _auth,
 )
 from dxtra_typed._auth import (
@@ -31,22 +23,15 @@ from dxtra_typed._auth import (
     token_expiry,
     token_rejected,
 )
-from dxtra_typed._base_client import OPERATION_EXTENSION, encode_request, parse_response
 from dxtra_typed._secret import Secret, redact
+
+from ..support.responses import response as _response
 
 PAT = Secret("3d1f5a7e-0c8b-4e5f-a1b2-c3d4e5f60718")
 
 
 def _jwt(exp: float) -> str:
     return jwt.encode({"exp": int(exp), "sub": "x"}, "k" * 32, algorithm="HS256")
-
-
-def _response(
-    status: int, body: object, url: str = "http://127.0.0.1/v1/graphql"
-) -> httpx.Response:
-    content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = httpx.Request("POST", url, extensions={OPERATION_EXTENSION: "Op"})
-    return httpx.Response(status, content=content, request=request)
 
 
 def test_expiry_prefers_the_jwt_exp_claim() -> None:
@@ -129,86 +114,6 @@ def test_exchange_failures_are_typed_and_say_what_to_do(
 def test_exchange_200_without_token_is_an_invalid_response() -> None:
     with pytest.raises(InvalidResponseError):
         parse_session(_response(200, {"session": None}), (PAT,), now=0)
-
-
-@pytest.mark.parametrize(
-    ("code", "cls", "also"),
-    [
-        ("validation-failed", ValidationFailedError, GraphQLError),
-        ("constraint-violation", ConstraintViolationError, GraphQLError),
-        ("access-denied", AccessDeniedError, PermissionDeniedError),
-        ("invalid-jwt", InvalidJWTError, AuthenticationError),
-        ("something-new", GraphQLError, GraphQLError),
-    ],
-)
-def test_graphql_errors_map_by_extensions_code(
-    code: str, cls: type[GraphQLError], also: type[Exception]
-) -> None:
-    body = {"errors": [{"message": "m", "extensions": {"code": code, "path": "$"}}]}
-    with pytest.raises(cls) as info:
-        parse_response(_response(200, body))
-    assert isinstance(info.value, also)
-    assert info.value.code == code and info.value.errors[0].path == "$"
-    assert str(info.value).startswith("Op: m")
-
-
-def test_partial_data_travels_with_the_error() -> None:
-    body = {"data": {"a": 1}, "errors": [{"message": "x", "path": ["b"]}]}
-    with pytest.raises(GraphQLError) as info:
-        parse_response(_response(200, body))
-    assert info.value.data == {"a": 1} and info.value.errors[0].path == ["b"]
-
-
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, BadRequestError),
-        (403, PermissionDeniedError),
-        (404, APIStatusError),
-        (500, InternalServerError),
-    ],
-)
-def test_http_statuses_map_to_classes(status: int, cls: type[Exception]) -> None:
-    with pytest.raises(cls) as info:
-        parse_response(_response(status, {"message": "nope"}))
-    assert isinstance(info.value, APIStatusError) and info.value.status_code == status
-
-
-@pytest.mark.parametrize("body", [b"<html>", b"[]", b'{"foo": 1}', b'{"data": 5}'])
-def test_non_graphql_bodies_are_invalid_responses(body: bytes) -> None:
-    with pytest.raises(InvalidResponseError):
-        parse_response(_response(200, body))
-
-
-def test_numbers_are_parsed_without_float_rounding() -> None:
-    data = parse_response(_response(200, b'{"data": {"n": 12345678901234567.89, "i": 12}}'))
-    assert data == {"n": Decimal("12345678901234567.89"), "i": 12}
-
-
-def test_request_body_drops_unset_keeps_null_and_writes_exact_types() -> None:
-    import datetime
-    import uuid
-
-    unset = object()
-    body = json.loads(
-        encode_request(
-            "q",
-            "Op",
-            {
-                "a": unset,
-                "b": None,
-                "id": uuid.UUID(int=1),
-                "n": Decimal("1.10"),
-                "d": datetime.date(2026, 1, 2),
-            },
-            unset,
-        )
-    )
-    assert body == {
-        "query": "q",
-        "operationName": "Op",
-        "variables": {"b": None, "id": str(uuid.UUID(int=1)), "n": "1.10", "d": "2026-01-02"},
-    }
 
 
 def test_token_rejection_is_seen_in_401_and_in_200_bodies() -> None:

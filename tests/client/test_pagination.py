@@ -23,7 +23,7 @@ from dxtra_typed.sandbox import Sandbox
 
 from .test_typing import _mypy
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 INSERT = (
     "mutation InsertSubject($o: dataSubjects_insert_input!) "
     "{ insertDataSubject(object: $o) { id } }"

@@ -1,0 +1,41 @@
+"""Pure wire rules: numbers read without float rounding, request bodies written exactly. No I/O."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from dxtra_typed._base_client import encode_request, parse_response
+
+from ..support.responses import response as _response
+
+
+def test_numbers_are_parsed_without_float_rounding() -> None:
+    data = parse_response(_response(200, b'{"data": {"n": 12345678901234567.89, "i": 12}}'))
+    assert data == {"n": Decimal("12345678901234567.89"), "i": 12}
+
+
+def test_request_body_drops_unset_keeps_null_and_writes_exact_types() -> None:
+    import datetime
+    import uuid
+
+    unset = object()
+    body = json.loads(
+        encode_request(
+            "q",
+            "Op",
+            {
+                "a": unset,
+                "b": None,
+                "id": uuid.UUID(int=1),
+                "n": Decimal("1.10"),
+                "d": datetime.date(2026, 1, 2),
+            },
+            unset,
+        )
+    )
+    assert body == {
+        "query": "q",
+        "operationName": "Op",
+        "variables": {"b": None, "id": str(uuid.UUID(int=1)), "n": "1.10", "d": "2026-01-02"},
+    }
