@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
+from graphql import GraphQLSchema
 
 from dxtra_typed.sandbox._engine import Engine, Session
 from dxtra_typed.sandbox._identities import (
@@ -13,6 +15,8 @@ from dxtra_typed.sandbox._identities import (
     SANDBOX_USER_ID,
     seed_uuid,
 )
+from dxtra_typed.sandbox._model import FILTER_OPERATORS, FilterOperator
+from dxtra_typed.sandbox._sdl import build_role_schema
 from dxtra_typed.sandbox._seed import CONTROLLER_IDS, SIGNED_IN_SUBJECT_ID
 
 USER = Session("user", SANDBOX_USER_ID)
@@ -95,6 +99,32 @@ def test_where_operators(engine: Engine) -> None:
     assert len(d["arr"]) == 2
     # Hasura v2 ignores a null operand: every visible row matches.
     assert len(d["nullop"]) == 8
+
+
+_OPERAND = {"$": '"A"', "[$!]": '["A"]', "Boolean": "true", "jsonb": "{}", "String": '"k"'}
+_OPERAND["[String!]"] = '["k"]'
+
+
+@functools.cache
+def _user_schema() -> GraphQLSchema:
+    return build_role_schema("user")
+
+
+@pytest.mark.parametrize("op", FILTER_OPERATORS, ids=lambda op: op.name)
+def test_every_filter_operator_of_the_model_is_in_the_schema_and_runs(
+    engine: Engine, op: FilterOperator
+) -> None:
+    """One definition (the table model) drives both the SDL and the SQL compiler."""
+    schema = _user_schema()
+    for scalar in ("String", "Int", "Boolean", "uuid", "citext", "jsonb", "numeric"):
+        fields = schema.type_map[f"{scalar}_comparison_exp"].fields  # type: ignore[attr-defined]
+        assert (op.name in fields) is op.applies_to(scalar), (op.name, scalar)
+        if op.applies_to(scalar):
+            assert str(fields[op.name].type) == op.operand_type(scalar)
+            assert (fields[op.name].description or "") == op.description
+    column = "settings" if op.scalars == "jsonb" else "title"
+    operand = _OPERAND[op.operand]
+    data(engine, f"{{ dataControllers(where: {{{column}: {{{op.name}: {operand}}}}}) {{ id }} }}")
 
 
 def test_order_limit_offset_distinct(engine: Engine) -> None:

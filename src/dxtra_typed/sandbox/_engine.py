@@ -12,6 +12,7 @@ for relationships, as Hasura does for Postgres) and serialise rows at the edge.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import re
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -46,10 +47,12 @@ from graphql import (
 )
 
 from dxtra_typed.sandbox._model import (
+    FILTER_OPERATORS,
     TABLES,
     USER_ID_VAR,
     BoolExp,
     Column,
+    FilterOperator,
     Permission,
     Relationship,
     Table,
@@ -62,6 +65,8 @@ from dxtra_typed.sandbox._store import COLLATIONS, Row, Store, column_list, enco
 __all__ = ["Engine", "Prepared", "Session", "StreamState"]
 
 _log = logging.getLogger("dxtra_typed.sandbox")
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 _ROOT_TYPES = frozenset({"query_root", "mutation_root", "subscription_root"})
 _PERMISSION_FAILED = "check constraint of an insert/update permission has failed"
@@ -259,10 +264,10 @@ def _fn_json(op: str) -> Callable[[Any, Any], int | None]:
 
 
 def _register_functions(store: Store) -> None:
-    for kind in ("like", "similar", "regex"):
+    for kind in sorted({op.sql for op in FILTER_OPERATORS if op.kind == "match"}):
         store.create_function(f"sb_{kind}", 3, _fn_match(kind))
-    for op in ("contains", "has_key", "has_keys_all", "has_keys_any"):
-        store.create_function(f"sb_json_{op}", 2, _fn_json(op))
+    for function in sorted({op.sql for op in FILTER_OPERATORS if op.kind == "json"}):
+        store.create_function(f"sb_json_{function}", 2, _fn_json(function))
 
 
 def _substitute(exp: Any, user_id: str | None) -> Any:
@@ -295,20 +300,7 @@ class _Sql:
         return f":{name}"
 
 
-_CMP = {"_eq": "=", "_neq": "<>", "_gt": ">", "_gte": ">=", "_lt": "<", "_lte": "<="}
-_MATCH = {
-    "_like": ("like", False, False),
-    "_nlike": ("like", False, True),
-    "_ilike": ("like", True, False),
-    "_nilike": ("like", True, True),
-    "_similar": ("similar", False, False),
-    "_nsimilar": ("similar", False, True),
-    "_regex": ("regex", False, False),
-    "_nregex": ("regex", False, True),
-    "_iregex": ("regex", True, False),
-    "_niregex": ("regex", True, True),
-}
-_JSON_KEYS = {"_has_keys_all": "has_keys_all", "_has_keys_any": "has_keys_any"}
+_OPERATORS: dict[str, FilterOperator] = {op.name: op for op in FILTER_OPERATORS}
 # Deeper boolean expressions are refused instead of exhausting Python's recursion.
 MAX_BOOL_EXP_DEPTH = 64
 
@@ -322,44 +314,42 @@ def _col_ref(alias: str, col: Column) -> str:
 def _compare_sql(col: Column, ref: str, ops: Mapping[str, Any], q: _Sql) -> str:
     t = col.type
     parts: list[str] = []
-    for op, raw in ops.items():
+    for name, raw in ops.items():
         if raw is None:
             # Hasura v2 drops a comparison whose operand is null (it matches every row).
             continue
-        if op == "_is_null":
-            parts.append(f"{ref} IS NULL" if raw else f"{ref} IS NOT NULL")
-        elif op in ("_in", "_nin"):
-            values = [q.p(encode(t, _parse_value(t, v))) for v in raw]
-            if not values:
-                # `= ANY('{}')` is false even for null; its negation is true for every row.
-                parts.append("0" if op == "_in" else "1")
-            else:
-                not_ = "NOT " if op == "_nin" else ""
-                parts.append(f"{ref} {not_}IN ({', '.join(values)})")
-        elif op in _MATCH:
-            kind, ci, neg = _MATCH[op]
-            ci = ci or t == "citext"
-            try:
-                _pattern(kind, str(raw), ci)
-            except re.error as exc:
-                raise _HasuraError(f"invalid regular expression: {exc}", "data-exception") from None
-            test = f"sb_{kind}({ref}, {q.p(str(raw))}, {int(ci)})"
-            parts.append(f"NOT {test}" if neg else test)
-        elif op == "_contains":
-            parts.append(f"sb_json_contains({ref}, {q.p(encode('jsonb', raw))})")
-        elif op == "_contained_in":
-            parts.append(f"sb_json_contains({q.p(encode('jsonb', raw))}, {ref})")
-        elif op == "_has_key":
-            parts.append(f"sb_json_has_key({ref}, {q.p(json.dumps(raw))})")
-        elif op in _JSON_KEYS:
-            parts.append(f"sb_json_{_JSON_KEYS[op]}({ref}, {q.p(json.dumps(list(raw)))})")
-        elif op in _CMP:
-            parts.append(f"{ref} {_CMP[op]} {q.p(encode(t, _parse_value(t, raw)))}")
-        else:
+        op = _OPERATORS.get(name)
+        if op is None or not op.applies_to(t):
             raise _HasuraError(
-                f"field '{op}' not found in type: '{t}_comparison_exp'", "validation-failed"
+                f"field '{name}' not found in type: '{t}_comparison_exp'", "validation-failed"
             )
+        parts.append(_operator_sql(op, t, ref, raw, q))
     return " AND ".join(f"({p})" for p in parts) if parts else "1"
+
+
+def _operator_sql(op: FilterOperator, t: str, ref: str, raw: Any, q: _Sql) -> str:
+    """One operator (as the table model defines it) applied to a column, as SQL."""
+    if op.kind == "is_null":
+        return f"{ref} IS NULL" if raw else f"{ref} IS NOT NULL"
+    if op.kind == "in":
+        values = [q.p(encode(t, _parse_value(t, v))) for v in raw]
+        if not values:
+            # `= ANY('{}')` is false even for null; its negation is true for every row.
+            return "1" if op.negated else "0"
+        return f"{ref} {'NOT ' if op.negated else ''}IN ({', '.join(values)})"
+    if op.kind == "match":
+        ci = op.case_insensitive or t == "citext"
+        try:
+            _pattern(op.sql, str(raw), ci)
+        except re.error as exc:
+            raise _HasuraError(f"invalid regular expression: {exc}", "data-exception") from None
+        test = f"sb_{op.sql}({ref}, {q.p(str(raw))}, {int(ci)})"
+        return f"NOT {test}" if op.negated else test
+    if op.kind == "json":
+        operand = q.p(encode("jsonb", raw))
+        left, right = (operand, ref) if op.swapped else (ref, operand)
+        return f"sb_json_{op.sql}({left}, {right})"
+    return f"{ref} {op.sql} {q.p(encode(t, _parse_value(t, raw)))}"
 
 
 # --- per-request execution ---
@@ -923,6 +913,26 @@ def _selection_depth(document: DocumentNode) -> int:
     return deepest
 
 
+def _never_raises(
+    method: Callable[_P, _T],
+) -> Callable[_P, _T | dict[str, Any]]:
+    """The engine's entry points answer every request: whatever goes wrong inside becomes
+    Hasura's ``unexpected`` error body (logged), and a document nested past Python's recursion
+    limit a ``validation-failed`` one, as the fronts (HTTP, WebSocket) must always reply."""
+
+    @functools.wraps(method)
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T | dict[str, Any]:
+        try:
+            return method(*args, **kwargs)
+        except RecursionError:
+            return _error("the query is nested too deeply", "validation-failed")
+        except Exception:
+            _log.exception("sandbox engine failed")
+            return copy.deepcopy(UNEXPECTED)
+
+    return guarded
+
+
 class Engine:
     """Answers GraphQL requests like Dxtra's Hasura would, for a given session role."""
 
@@ -940,17 +950,9 @@ class Engine:
                 self._roots[role] = _root_index(role)
             return self._schemas[role]
 
+    @_never_raises
     def execute(self, body: object, session: Session) -> dict[str, Any]:
-        """Never raises: whatever goes wrong inside becomes Hasura's `unexpected` body."""
-        try:
-            return self._execute(body, session)
-        except RecursionError:
-            return _error("the query is nested too deeply", "validation-failed")
-        except Exception:
-            _log.exception("sandbox engine failed")
-            return copy.deepcopy(UNEXPECTED)
-
-    def _execute(self, body: object, session: Session) -> dict[str, Any]:
+        """Answer one HTTP request body. Never raises (``_never_raises``)."""
         parsed = self._parse(body, session)
         if isinstance(parsed, dict):
             return parsed
@@ -965,16 +967,11 @@ class Engine:
 
     # --- the WebSocket front's entry points ---
 
+    @_never_raises
     def prepare(self, body: object, session: Session) -> Prepared | dict[str, Any]:
         """Parse and validate an operation sent over a WebSocket: a `Prepared` to run (maybe
-        many times), or Hasura's error body. Never raises."""
-        try:
-            parsed = self._parse(body, session)
-        except RecursionError:
-            return _error("the query is nested too deeply", "validation-failed")
-        except Exception:
-            _log.exception("sandbox engine failed")
-            return copy.deepcopy(UNEXPECTED)
+        many times), or Hasura's error body. Never raises (``_never_raises``)."""
+        parsed = self._parse(body, session)
         if isinstance(parsed, dict):
             return parsed
         if parsed.operation.operation != OperationType.SUBSCRIPTION:
@@ -988,22 +985,18 @@ class Engine:
         parsed.kind = "stream" if kind == "select_stream" else "live"
         return parsed
 
+    @_never_raises
     def run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
-        """Run a prepared operation once; for a stream, the batch after `stream.after`."""
-        try:
-            return self._run(
-                prepared.schema,
-                prepared.document,
-                prepared.operation,
-                prepared.variables,
-                prepared.session,
-                stream,
-            )
-        except RecursionError:
-            return _error("the query is nested too deeply", "validation-failed")
-        except Exception:
-            _log.exception("sandbox engine failed")
-            return copy.deepcopy(UNEXPECTED)
+        """Run a prepared operation once; for a stream, the batch after `stream.after`.
+        Never raises (``_never_raises``)."""
+        return self._run(
+            prepared.schema,
+            prepared.document,
+            prepared.operation,
+            prepared.variables,
+            prepared.session,
+            stream,
+        )
 
     def _parse(self, body: object, session: Session) -> Prepared | dict[str, Any]:
         if not isinstance(body, dict):

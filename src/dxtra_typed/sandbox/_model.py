@@ -28,6 +28,147 @@ TEXT_SCALARS = frozenset({"String", "citext"})
 
 
 @dataclass(frozen=True)
+class FilterOperator:
+    """One operator of Hasura's ``<scalar>_comparison_exp`` inputs (``_eq``, ``_ilike``, ...).
+
+    The one place an operator is defined: the SDL renders it into every comparison type it
+    applies to, and the engine compiles it to SQL by its ``kind``:
+
+    - ``compare``: ``column <sql> operand`` (``sql`` is the SQL operator);
+    - ``in``: ``column [NOT] IN (operands)``; ``is_null``: ``column IS [NOT] NULL``;
+    - ``match``: a pattern test, ``sql`` naming the pattern language (like, similar, regex);
+    - ``json``: the jsonb function ``sb_json_<sql>(column, operand)``, the other way round
+      when ``swapped`` (``_contained_in``).
+    """
+
+    name: str
+    kind: Literal["compare", "in", "is_null", "match", "json"]
+    # Which comparison types have it: every scalar's, the text scalars', or only jsonb's.
+    scalars: Literal["all", "text", "jsonb"] = "all"
+    # The operand's GraphQL type; "$" stands for the column's own scalar.
+    operand: str = "$"
+    # Hasura's description of the input field ("" where Hasura shows none).
+    description: str = ""
+    sql: str = ""
+    case_insensitive: bool = False
+    negated: bool = False
+    swapped: bool = False
+
+    def applies_to(self, scalar: str) -> bool:
+        if self.scalars == "text":
+            return scalar in TEXT_SCALARS
+        if self.scalars == "jsonb":
+            return scalar == "jsonb"
+        return True
+
+    def operand_type(self, scalar: str) -> str:
+        return self.operand.replace("$", scalar)
+
+
+def _match(
+    name: str, language: str, description: str, *, ci: bool = False, negated: bool = False
+) -> FilterOperator:
+    return FilterOperator(
+        name, "match", "text", "$", description, language, case_insensitive=ci, negated=negated
+    )
+
+
+FILTER_OPERATORS: tuple[FilterOperator, ...] = (
+    FilterOperator("_eq", "compare", sql="="),
+    FilterOperator("_neq", "compare", sql="<>"),
+    FilterOperator("_gt", "compare", sql=">"),
+    FilterOperator("_gte", "compare", sql=">="),
+    FilterOperator("_lt", "compare", sql="<"),
+    FilterOperator("_lte", "compare", sql="<="),
+    FilterOperator("_in", "in", operand="[$!]"),
+    FilterOperator("_nin", "in", operand="[$!]", negated=True),
+    FilterOperator("_is_null", "is_null", operand="Boolean"),
+    _match("_like", "like", "does the column match the given pattern"),
+    _match("_nlike", "like", "does the column NOT match the given pattern", negated=True),
+    _match("_ilike", "like", "does the column match the given case-insensitive pattern", ci=True),
+    _match(
+        "_nilike",
+        "like",
+        "does the column NOT match the given case-insensitive pattern",
+        ci=True,
+        negated=True,
+    ),
+    _match("_similar", "similar", "does the column match the given SQL regular expression"),
+    _match(
+        "_nsimilar",
+        "similar",
+        "does the column NOT match the given SQL regular expression",
+        negated=True,
+    ),
+    _match(
+        "_regex",
+        "regex",
+        "does the column match the given POSIX regular expression, case sensitive",
+    ),
+    _match(
+        "_nregex",
+        "regex",
+        "does the column NOT match the given POSIX regular expression, case sensitive",
+        negated=True,
+    ),
+    _match(
+        "_iregex",
+        "regex",
+        "does the column match the given POSIX regular expression, case insensitive",
+        ci=True,
+    ),
+    _match(
+        "_niregex",
+        "regex",
+        "does the column NOT match the given POSIX regular expression, case insensitive",
+        ci=True,
+        negated=True,
+    ),
+    FilterOperator(
+        "_contains",
+        "json",
+        "jsonb",
+        "jsonb",
+        "does the column contain the given json value at the top level",
+        "contains",
+    ),
+    FilterOperator(
+        "_contained_in",
+        "json",
+        "jsonb",
+        "jsonb",
+        "is the column contained in the given json value",
+        "contains",
+        swapped=True,
+    ),
+    FilterOperator(
+        "_has_key",
+        "json",
+        "jsonb",
+        "String",
+        "does the string exist as a top-level key in the column",
+        "has_key",
+    ),
+    FilterOperator(
+        "_has_keys_all",
+        "json",
+        "jsonb",
+        "[String!]",
+        "do all of these strings exist as top-level keys in the column",
+        "has_keys_all",
+    ),
+    FilterOperator(
+        "_has_keys_any",
+        "json",
+        "jsonb",
+        "[String!]",
+        "do any of these strings exist as top-level keys in the column",
+        "has_keys_any",
+    ),
+)
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     db_name: str

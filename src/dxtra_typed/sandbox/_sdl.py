@@ -14,9 +14,9 @@ from graphql import GraphQLSchema, build_schema, lexicographic_sort_schema, prin
 
 from dxtra_typed.sandbox._model import (
     COMPARABLE_SCALARS,
+    FILTER_OPERATORS,
     NUMERIC_SCALARS,
     TABLES,
-    TEXT_SCALARS,
     Permission,
     Table,
     permission,
@@ -36,27 +36,6 @@ HEADER = """\
 
 _SCALARS = ("uuid", "timestamptz", "date", "jsonb", "numeric", "bigint", "citext")
 
-_TEXT_OPS = (
-    ("_ilike", "does the column match the given case-insensitive pattern"),
-    ("_iregex", "does the column match the given POSIX regular expression, case insensitive"),
-    ("_like", "does the column match the given pattern"),
-    ("_nilike", "does the column NOT match the given case-insensitive pattern"),
-    ("_niregex", "does the column NOT match the given POSIX regular expression, case insensitive"),
-    ("_nlike", "does the column NOT match the given pattern"),
-    ("_nregex", "does the column NOT match the given POSIX regular expression, case sensitive"),
-    ("_nsimilar", "does the column NOT match the given SQL regular expression"),
-    ("_regex", "does the column match the given POSIX regular expression, case sensitive"),
-    ("_similar", "does the column match the given SQL regular expression"),
-)
-
-_JSONB_OPS = (
-    ("_contained_in", "jsonb", "is the column contained in the given json value"),
-    ("_contains", "jsonb", "does the column contain the given json value at the top level"),
-    ("_has_key", "String", "does the string exist as a top-level key in the column"),
-    ("_has_keys_all", "[String!]", "do all of these strings exist as top-level keys in the column"),
-    ("_has_keys_any", "[String!]", "do any of these strings exist as top-level keys in the column"),
-)
-
 
 def _d(text: str) -> str:
     """A GraphQL string literal; JSON escaping is a valid subset of GraphQL's."""
@@ -71,23 +50,10 @@ def _comparison(scalar: str) -> str:
         ),
         f"input {scalar}_comparison_exp {{",
     ]
-    if scalar == "jsonb":
-        for name, typ, desc in _JSONB_OPS:
-            lines.append(f"  {_d(desc)}\n  {name}: {typ}")
-    lines += [
-        f"  _eq: {scalar}",
-        f"  _gt: {scalar}",
-        f"  _gte: {scalar}",
-        f"  _in: [{scalar}!]",
-        "  _is_null: Boolean",
-        f"  _lt: {scalar}",
-        f"  _lte: {scalar}",
-        f"  _neq: {scalar}",
-        f"  _nin: [{scalar}!]",
-    ]
-    if scalar in TEXT_SCALARS:
-        for name, desc in _TEXT_OPS:
-            lines.append(f"  {_d(desc)}\n  {name}: {scalar}")
+    for op in FILTER_OPERATORS:
+        if op.applies_to(scalar):
+            described = f"  {_d(op.description)}\n" if op.description else ""
+            lines.append(f"{described}  {op.name}: {op.operand_type(scalar)}")
     lines.append("}")
     return "\n".join(lines)
 

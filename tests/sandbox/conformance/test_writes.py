@@ -229,7 +229,7 @@ def test_internal_failure_is_hasura_unexpected(
 
     monkeypatch.setattr(engine.store, "query", boom)
     assert run(engine, "{ dataSubjects { id } }") == UNEXPECTED
-    monkeypatch.setattr(engine, "_execute", boom)
+    monkeypatch.setattr(engine, "_parse", boom)
     assert run(engine, "{ dataSubjects { id } }") == UNEXPECTED
 
 
