@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import pydoc
+from pathlib import Path
 
 import pytest
 from dxtra_generated.data_subjects import DataSubjectsDataSubjects
@@ -11,7 +13,14 @@ from dxtra_generated.fragments import DataControllerSummary
 from graphql import OperationDefinitionNode, Source, parse
 
 from dxtra_typed import AsyncDxtraClient, DxtraClient
-from dxtra_typed.codegen.docstrings import comment_above, split_role
+from dxtra_typed.codegen.docstrings import (
+    HASURA_BOILERPLATE,
+    comment_above,
+    is_boilerplate,
+    split_role,
+)
+
+GENERATED = Path(__file__).parents[1] / "generated" / "dxtra_generated"
 
 
 @pytest.mark.parametrize("client", [DxtraClient, AsyncDxtraClient])
@@ -26,8 +35,9 @@ def test_help_shows_comment_description_and_return_type(
     assert flat.startswith(
         "List the data controllers (organisations) the caller's role can see, oldest first."
     )
-    # the root field's schema description
-    assert 'on `dataControllers`: fetch data from the table: "data_controllers".' in flat
+    # Hasura's own root field description ('fetch data from the table: "data_controllers"')
+    # says nothing: the type's description stands in for it
+    assert "on `dataControllers`: Organisations that control personal data;" in flat
     # the return type in a sentence
     assert (
         "Returns a list of `DataControllersDataControllers`: the `dataControllers` field, "
@@ -61,7 +71,7 @@ def test_models_name_their_graphql_type_and_its_description() -> None:
     doc = " ".join((inspect.getdoc(DataSubjectsDataSubjects) or "").split())
     assert doc == (
         "DataSubjectsDataSubjects holds the requested fields of the GraphQL type "
-        "`dataSubjects`. [DX] Individuals whose personal data a data controller processes."
+        "`dataSubjects`. Individuals whose personal data a data controller processes."
     )
     fragment = inspect.getdoc(DataControllerSummary) or ""
     assert fragment.startswith("The fields of a data controller most screens show.")
@@ -77,3 +87,47 @@ def test_comment_above_reads_only_the_adjacent_block() -> None:
     assert comment_above(q) == ["First line", "  second line", "role: me"]
     assert split_role(comment_above(q)) == (["First line", "  second line"], "me")
     assert comment_above(r) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'fetch data from the table: "data_controllers"',
+        'fetch data from the table: "data_controllers" using primary key columns',
+        'fetch aggregated fields from the table: "data_subjects"',
+        'fetch data from the table in a streaming manner: "auth.users"',
+        'insert a single row into the table: "data_subject_rights_requests"',
+        'update multiples rows of table: "data_subjects"',
+        'delete single row from the table: "data_subjects"',
+        "An object relationship",
+        "An aggregate relationship",
+        'aggregated selection of "data_subjects"',
+        'aggregate fields of "data_subjects"',
+        'columns and relationships of "data_controllers"',
+        "aggregate stddev_pop on columns",
+    ],
+)
+def test_hasura_boilerplate_is_recognised(text: str) -> None:
+    assert is_boilerplate(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Organisations that control personal data.", "number of rows affected by the mutation"],
+)
+def test_real_descriptions_are_not_boilerplate(text: str) -> None:
+    assert not is_boilerplate(text)
+
+
+def test_hover_text_has_no_provenance_tags_or_hasura_boilerplate() -> None:
+    """Every docstring and attribute docstring in generated/ reads as documentation."""
+    texts: list[str] = []
+    for path in sorted(GENERATED.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            value = node.value if isinstance(node, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                texts.append(" ".join(value.value.split()))
+    assert len(texts) > 200
+    for text in texts:
+        assert "[DX]" not in text and "[INFER]" not in text, text
+        assert HASURA_BOILERPLATE.search(text) is None, text

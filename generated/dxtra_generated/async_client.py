@@ -101,7 +101,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         """The consent form values one data subject has given, by category.
 
         Runs the GraphQL query `ConsentFormValues` on `dataSubjectConsentFormValues`:
-        fetch data from the table: "data_subject_consent_form_values".
+        Consent given or refused by a data subject, one row per form category.
 
         Args:
             data_subject_id: `uuid!`
@@ -144,8 +144,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         for this role.
 
         Runs the GraphQL mutation `UpdateConsentValue` on
-        `updateDataSubjectConsentFormValue`: update single row of the table:
-        "data_subject_consent_form_values".
+        `updateDataSubjectConsentFormValue`: Consent given or refused by a data subject,
+        one row per form category.
 
         Args:
             id: `uuid!`
@@ -185,7 +185,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         """The preference values (free-form JSON per key) one data subject has set.
 
         Runs the GraphQL query `PreferenceValues` on `dataSubjectPreferenceValues`:
-        fetch data from the table: "data_subject_preference_values".
+        Communication and privacy preferences of a data subject (key/value).
 
         Args:
             data_subject_id: `uuid!`
@@ -225,8 +225,9 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         """List the data controllers (organisations) the caller's role can see, oldest
         first.
 
-        Runs the GraphQL query `DataControllers` on `dataControllers`: fetch data from
-        the table: "data_controllers".
+        Runs the GraphQL query `DataControllers` on `dataControllers`: Organisations
+        that control personal data; a dashboard user sees only the ones they are a team
+        member of.
 
         Args:
             **kwargs: per-call options (timeout, max_retries, role, headers).
@@ -262,8 +263,9 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         """One data controller by id, or None when it does not exist or the role cannot see
         it.
 
-        Runs the GraphQL query `DataController` on `dataController`: fetch data from the
-        table: "data_controllers" using primary key columns.
+        Runs the GraphQL query `DataController` on `dataController`: Organisations that
+        control personal data; a dashboard user sees only the ones they are a team
+        member of.
 
         Args:
             id: `uuid!`
@@ -305,14 +307,10 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         permission).
 
         Runs the GraphQL query `DataControllerCounts` on:
-        - `dataSubjects` (`dataSubjectsAggregate`): fetch aggregated fields from the
-          table: "data_subjects".
-        - `rightsRequests` (`dataSubjectsRightsRequestsAggregate`): fetch aggregated
-          fields from the table: "data_subject_rights_requests".
-        - `openRightsRequests` (`dataSubjectsRightsRequestsAggregate`): fetch aggregated
-          fields from the table: "data_subject_rights_requests".
-        - `processingActivities` (`dataProcessingActivitiesAggregate`): fetch aggregated
-          fields from the table: "data_processing_activities".
+        - `dataSubjects` (`dataSubjectsAggregate`).
+        - `rightsRequests` (`dataSubjectsRightsRequestsAggregate`).
+        - `openRightsRequests` (`dataSubjectsRightsRequestsAggregate`).
+        - `processingActivities` (`dataProcessingActivitiesAggregate`).
 
         Args:
             id: `uuid!`
@@ -370,8 +368,9 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         may see (Hasura trims the schema per role, so DataControllers' createdAt is not
         theirs to read).
 
-        Runs the GraphQL query `PublicDataControllers` on `dataControllers`: fetch data
-        from the table: "data_controllers".
+        Runs the GraphQL query `PublicDataControllers` on `dataControllers`:
+        Organisations that control personal data; a dashboard user sees only the ones
+        they are a team member of.
 
         Role: written for `anonymous` (Hasura trims the schema per role); call it on a
         client with that role or pass `role="anonymous"`.
@@ -412,8 +411,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         """The data subjects of one data controller, newest first, a page at a time (Dxtra
         docs: "GetDataSubjects", filtered by dataControllerId).
 
-        Runs the GraphQL query `DataSubjects` on `dataSubjects`: fetch data from the
-        table: "data_subjects".
+        Runs the GraphQL query `DataSubjects` on `dataSubjects`: Individuals whose
+        personal data a data controller processes.
 
         Args:
             controller_id: `uuid!`
@@ -455,8 +454,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     ) -> Optional[DataSubjectDataSubject]:
         """One data subject with its data controller (Dxtra docs: "GetDataSubject").
 
-        Runs the GraphQL query `DataSubject` on `dataSubject`: fetch data from the
-        table: "data_subjects" using primary key columns.
+        Runs the GraphQL query `DataSubject` on `dataSubject`: Individuals whose
+        personal data a data controller processes.
 
         Args:
             id: `uuid!`
@@ -493,8 +492,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         """How many data subjects one data controller has (the REST endpoint
         getdatasubjectscountbycontroller answers the same question).
 
-        Runs the GraphQL query `DataSubjectsCount` on `dataSubjectsAggregate`: fetch
-        aggregated fields from the table: "data_subjects".
+        Runs the GraphQL query `DataSubjectsCount` on `dataSubjectsAggregate`.
 
         Args:
             controller_id: `uuid!`
@@ -537,9 +535,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         page. `total` is the count.
 
         Runs the GraphQL query `DataSubjectsPage` on:
-        - `dataSubjects`: fetch data from the table: "data_subjects".
-        - `total` (`dataSubjectsAggregate`): fetch aggregated fields from the table:
-          "data_subjects".
+        - `dataSubjects`: Individuals whose personal data a data controller processes.
+        - `total` (`dataSubjectsAggregate`).
 
         Args:
             controller_id: `uuid!`
@@ -590,7 +587,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         name.
 
         Runs the GraphQL query `ProcessingActivities` on `dataProcessingActivities`:
-        fetch data from the table: "data_processing_activities".
+        Records of processing activities (ROPA) of a data controller.
 
         Args:
             controller_id: `uuid!`
@@ -638,8 +635,9 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         """The rights requests of one data controller, newest first; optionally only one
         status.
 
-        Runs the GraphQL query `RightsRequests` on `dataSubjectsRightsRequests`: fetch
-        data from the table: "data_subject_rights_requests".
+        Runs the GraphQL query `RightsRequests` on `dataSubjectsRightsRequests`: Privacy
+        rights requests (DSARs) made by data subjects; the plural "Subjects" in the name
+        is Dxtra's own.
 
         Args:
             controller_id: `uuid!`
@@ -702,8 +700,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         "submitted".
 
         Runs the GraphQL mutation `InsertRightsRequest` on
-        `insertDataSubjectsRightsRequest`: insert a single row into the table:
-        "data_subject_rights_requests".
+        `insertDataSubjectsRightsRequest`: Privacy rights requests (DSARs) made by data
+        subjects; the plural "Subjects" in the name is Dxtra's own.
 
         Args:
             data_subject_id: `uuid!`
@@ -763,8 +761,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         Returns the updated request, or None when no request has that id for this role.
 
         Runs the GraphQL mutation `UpdateRightsRequestStatus` on
-        `updateDataSubjectsRightsRequest`: update single row of the table:
-        "data_subject_rights_requests".
+        `updateDataSubjectsRightsRequest`: Privacy rights requests (DSARs) made by data
+        subjects; the plural "Subjects" in the name is Dxtra's own.
 
         Args:
             id: `uuid!`
@@ -820,7 +818,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         `client.iter_rights_requests(controller_id=...)` walks every page.
 
         Runs the GraphQL query `RightsRequestsPage` on `dataSubjectsRightsRequests`:
-        fetch data from the table: "data_subject_rights_requests".
+        Privacy rights requests (DSARs) made by data subjects; the plural "Subjects" in
+        the name is Dxtra's own.
 
         Args:
             controller_id: `uuid!`
@@ -881,8 +880,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         one changes.
 
         Runs the GraphQL subscription `RightsRequestsLive` on
-        `dataSubjectsRightsRequests`: fetch data from the table:
-        "data_subject_rights_requests".
+        `dataSubjectsRightsRequests`: Privacy rights requests (DSARs) made by data
+        subjects; the plural "Subjects" in the name is Dxtra's own.
 
         Args:
             controller_id: `uuid!`
@@ -944,8 +943,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         one yielded.
 
         Runs the GraphQL subscription `RightsRequestsStream` on
-        `dataSubjectsRightsRequestsStream`: fetch data from the table in a streaming
-        manner: "data_subject_rights_requests".
+        `dataSubjectsRightsRequestsStream`: Privacy rights requests (DSARs) made by data
+        subjects; the plural "Subjects" in the name is Dxtra's own.
 
         Args:
             cursor: `[dataSubjectsRightsRequests_stream_cursor_input]!`
@@ -1009,8 +1008,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
     ) -> AsyncIterator[list[DataSubjectsLiveDataSubjects]]:
         """Live: the data subjects of one data controller, newest first.
 
-        Runs the GraphQL subscription `DataSubjectsLive` on `dataSubjects`: fetch data
-        from the table: "data_subjects".
+        Runs the GraphQL subscription `DataSubjectsLive` on `dataSubjects`: Individuals
+        whose personal data a data controller processes.
 
         Args:
             controller_id: `uuid!`
@@ -1059,7 +1058,7 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         time.
 
         Runs the GraphQL subscription `DataSubjectsStream` on `dataSubjectsStream`:
-        fetch data from the table in a streaming manner: "data_subjects".
+        Individuals whose personal data a data controller processes.
 
         Args:
             cursor: `[dataSubjects_stream_cursor_input]!`
@@ -1106,8 +1105,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         changes.
 
         Runs the GraphQL subscription `ConsentValuesLive` on
-        `dataSubjectConsentFormValues`: fetch data from the table:
-        "data_subject_consent_form_values".
+        `dataSubjectConsentFormValues`: Consent given or refused by a data subject, one
+        row per form category.
 
         Args:
             data_subject_id: `uuid!`
@@ -1161,8 +1160,8 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         updatedAt=...), one at a time, as consents change.
 
         Runs the GraphQL subscription `ConsentValuesStream` on
-        `dataSubjectConsentFormValuesStream`: fetch data from the table in a streaming
-        manner: "data_subject_consent_form_values".
+        `dataSubjectConsentFormValuesStream`: Consent given or refused by a data
+        subject, one row per form category.
 
         Args:
             cursor: `[dataSubjectConsentFormValues_stream_cursor_input]!`

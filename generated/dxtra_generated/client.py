@@ -69,7 +69,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         """The consent form values one data subject has given, by category.
 
         Runs the GraphQL query `ConsentFormValues` on `dataSubjectConsentFormValues`:
-        fetch data from the table: "data_subject_consent_form_values".
+        Consent given or refused by a data subject, one row per form category.
 
         Args:
             data_subject_id: `uuid!`
@@ -112,8 +112,8 @@ class DxtraGeneratedClient(DxtraBaseClient):
         for this role.
 
         Runs the GraphQL mutation `UpdateConsentValue` on
-        `updateDataSubjectConsentFormValue`: update single row of the table:
-        "data_subject_consent_form_values".
+        `updateDataSubjectConsentFormValue`: Consent given or refused by a data subject,
+        one row per form category.
 
         Args:
             id: `uuid!`
@@ -153,7 +153,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         """The preference values (free-form JSON per key) one data subject has set.
 
         Runs the GraphQL query `PreferenceValues` on `dataSubjectPreferenceValues`:
-        fetch data from the table: "data_subject_preference_values".
+        Communication and privacy preferences of a data subject (key/value).
 
         Args:
             data_subject_id: `uuid!`
@@ -193,8 +193,9 @@ class DxtraGeneratedClient(DxtraBaseClient):
         """List the data controllers (organisations) the caller's role can see, oldest
         first.
 
-        Runs the GraphQL query `DataControllers` on `dataControllers`: fetch data from
-        the table: "data_controllers".
+        Runs the GraphQL query `DataControllers` on `dataControllers`: Organisations
+        that control personal data; a dashboard user sees only the ones they are a team
+        member of.
 
         Args:
             **kwargs: per-call options (timeout, max_retries, role, headers).
@@ -230,8 +231,9 @@ class DxtraGeneratedClient(DxtraBaseClient):
         """One data controller by id, or None when it does not exist or the role cannot see
         it.
 
-        Runs the GraphQL query `DataController` on `dataController`: fetch data from the
-        table: "data_controllers" using primary key columns.
+        Runs the GraphQL query `DataController` on `dataController`: Organisations that
+        control personal data; a dashboard user sees only the ones they are a team
+        member of.
 
         Args:
             id: `uuid!`
@@ -273,14 +275,10 @@ class DxtraGeneratedClient(DxtraBaseClient):
         permission).
 
         Runs the GraphQL query `DataControllerCounts` on:
-        - `dataSubjects` (`dataSubjectsAggregate`): fetch aggregated fields from the
-          table: "data_subjects".
-        - `rightsRequests` (`dataSubjectsRightsRequestsAggregate`): fetch aggregated
-          fields from the table: "data_subject_rights_requests".
-        - `openRightsRequests` (`dataSubjectsRightsRequestsAggregate`): fetch aggregated
-          fields from the table: "data_subject_rights_requests".
-        - `processingActivities` (`dataProcessingActivitiesAggregate`): fetch aggregated
-          fields from the table: "data_processing_activities".
+        - `dataSubjects` (`dataSubjectsAggregate`).
+        - `rightsRequests` (`dataSubjectsRightsRequestsAggregate`).
+        - `openRightsRequests` (`dataSubjectsRightsRequestsAggregate`).
+        - `processingActivities` (`dataProcessingActivitiesAggregate`).
 
         Args:
             id: `uuid!`
@@ -338,8 +336,9 @@ class DxtraGeneratedClient(DxtraBaseClient):
         may see (Hasura trims the schema per role, so DataControllers' createdAt is not
         theirs to read).
 
-        Runs the GraphQL query `PublicDataControllers` on `dataControllers`: fetch data
-        from the table: "data_controllers".
+        Runs the GraphQL query `PublicDataControllers` on `dataControllers`:
+        Organisations that control personal data; a dashboard user sees only the ones
+        they are a team member of.
 
         Role: written for `anonymous` (Hasura trims the schema per role); call it on a
         client with that role or pass `role="anonymous"`.
@@ -380,8 +379,8 @@ class DxtraGeneratedClient(DxtraBaseClient):
         """The data subjects of one data controller, newest first, a page at a time (Dxtra
         docs: "GetDataSubjects", filtered by dataControllerId).
 
-        Runs the GraphQL query `DataSubjects` on `dataSubjects`: fetch data from the
-        table: "data_subjects".
+        Runs the GraphQL query `DataSubjects` on `dataSubjects`: Individuals whose
+        personal data a data controller processes.
 
         Args:
             controller_id: `uuid!`
@@ -423,8 +422,8 @@ class DxtraGeneratedClient(DxtraBaseClient):
     ) -> Optional[DataSubjectDataSubject]:
         """One data subject with its data controller (Dxtra docs: "GetDataSubject").
 
-        Runs the GraphQL query `DataSubject` on `dataSubject`: fetch data from the
-        table: "data_subjects" using primary key columns.
+        Runs the GraphQL query `DataSubject` on `dataSubject`: Individuals whose
+        personal data a data controller processes.
 
         Args:
             id: `uuid!`
@@ -461,8 +460,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         """How many data subjects one data controller has (the REST endpoint
         getdatasubjectscountbycontroller answers the same question).
 
-        Runs the GraphQL query `DataSubjectsCount` on `dataSubjectsAggregate`: fetch
-        aggregated fields from the table: "data_subjects".
+        Runs the GraphQL query `DataSubjectsCount` on `dataSubjectsAggregate`.
 
         Args:
             controller_id: `uuid!`
@@ -505,9 +503,8 @@ class DxtraGeneratedClient(DxtraBaseClient):
         page. `total` is the count.
 
         Runs the GraphQL query `DataSubjectsPage` on:
-        - `dataSubjects`: fetch data from the table: "data_subjects".
-        - `total` (`dataSubjectsAggregate`): fetch aggregated fields from the table:
-          "data_subjects".
+        - `dataSubjects`: Individuals whose personal data a data controller processes.
+        - `total` (`dataSubjectsAggregate`).
 
         Args:
             controller_id: `uuid!`
@@ -558,7 +555,7 @@ class DxtraGeneratedClient(DxtraBaseClient):
         name.
 
         Runs the GraphQL query `ProcessingActivities` on `dataProcessingActivities`:
-        fetch data from the table: "data_processing_activities".
+        Records of processing activities (ROPA) of a data controller.
 
         Args:
             controller_id: `uuid!`
@@ -606,8 +603,9 @@ class DxtraGeneratedClient(DxtraBaseClient):
         """The rights requests of one data controller, newest first; optionally only one
         status.
 
-        Runs the GraphQL query `RightsRequests` on `dataSubjectsRightsRequests`: fetch
-        data from the table: "data_subject_rights_requests".
+        Runs the GraphQL query `RightsRequests` on `dataSubjectsRightsRequests`: Privacy
+        rights requests (DSARs) made by data subjects; the plural "Subjects" in the name
+        is Dxtra's own.
 
         Args:
             controller_id: `uuid!`
@@ -670,8 +668,8 @@ class DxtraGeneratedClient(DxtraBaseClient):
         "submitted".
 
         Runs the GraphQL mutation `InsertRightsRequest` on
-        `insertDataSubjectsRightsRequest`: insert a single row into the table:
-        "data_subject_rights_requests".
+        `insertDataSubjectsRightsRequest`: Privacy rights requests (DSARs) made by data
+        subjects; the plural "Subjects" in the name is Dxtra's own.
 
         Args:
             data_subject_id: `uuid!`
@@ -731,8 +729,8 @@ class DxtraGeneratedClient(DxtraBaseClient):
         Returns the updated request, or None when no request has that id for this role.
 
         Runs the GraphQL mutation `UpdateRightsRequestStatus` on
-        `updateDataSubjectsRightsRequest`: update single row of the table:
-        "data_subject_rights_requests".
+        `updateDataSubjectsRightsRequest`: Privacy rights requests (DSARs) made by data
+        subjects; the plural "Subjects" in the name is Dxtra's own.
 
         Args:
             id: `uuid!`
@@ -788,7 +786,8 @@ class DxtraGeneratedClient(DxtraBaseClient):
         `client.iter_rights_requests(controller_id=...)` walks every page.
 
         Runs the GraphQL query `RightsRequestsPage` on `dataSubjectsRightsRequests`:
-        fetch data from the table: "data_subject_rights_requests".
+        Privacy rights requests (DSARs) made by data subjects; the plural "Subjects" in
+        the name is Dxtra's own.
 
         Args:
             controller_id: `uuid!`

@@ -17,22 +17,22 @@ class ConsentFormValues(BaseModel):
     data_subject_consent_form_values: list[
         "ConsentFormValuesDataSubjectConsentFormValues"
     ] = Field(alias="dataSubjectConsentFormValues")
-    'fetch data from the table: "data_subject_consent_form_values".'
+    "Consent given or refused by a data subject, one row per form category."
 
 
 class ConsentFormValuesDataSubjectConsentFormValues(BaseModel):
     """ConsentFormValuesDataSubjectConsentFormValues holds the requested fields of the
-    GraphQL type `dataSubjectConsentFormValues`. [DX] Consent given or refused by a
-    data subject, one row per form category.
+    GraphQL type `dataSubjectConsentFormValues`. Consent given or refused by a data
+    subject, one row per form category.
     """
 
     id: UUID
-    "[DX] Primary key of the consent value (uuid)."
+    "Primary key of the consent value (uuid)."
     form_id: UUID = Field(alias="formId")
-    "[INFER] The consent form the value was given on."
+    "The consent form the value was given on."
     category: str
-    "[DX] Consent category: strictlyNecessary, analytics, marketing or functional."
+    "Consent category: strictlyNecessary, analytics, marketing or functional."
     value: str
-    '[DX] The consent value, e.g. "granted" or "denied".'
+    'The consent value, e.g. "granted" or "denied".'
     updated_at: datetime = Field(alias="updatedAt")
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."

@@ -17,24 +17,24 @@ class ConsentValuesStream(BaseModel):
     data_subject_consent_form_values_stream: list[
         "ConsentValuesStreamDataSubjectConsentFormValuesStream"
     ] = Field(alias="dataSubjectConsentFormValuesStream")
-    'fetch data from the table in a streaming manner: "data_subject_consent_form_values".'
+    "Consent given or refused by a data subject, one row per form category."
 
 
 class ConsentValuesStreamDataSubjectConsentFormValuesStream(BaseModel):
     """ConsentValuesStreamDataSubjectConsentFormValuesStream holds the requested fields
-    of the GraphQL type `dataSubjectConsentFormValues`. [DX] Consent given or
-    refused by a data subject, one row per form category.
+    of the GraphQL type `dataSubjectConsentFormValues`. Consent given or refused by
+    a data subject, one row per form category.
     """
 
     id: UUID
-    "[DX] Primary key of the consent value (uuid)."
+    "Primary key of the consent value (uuid)."
     data_subject_id: UUID = Field(alias="dataSubjectId")
-    "[INFER] The data subject who consented."
+    "The data subject who consented."
     form_id: UUID = Field(alias="formId")
-    "[INFER] The consent form the value was given on."
+    "The consent form the value was given on."
     category: str
-    "[DX] Consent category: strictlyNecessary, analytics, marketing or functional."
+    "Consent category: strictlyNecessary, analytics, marketing or functional."
     value: str
-    '[DX] The consent value, e.g. "granted" or "denied".'
+    'The consent value, e.g. "granted" or "denied".'
     updated_at: datetime = Field(alias="updatedAt")
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."

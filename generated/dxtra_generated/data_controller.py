@@ -20,18 +20,18 @@ class DataController(BaseModel):
     data_controller: Optional["DataControllerDataController"] = Field(
         alias="dataController", default=None
     )
-    'fetch data from the table: "data_controllers" using primary key columns.'
+    "Organisations that control personal data; a dashboard user sees only the ones they are a team member of."
 
 
 class DataControllerDataController(DataControllerSummary):
     """DataControllerDataController holds the requested fields of the GraphQL type
-    `dataControllers`. [DX] Organisations that control personal data; a dashboard
-    user sees only the ones they are a team member of.
+    `dataControllers`. Organisations that control personal data; a dashboard user
+    sees only the ones they are a team member of.
     """
 
     contact_email: Optional[str] = Field(alias="contactEmail", default=None)
-    "[INFER] Privacy contact address of the organisation."
+    "Privacy contact address of the organisation."
     settings: Optional[JSON] = Field(default=None)
-    "[INFER] Free-form organisation settings (Transparency Center options and similar)."
+    "Free-form organisation settings (Transparency Center options and similar)."
     updated_at: datetime = Field(alias="updatedAt")
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."

@@ -14,24 +14,20 @@ class DataControllerCounts(BaseModel):
     """
 
     data_subjects: "DataControllerCountsDataSubjects" = Field(alias="dataSubjects")
-    'fetch aggregated fields from the table: "data_subjects".'
     rights_requests: "DataControllerCountsRightsRequests" = Field(
         alias="rightsRequests"
     )
-    'fetch aggregated fields from the table: "data_subject_rights_requests".'
     open_rights_requests: "DataControllerCountsOpenRightsRequests" = Field(
         alias="openRightsRequests"
     )
-    'fetch aggregated fields from the table: "data_subject_rights_requests".'
     processing_activities: "DataControllerCountsProcessingActivities" = Field(
         alias="processingActivities"
     )
-    'fetch aggregated fields from the table: "data_processing_activities".'
 
 
 class DataControllerCountsDataSubjects(BaseModel):
     """DataControllerCountsDataSubjects holds the requested fields of the GraphQL type
-    `dataSubjects_aggregate`. aggregated selection of "data_subjects".
+    `dataSubjects_aggregate`.
     """
 
     aggregate: Optional["DataControllerCountsDataSubjectsAggregate"] = Field(
@@ -41,17 +37,16 @@ class DataControllerCountsDataSubjects(BaseModel):
 
 class DataControllerCountsDataSubjectsAggregate(BaseModel):
     """DataControllerCountsDataSubjectsAggregate holds the requested fields of the
-    GraphQL type `dataSubjects_aggregate_fields`. aggregate fields of
-    "data_subjects".
+    GraphQL type `dataSubjects_aggregate_fields`.
     """
 
     count: int
+    "The `Int` scalar type represents non-fractional signed whole numeric values. Int can represent values between -(2^31) and 2^31 - 1."
 
 
 class DataControllerCountsRightsRequests(BaseModel):
     """DataControllerCountsRightsRequests holds the requested fields of the GraphQL
-    type `dataSubjectsRightsRequests_aggregate`. aggregated selection of
-    "data_subject_rights_requests".
+    type `dataSubjectsRightsRequests_aggregate`.
     """
 
     aggregate: Optional["DataControllerCountsRightsRequestsAggregate"] = Field(
@@ -61,17 +56,16 @@ class DataControllerCountsRightsRequests(BaseModel):
 
 class DataControllerCountsRightsRequestsAggregate(BaseModel):
     """DataControllerCountsRightsRequestsAggregate holds the requested fields of the
-    GraphQL type `dataSubjectsRightsRequests_aggregate_fields`. aggregate fields of
-    "data_subject_rights_requests".
+    GraphQL type `dataSubjectsRightsRequests_aggregate_fields`.
     """
 
     count: int
+    "The `Int` scalar type represents non-fractional signed whole numeric values. Int can represent values between -(2^31) and 2^31 - 1."
 
 
 class DataControllerCountsOpenRightsRequests(BaseModel):
     """DataControllerCountsOpenRightsRequests holds the requested fields of the GraphQL
-    type `dataSubjectsRightsRequests_aggregate`. aggregated selection of
-    "data_subject_rights_requests".
+    type `dataSubjectsRightsRequests_aggregate`.
     """
 
     aggregate: Optional["DataControllerCountsOpenRightsRequestsAggregate"] = Field(
@@ -81,17 +75,16 @@ class DataControllerCountsOpenRightsRequests(BaseModel):
 
 class DataControllerCountsOpenRightsRequestsAggregate(BaseModel):
     """DataControllerCountsOpenRightsRequestsAggregate holds the requested fields of
-    the GraphQL type `dataSubjectsRightsRequests_aggregate_fields`. aggregate fields
-    of "data_subject_rights_requests".
+    the GraphQL type `dataSubjectsRightsRequests_aggregate_fields`.
     """
 
     count: int
+    "The `Int` scalar type represents non-fractional signed whole numeric values. Int can represent values between -(2^31) and 2^31 - 1."
 
 
 class DataControllerCountsProcessingActivities(BaseModel):
     """DataControllerCountsProcessingActivities holds the requested fields of the
-    GraphQL type `dataProcessingActivities_aggregate`. aggregated selection of
-    "data_processing_activities".
+    GraphQL type `dataProcessingActivities_aggregate`.
     """
 
     aggregate: Optional["DataControllerCountsProcessingActivitiesAggregate"] = Field(
@@ -101,8 +94,8 @@ class DataControllerCountsProcessingActivities(BaseModel):
 
 class DataControllerCountsProcessingActivitiesAggregate(BaseModel):
     """DataControllerCountsProcessingActivitiesAggregate holds the requested fields of
-    the GraphQL type `dataProcessingActivities_aggregate_fields`. aggregate fields
-    of "data_processing_activities".
+    the GraphQL type `dataProcessingActivities_aggregate_fields`.
     """
 
     count: int
+    "The `Int` scalar type represents non-fractional signed whole numeric values. Int can represent values between -(2^31) and 2^31 - 1."

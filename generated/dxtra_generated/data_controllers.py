@@ -15,13 +15,13 @@ class DataControllers(BaseModel):
     data_controllers: list["DataControllersDataControllers"] = Field(
         alias="dataControllers"
     )
-    'fetch data from the table: "data_controllers".'
+    "Organisations that control personal data; a dashboard user sees only the ones they are a team member of."
 
 
 class DataControllersDataControllers(DataControllerSummary):
     """DataControllersDataControllers holds the requested fields of the GraphQL type
-    `dataControllers`. [DX] Organisations that control personal data; a dashboard
-    user sees only the ones they are a team member of.
+    `dataControllers`. Organisations that control personal data; a dashboard user
+    sees only the ones they are a team member of.
     """
 
     pass

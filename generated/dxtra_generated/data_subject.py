@@ -18,36 +18,35 @@ class DataSubject(BaseModel):
     data_subject: Optional["DataSubjectDataSubject"] = Field(
         alias="dataSubject", default=None
     )
-    'fetch data from the table: "data_subjects" using primary key columns.'
+    "Individuals whose personal data a data controller processes."
 
 
 class DataSubjectDataSubject(BaseModel):
     """DataSubjectDataSubject holds the requested fields of the GraphQL type
-    `dataSubjects`. [DX] Individuals whose personal data a data controller
-    processes.
+    `dataSubjects`. Individuals whose personal data a data controller processes.
     """
 
     id: UUID
-    "[DX] Primary key of the data subject (uuid)."
+    "Primary key of the data subject (uuid)."
     did: Optional[str] = Field(default=None)
-    "[DX] Decentralised identifier of the data subject."
+    "Decentralised identifier of the data subject."
     created_at: datetime = Field(alias="createdAt")
-    "[DX] When the row was created."
+    "When the row was created."
     updated_at: datetime = Field(alias="updatedAt")
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."
     data_controller: "DataSubjectDataSubjectDataController" = Field(
         alias="dataController"
     )
-    "An object relationship."
+    "Organisations that control personal data; a dashboard user sees only the ones they are a team member of."
 
 
 class DataSubjectDataSubjectDataController(BaseModel):
     """DataSubjectDataSubjectDataController holds the requested fields of the GraphQL
-    type `dataControllers`. [DX] Organisations that control personal data; a
-    dashboard user sees only the ones they are a team member of.
+    type `dataControllers`. Organisations that control personal data; a dashboard
+    user sees only the ones they are a team member of.
     """
 
     id: UUID
-    "[DX] Primary key of the data controller (uuid)."
+    "Primary key of the data controller (uuid)."
     title: str
-    '[DX] Display name of the organisation, e.g. "My Organisation".'
+    'Display name of the organisation, e.g. "My Organisation".'

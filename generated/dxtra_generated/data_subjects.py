@@ -16,18 +16,17 @@ class DataSubjects(BaseModel):
     """
 
     data_subjects: list["DataSubjectsDataSubjects"] = Field(alias="dataSubjects")
-    'fetch data from the table: "data_subjects".'
+    "Individuals whose personal data a data controller processes."
 
 
 class DataSubjectsDataSubjects(BaseModel):
     """DataSubjectsDataSubjects holds the requested fields of the GraphQL type
-    `dataSubjects`. [DX] Individuals whose personal data a data controller
-    processes.
+    `dataSubjects`. Individuals whose personal data a data controller processes.
     """
 
     id: UUID
-    "[DX] Primary key of the data subject (uuid)."
+    "Primary key of the data subject (uuid)."
     did: Optional[str] = Field(default=None)
-    "[DX] Decentralised identifier of the data subject."
+    "Decentralised identifier of the data subject."
     created_at: datetime = Field(alias="createdAt")
-    "[DX] When the row was created."
+    "When the row was created."

@@ -16,12 +16,11 @@ class DataSubjectsCount(BaseModel):
     data_subjects_aggregate: "DataSubjectsCountDataSubjectsAggregate" = Field(
         alias="dataSubjectsAggregate"
     )
-    'fetch aggregated fields from the table: "data_subjects".'
 
 
 class DataSubjectsCountDataSubjectsAggregate(BaseModel):
     """DataSubjectsCountDataSubjectsAggregate holds the requested fields of the GraphQL
-    type `dataSubjects_aggregate`. aggregated selection of "data_subjects".
+    type `dataSubjects_aggregate`.
     """
 
     aggregate: Optional["DataSubjectsCountDataSubjectsAggregateAggregate"] = Field(
@@ -31,8 +30,8 @@ class DataSubjectsCountDataSubjectsAggregate(BaseModel):
 
 class DataSubjectsCountDataSubjectsAggregateAggregate(BaseModel):
     """DataSubjectsCountDataSubjectsAggregateAggregate holds the requested fields of
-    the GraphQL type `dataSubjects_aggregate_fields`. aggregate fields of
-    "data_subjects".
+    the GraphQL type `dataSubjects_aggregate_fields`.
     """
 
     count: int
+    "The `Int` scalar type represents non-fractional signed whole numeric values. Int can represent values between -(2^31) and 2^31 - 1."

@@ -16,28 +16,26 @@ class DataSubjectsPage(BaseModel):
     """
 
     data_subjects: list["DataSubjectsPageDataSubjects"] = Field(alias="dataSubjects")
-    'fetch data from the table: "data_subjects".'
+    "Individuals whose personal data a data controller processes."
     total: "DataSubjectsPageTotal"
-    'fetch aggregated fields from the table: "data_subjects".'
 
 
 class DataSubjectsPageDataSubjects(BaseModel):
     """DataSubjectsPageDataSubjects holds the requested fields of the GraphQL type
-    `dataSubjects`. [DX] Individuals whose personal data a data controller
-    processes.
+    `dataSubjects`. Individuals whose personal data a data controller processes.
     """
 
     id: UUID
-    "[DX] Primary key of the data subject (uuid)."
+    "Primary key of the data subject (uuid)."
     did: Optional[str] = Field(default=None)
-    "[DX] Decentralised identifier of the data subject."
+    "Decentralised identifier of the data subject."
     created_at: datetime = Field(alias="createdAt")
-    "[DX] When the row was created."
+    "When the row was created."
 
 
 class DataSubjectsPageTotal(BaseModel):
     """DataSubjectsPageTotal holds the requested fields of the GraphQL type
-    `dataSubjects_aggregate`. aggregated selection of "data_subjects".
+    `dataSubjects_aggregate`.
     """
 
     aggregate: Optional["DataSubjectsPageTotalAggregate"] = Field(default=None)
@@ -45,7 +43,8 @@ class DataSubjectsPageTotal(BaseModel):
 
 class DataSubjectsPageTotalAggregate(BaseModel):
     """DataSubjectsPageTotalAggregate holds the requested fields of the GraphQL type
-    `dataSubjects_aggregate_fields`. aggregate fields of "data_subjects".
+    `dataSubjects_aggregate_fields`.
     """
 
     count: int
+    "The `Int` scalar type represents non-fractional signed whole numeric values. Int can represent values between -(2^31) and 2^31 - 1."

@@ -18,20 +18,20 @@ class DataSubjectsStream(BaseModel):
     data_subjects_stream: list["DataSubjectsStreamDataSubjectsStream"] = Field(
         alias="dataSubjectsStream"
     )
-    'fetch data from the table in a streaming manner: "data_subjects".'
+    "Individuals whose personal data a data controller processes."
 
 
 class DataSubjectsStreamDataSubjectsStream(BaseModel):
     """DataSubjectsStreamDataSubjectsStream holds the requested fields of the GraphQL
-    type `dataSubjects`. [DX] Individuals whose personal data a data controller
+    type `dataSubjects`. Individuals whose personal data a data controller
     processes.
     """
 
     id: UUID
-    "[DX] Primary key of the data subject (uuid)."
+    "Primary key of the data subject (uuid)."
     data_controller_id: UUID = Field(alias="dataControllerId")
-    "[DX] The owning data controller."
+    "The owning data controller."
     email_hash: Optional[str] = Field(alias="emailHash", default=None)
-    "[INFER] Hash of the subject's email; the docs say identities are linked by hashes, never raw PII."
+    "Hash of the subject's email; the docs say identities are linked by hashes, never raw PII."
     created_at: datetime = Field(alias="createdAt")
-    "[DX] When the row was created."
+    "When the row was created."

@@ -14,41 +14,41 @@ class DataControllerSummary(BaseModel):
     """The fields of a data controller most screens show.
 
     DataControllerSummary holds the requested fields of the GraphQL type
-    `dataControllers`. [DX] Organisations that control personal data; a dashboard
-    user sees only the ones they are a team member of.
+    `dataControllers`. Organisations that control personal data; a dashboard user
+    sees only the ones they are a team member of.
     """
 
     id: UUID
-    "[DX] Primary key of the data controller (uuid)."
+    "Primary key of the data controller (uuid)."
     title: str
-    '[DX] Display name of the organisation, e.g. "My Organisation".'
+    'Display name of the organisation, e.g. "My Organisation".'
     did: Optional[str] = Field(default=None)
-    "[DX] Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id)."
+    "Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id)."
     created_at: datetime = Field(alias="createdAt")
-    "[DX] When the row was created."
+    "When the row was created."
 
 
 class RightsRequestFields(BaseModel):
     """The fields of a data subject rights request (DSRR) most screens show.
 
     RightsRequestFields holds the requested fields of the GraphQL type
-    `dataSubjectsRightsRequests`. [DX] Privacy rights requests (DSARs) made by data
+    `dataSubjectsRightsRequests`. Privacy rights requests (DSARs) made by data
     subjects; the plural "Subjects" in the name is Dxtra's own.
     """
 
     id: UUID
-    "[DX] Primary key of the rights request (uuid)."
+    "Primary key of the rights request (uuid)."
     data_subject_id: UUID = Field(alias="dataSubjectId")
-    "[DX] The data subject making the request."
+    "The data subject making the request."
     data_controller_id: UUID = Field(alias="dataControllerId")
-    "[INFER] The data controller asked."
+    "The data controller asked."
     request_type: str = Field(alias="requestType")
-    "[DX] access, rectify, erasure, restrict, export, object or noSale."
+    "access, rectify, erasure, restrict, export, object or noSale."
     status: str
-    '[DX] Workflow status; new requests start as "submitted".'
+    'Workflow status; new requests start as "submitted".'
     due_date: Optional[date] = Field(alias="dueDate", default=None)
-    "[INFER] Statutory response deadline."
+    "Statutory response deadline."
     created_at: datetime = Field(alias="createdAt")
-    "[DX] When the row was created."
+    "When the row was created."
     updated_at: datetime = Field(alias="updatedAt")
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."

@@ -265,19 +265,19 @@ class dataSubjectConsentFormValues_stream_cursor_value_input(BaseModel):
     """Initial value of the column from where the streaming should start"""
 
     category: Optional[str] = None
-    "[DX] Consent category: strictlyNecessary, analytics, marketing or functional."
+    "Consent category: strictlyNecessary, analytics, marketing or functional."
     created_at: Optional[datetime] = Field(alias="createdAt", default=None)
-    "[DX] When the row was created."
+    "When the row was created."
     data_subject_id: Optional[UUID] = Field(alias="dataSubjectId", default=None)
-    "[INFER] The data subject who consented."
+    "The data subject who consented."
     form_id: Optional[UUID] = Field(alias="formId", default=None)
-    "[INFER] The consent form the value was given on."
+    "The consent form the value was given on."
     id: Optional[UUID] = None
-    "[DX] Primary key of the consent value (uuid)."
+    "Primary key of the consent value (uuid)."
     updated_at: Optional[datetime] = Field(alias="updatedAt", default=None)
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."
     value: Optional[str] = None
-    '[DX] The consent value, e.g. "granted" or "denied".'
+    'The consent value, e.g. "granted" or "denied".'
 
 
 class dataSubjectPreferenceValues_bool_exp(BaseModel):
@@ -358,23 +358,23 @@ class dataSubjectsRightsRequests_stream_cursor_value_input(BaseModel):
     """Initial value of the column from where the streaming should start"""
 
     created_at: Optional[datetime] = Field(alias="createdAt", default=None)
-    "[DX] When the row was created."
+    "When the row was created."
     data_controller_id: Optional[UUID] = Field(alias="dataControllerId", default=None)
-    "[INFER] The data controller asked."
+    "The data controller asked."
     data_subject_id: Optional[UUID] = Field(alias="dataSubjectId", default=None)
-    "[DX] The data subject making the request."
+    "The data subject making the request."
     due_date: Optional[date] = Field(alias="dueDate", default=None)
-    "[INFER] Statutory response deadline."
+    "Statutory response deadline."
     id: Optional[UUID] = None
-    "[DX] Primary key of the rights request (uuid)."
+    "Primary key of the rights request (uuid)."
     notes: Optional[str] = None
-    "[INFER] Internal notes of the privacy team."
+    "Internal notes of the privacy team."
     request_type: Optional[str] = Field(alias="requestType", default=None)
-    "[DX] access, rectify, erasure, restrict, export, object or noSale."
+    "access, rectify, erasure, restrict, export, object or noSale."
     status: Optional[str] = None
-    '[DX] Workflow status; new requests start as "submitted".'
+    'Workflow status; new requests start as "submitted".'
     updated_at: Optional[datetime] = Field(alias="updatedAt", default=None)
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."
 
 
 class dataSubjects_bool_exp(BaseModel):
@@ -425,19 +425,19 @@ class dataSubjects_stream_cursor_value_input(BaseModel):
     """Initial value of the column from where the streaming should start"""
 
     created_at: Optional[datetime] = Field(alias="createdAt", default=None)
-    "[DX] When the row was created."
+    "When the row was created."
     data_controller_id: Optional[UUID] = Field(alias="dataControllerId", default=None)
-    "[DX] The owning data controller."
+    "The owning data controller."
     did: Optional[str] = None
-    "[DX] Decentralised identifier of the data subject."
+    "Decentralised identifier of the data subject."
     email_hash: Optional[str] = Field(alias="emailHash", default=None)
-    "[INFER] Hash of the subject's email; the docs say identities are linked by hashes, never raw PII."
+    "Hash of the subject's email; the docs say identities are linked by hashes, never raw PII."
     id: Optional[UUID] = None
-    "[DX] Primary key of the data subject (uuid)."
+    "Primary key of the data subject (uuid)."
     updated_at: Optional[datetime] = Field(alias="updatedAt", default=None)
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."
     user_id: Optional[UUID] = Field(alias="userId", default=None)
-    "[INFER] The auth user of a data subject who signed in to the Transparency Center."
+    "The auth user of a data subject who signed in to the Transparency Center."
 
 
 class date_comparison_exp(BaseModel):

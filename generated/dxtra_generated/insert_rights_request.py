@@ -17,13 +17,13 @@ class InsertRightsRequest(BaseModel):
     insert_data_subjects_rights_request: Optional[
         "InsertRightsRequestInsertDataSubjectsRightsRequest"
     ] = Field(alias="insertDataSubjectsRightsRequest", default=None)
-    'insert a single row into the table: "data_subject_rights_requests".'
+    'Privacy rights requests (DSARs) made by data subjects; the plural "Subjects" in the name is Dxtra\'s own.'
 
 
 class InsertRightsRequestInsertDataSubjectsRightsRequest(RightsRequestFields):
     """InsertRightsRequestInsertDataSubjectsRightsRequest holds the requested fields of
-    the GraphQL type `dataSubjectsRightsRequests`. [DX] Privacy rights requests
-    (DSARs) made by data subjects; the plural "Subjects" in the name is Dxtra's own.
+    the GraphQL type `dataSubjectsRightsRequests`. Privacy rights requests (DSARs)
+    made by data subjects; the plural "Subjects" in the name is Dxtra's own.
     """
 
     pass

@@ -20,20 +20,20 @@ class PreferenceValues(BaseModel):
     data_subject_preference_values: list[
         "PreferenceValuesDataSubjectPreferenceValues"
     ] = Field(alias="dataSubjectPreferenceValues")
-    'fetch data from the table: "data_subject_preference_values".'
+    "Communication and privacy preferences of a data subject (key/value)."
 
 
 class PreferenceValuesDataSubjectPreferenceValues(BaseModel):
     """PreferenceValuesDataSubjectPreferenceValues holds the requested fields of the
-    GraphQL type `dataSubjectPreferenceValues`. [DX] Communication and privacy
+    GraphQL type `dataSubjectPreferenceValues`. Communication and privacy
     preferences of a data subject (key/value).
     """
 
     id: UUID
-    "[DX] Primary key of the preference value (uuid)."
+    "Primary key of the preference value (uuid)."
     key: str
-    '[INFER] Preference key, e.g. "newsletter".'
+    'Preference key, e.g. "newsletter".'
     value: Optional[JSON] = Field(default=None)
-    "[INFER] Preference value (any JSON)."
+    "Preference value (any JSON)."
     updated_at: datetime = Field(alias="updatedAt")
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."

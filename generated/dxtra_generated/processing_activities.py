@@ -18,28 +18,28 @@ class ProcessingActivities(BaseModel):
     data_processing_activities: list["ProcessingActivitiesDataProcessingActivities"] = (
         Field(alias="dataProcessingActivities")
     )
-    'fetch data from the table: "data_processing_activities".'
+    "Records of processing activities (ROPA) of a data controller."
 
 
 class ProcessingActivitiesDataProcessingActivities(BaseModel):
     """ProcessingActivitiesDataProcessingActivities holds the requested fields of the
-    GraphQL type `dataProcessingActivities`. [DX] Records of processing activities
-    (ROPA) of a data controller.
+    GraphQL type `dataProcessingActivities`. Records of processing activities (ROPA)
+    of a data controller.
     """
 
     id: UUID
-    "[DX] Primary key of the processing activity (uuid)."
+    "Primary key of the processing activity (uuid)."
     name: str
-    "[INFER] Name of the processing activity."
+    "Name of the processing activity."
     purpose: Optional[str] = Field(default=None)
-    "[INFER] Why the data is processed."
+    "Why the data is processed."
     legal_basis: str = Field(alias="legalBasis")
-    "[DX] consent, contract, legalObligation, vitalInterests, publicTask or legitimateInterests."
+    "consent, contract, legalObligation, vitalInterests, publicTask or legitimateInterests."
     is_essential: bool = Field(alias="isEssential")
-    "[INFER] Needed to deliver the service."
+    "Needed to deliver the service."
     retention_days: Optional[int] = Field(alias="retentionDays", default=None)
-    "[INFER] Retention period in days."
+    "Retention period in days."
     record_count: Optional[int] = Field(alias="recordCount", default=None)
-    "[INFER] Number of records processed (bigint: a JSON number)."
+    "Number of records processed (bigint: a JSON number)."
     risk_score: Optional[Decimal] = Field(alias="riskScore", default=None)
-    "[INFER] Risk score (numeric: a JSON number, may lose precision)."
+    "Risk score (numeric: a JSON number, may lose precision)."

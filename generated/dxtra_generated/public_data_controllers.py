@@ -17,18 +17,18 @@ class PublicDataControllers(BaseModel):
     data_controllers: list["PublicDataControllersDataControllers"] = Field(
         alias="dataControllers"
     )
-    'fetch data from the table: "data_controllers".'
+    "Organisations that control personal data; a dashboard user sees only the ones they are a team member of."
 
 
 class PublicDataControllersDataControllers(BaseModel):
     """PublicDataControllersDataControllers holds the requested fields of the GraphQL
-    type `dataControllers`. [DX] Organisations that control personal data; a
-    dashboard user sees only the ones they are a team member of.
+    type `dataControllers`. Organisations that control personal data; a dashboard
+    user sees only the ones they are a team member of.
     """
 
     id: UUID
-    "[DX] Primary key of the data controller (uuid)."
+    "Primary key of the data controller (uuid)."
     title: str
-    '[DX] Display name of the organisation, e.g. "My Organisation".'
+    'Display name of the organisation, e.g. "My Organisation".'
     did: Optional[str] = Field(default=None)
-    "[DX] Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id)."
+    "Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id)."

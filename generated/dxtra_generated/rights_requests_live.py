@@ -15,13 +15,13 @@ class RightsRequestsLive(BaseModel):
     data_subjects_rights_requests: list[
         "RightsRequestsLiveDataSubjectsRightsRequests"
     ] = Field(alias="dataSubjectsRightsRequests")
-    'fetch data from the table: "data_subject_rights_requests".'
+    'Privacy rights requests (DSARs) made by data subjects; the plural "Subjects" in the name is Dxtra\'s own.'
 
 
 class RightsRequestsLiveDataSubjectsRightsRequests(RightsRequestFields):
     """RightsRequestsLiveDataSubjectsRightsRequests holds the requested fields of the
-    GraphQL type `dataSubjectsRightsRequests`. [DX] Privacy rights requests (DSARs)
-    made by data subjects; the plural "Subjects" in the name is Dxtra's own.
+    GraphQL type `dataSubjectsRightsRequests`. Privacy rights requests (DSARs) made
+    by data subjects; the plural "Subjects" in the name is Dxtra's own.
     """
 
     pass

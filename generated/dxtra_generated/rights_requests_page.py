@@ -15,13 +15,13 @@ class RightsRequestsPage(BaseModel):
     data_subjects_rights_requests: list[
         "RightsRequestsPageDataSubjectsRightsRequests"
     ] = Field(alias="dataSubjectsRightsRequests")
-    'fetch data from the table: "data_subject_rights_requests".'
+    'Privacy rights requests (DSARs) made by data subjects; the plural "Subjects" in the name is Dxtra\'s own.'
 
 
 class RightsRequestsPageDataSubjectsRightsRequests(RightsRequestFields):
     """RightsRequestsPageDataSubjectsRightsRequests holds the requested fields of the
-    GraphQL type `dataSubjectsRightsRequests`. [DX] Privacy rights requests (DSARs)
-    made by data subjects; the plural "Subjects" in the name is Dxtra's own.
+    GraphQL type `dataSubjectsRightsRequests`. Privacy rights requests (DSARs) made
+    by data subjects; the plural "Subjects" in the name is Dxtra's own.
     """
 
     pass

@@ -15,12 +15,12 @@ class RightsRequestsStream(BaseModel):
     data_subjects_rights_requests_stream: list[
         "RightsRequestsStreamDataSubjectsRightsRequestsStream"
     ] = Field(alias="dataSubjectsRightsRequestsStream")
-    'fetch data from the table in a streaming manner: "data_subject_rights_requests".'
+    'Privacy rights requests (DSARs) made by data subjects; the plural "Subjects" in the name is Dxtra\'s own.'
 
 
 class RightsRequestsStreamDataSubjectsRightsRequestsStream(RightsRequestFields):
     """RightsRequestsStreamDataSubjectsRightsRequestsStream holds the requested fields
-    of the GraphQL type `dataSubjectsRightsRequests`. [DX] Privacy rights requests
+    of the GraphQL type `dataSubjectsRightsRequests`. Privacy rights requests
     (DSARs) made by data subjects; the plural "Subjects" in the name is Dxtra's own.
     """
 

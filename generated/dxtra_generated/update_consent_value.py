@@ -18,20 +18,20 @@ class UpdateConsentValue(BaseModel):
     update_data_subject_consent_form_value: Optional[
         "UpdateConsentValueUpdateDataSubjectConsentFormValue"
     ] = Field(alias="updateDataSubjectConsentFormValue", default=None)
-    'update single row of the table: "data_subject_consent_form_values".'
+    "Consent given or refused by a data subject, one row per form category."
 
 
 class UpdateConsentValueUpdateDataSubjectConsentFormValue(BaseModel):
     """UpdateConsentValueUpdateDataSubjectConsentFormValue holds the requested fields
-    of the GraphQL type `dataSubjectConsentFormValues`. [DX] Consent given or
-    refused by a data subject, one row per form category.
+    of the GraphQL type `dataSubjectConsentFormValues`. Consent given or refused by
+    a data subject, one row per form category.
     """
 
     id: UUID
-    "[DX] Primary key of the consent value (uuid)."
+    "Primary key of the consent value (uuid)."
     category: str
-    "[DX] Consent category: strictlyNecessary, analytics, marketing or functional."
+    "Consent category: strictlyNecessary, analytics, marketing or functional."
     value: str
-    '[DX] The consent value, e.g. "granted" or "denied".'
+    'The consent value, e.g. "granted" or "denied".'
     updated_at: datetime = Field(alias="updatedAt")
-    "[DX] When the row was last updated (bumped on every update)."
+    "When the row was last updated (bumped on every update)."

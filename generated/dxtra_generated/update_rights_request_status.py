@@ -17,14 +17,13 @@ class UpdateRightsRequestStatus(BaseModel):
     update_data_subjects_rights_request: Optional[
         "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest"
     ] = Field(alias="updateDataSubjectsRightsRequest", default=None)
-    'update single row of the table: "data_subject_rights_requests".'
+    'Privacy rights requests (DSARs) made by data subjects; the plural "Subjects" in the name is Dxtra\'s own.'
 
 
 class UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest(RightsRequestFields):
     """UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest holds the requested
-    fields of the GraphQL type `dataSubjectsRightsRequests`. [DX] Privacy rights
-    requests (DSARs) made by data subjects; the plural "Subjects" in the name is
-    Dxtra's own.
+    fields of the GraphQL type `dataSubjectsRightsRequests`. Privacy rights requests
+    (DSARs) made by data subjects; the plural "Subjects" in the name is Dxtra's own.
     """
 
     pass

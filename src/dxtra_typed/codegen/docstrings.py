@@ -44,6 +44,20 @@ from graphql import (
 _ROLE_LINE = re.compile(r"^\s*role:\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
 _WIDTH = 88
 
+# The descriptions Hasura v2 writes itself for every tracked table. They name the database
+# table and nothing else, so they are not shown: a field falls back to its type's description,
+# and where that is boilerplate too, nothing is written.
+HASURA_BOILERPLATE = re.compile(
+    r"(?:fetch data from the table(?: in a streaming manner)?|fetch aggregated fields from the "
+    r"table|insert data into the table|insert a single row into the table|update data of the "
+    r"table|update single row of the table|update multiples rows of table|delete data from the "
+    r'table|delete single row from the table): "[^"]*"(?: using primary key columns)?'
+    r"|(?:aggregated selection of|aggregate fields of|columns and relationships of|response of "
+    r'any mutation on the table) "[^"]*"'
+    r"|An (?:object|array|aggregate) relationship"
+    r"|aggregate \w+ on columns"
+)
+
 
 def comment_above(definition: ExecutableDefinitionNode) -> list[str]:
     """The ``#`` comment lines written directly above ``definition`` (without the ``#``).
@@ -85,9 +99,21 @@ def _paragraph(text: str) -> str:
     return "\n".join(textwrap.wrap(" ".join(text.split()), _WIDTH - 8))
 
 
+def is_boilerplate(description: str) -> bool:
+    """True for a description Hasura generates (``fetch data from the table: "x"``, ...)."""
+    return HASURA_BOILERPLATE.fullmatch(" ".join(description.split())) is not None
+
+
 def _description(thing: GraphQLField | GraphQLNamedType | None) -> str:
-    text = getattr(thing, "description", None) or ""
-    return " ".join(text.split())
+    text = " ".join((getattr(thing, "description", None) or "").split())
+    return "" if is_boilerplate(text) else text
+
+
+def _field_description(field: GraphQLField | None) -> str:
+    """The field's own description, else (Hasura's root and relationship fields) its type's."""
+    if field is None:
+        return ""
+    return _description(field) or _description(get_named_type(field.type))
 
 
 def _sentence(text: str) -> str:
@@ -158,7 +184,7 @@ def method_docstring(
     fields = _root_fields(definition)
     described: list[str] = []
     for field in fields:
-        what = _description(root_fields.get(field.name.value))
+        what = _field_description(root_fields.get(field.name.value))
         shown = f"`{field.name.value}`"
         if field.alias is not None:
             shown = f"`{field.alias.value}` (`{field.name.value}`)"
@@ -336,7 +362,7 @@ class DocstringsPlugin(Plugin):
                 continue
             key = _alias_of(stmt) or stmt.target.id
             field = fields.get(names.get(key, key))
-            description = _description(field)
+            description = _field_description(field)
             if description:
                 body.append(ast.Expr(value=ast.Constant(value=_sentence(description))))
         class_def.body = body

@@ -2,8 +2,9 @@
 
 Everything the sandbox knows about Dxtra's data (tables, columns, relationships, per-role
 permissions) lives here, so the reconstructed SDL and the engine that answers queries against it
-cannot drift apart. Descriptions mark what Dxtra's docs state ([DX]) and what is reconstructed
-from Hasura/Nhost conventions or plain guesswork ([INFER]).
+cannot drift apart. Descriptions are written for users (they become hover text in generated
+code), so provenance is data, not text in them: ``Column.inferred`` marks a column reconstructed
+from Hasura/Nhost conventions or guessed; everything else is stated by Dxtra's public docs.
 """
 
 from __future__ import annotations
@@ -176,6 +177,9 @@ class Column:
     description: str
     nullable: bool = False
     has_default: bool = False
+    # Provenance, for maintainers (never rendered): True when the column or its description is
+    # reconstructed from Hasura/Nhost conventions or guessed, False when Dxtra's docs state it.
+    inferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -273,18 +277,17 @@ def _c(
     *,
     null: bool = False,
     default: bool = False,
+    inferred: bool = False,
 ) -> Column:
-    return Column(name, db, type_, desc, nullable=null, has_default=default)
+    return Column(name, db, type_, desc, nullable=null, has_default=default, inferred=inferred)
 
 
 def _id(what: str) -> Column:
-    return _c("id", "id", "uuid", f"[DX] Primary key of the {what} (uuid).", default=True)
+    return _c("id", "id", "uuid", f"Primary key of the {what} (uuid).", default=True)
 
 
 def _created() -> Column:
-    return _c(
-        "createdAt", "created_at", "timestamptz", "[DX] When the row was created.", default=True
-    )
+    return _c("createdAt", "created_at", "timestamptz", "When the row was created.", default=True)
 
 
 def _updated() -> Column:
@@ -292,7 +295,7 @@ def _updated() -> Column:
         "updatedAt",
         "updated_at",
         "timestamptz",
-        "[DX] When the row was last updated (bumped on every update).",
+        "When the row was last updated (bumped on every update).",
         default=True,
     )
 
@@ -319,29 +322,29 @@ def _all(cols: tuple[Column, ...], *excluding: str) -> tuple[str, ...]:
 
 _DC_COLS = (
     _id("data controller"),
-    _c(
-        "title", "title", "String", '[DX] Display name of the organisation, e.g. "My Organisation".'
-    ),
+    _c("title", "title", "String", 'Display name of the organisation, e.g. "My Organisation".'),
     _c(
         "did",
         "did",
         "String",
-        "[DX] Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id).",
+        "Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id).",
         null=True,
     ),
     _c(
         "contactEmail",
         "contact_email",
         "citext",
-        "[INFER] Privacy contact address of the organisation.",
+        "Privacy contact address of the organisation.",
         null=True,
+        inferred=True,
     ),
     _c(
         "settings",
         "settings",
         "jsonb",
-        "[INFER] Free-form organisation settings (Transparency Center options and similar).",
+        "Free-form organisation settings (Transparency Center options and similar).",
         null=True,
+        inferred=True,
     ),
     _created(),
     _updated(),
@@ -349,13 +352,13 @@ _DC_COLS = (
 
 _DCU_COLS = (
     _id("membership"),
-    _c("dataControllerId", "data_controller_id", "uuid", "[DX] The data controller."),
-    _c("userId", "user_id", "uuid", "[DX] The Nhost auth user who is a team member."),
+    _c("dataControllerId", "data_controller_id", "uuid", "The data controller."),
+    _c("userId", "user_id", "uuid", "The Nhost auth user who is a team member."),
     _c(
         "role",
         "role",
         "String",
-        "[DX] App-level team role in this data controller, e.g. owner, admin, member "
+        "App-level team role in this data controller, e.g. owner, admin, member "
         "(not a Hasura role).",
     ),
     _created(),
@@ -363,22 +366,23 @@ _DCU_COLS = (
 
 _DS_COLS = (
     _id("data subject"),
-    _c("did", "did", "String", "[DX] Decentralised identifier of the data subject.", null=True),
-    _c("dataControllerId", "data_controller_id", "uuid", "[DX] The owning data controller."),
+    _c("did", "did", "String", "Decentralised identifier of the data subject.", null=True),
+    _c("dataControllerId", "data_controller_id", "uuid", "The owning data controller."),
     _c(
         "userId",
         "user_id",
         "uuid",
-        "[INFER] The auth user of a data subject who signed in to the Transparency Center.",
+        "The auth user of a data subject who signed in to the Transparency Center.",
         null=True,
+        inferred=True,
     ),
     _c(
         "emailHash",
         "email_hash",
         "String",
-        "[INFER] Hash of the subject's email; the docs say identities are linked by hashes, "
-        "never raw PII.",
+        "Hash of the subject's email; the docs say identities are linked by hashes, never raw PII.",
         null=True,
+        inferred=True,
     ),
     _created(),
     _updated(),
@@ -386,87 +390,103 @@ _DS_COLS = (
 
 _CFV_COLS = (
     _id("consent value"),
-    _c("dataSubjectId", "data_subject_id", "uuid", "[INFER] The data subject who consented."),
-    _c("formId", "form_id", "uuid", "[INFER] The consent form the value was given on."),
+    _c(
+        "dataSubjectId", "data_subject_id", "uuid", "The data subject who consented.", inferred=True
+    ),
+    _c("formId", "form_id", "uuid", "The consent form the value was given on.", inferred=True),
     _c(
         "category",
         "category",
         "String",
-        "[DX] Consent category: strictlyNecessary, analytics, marketing or functional.",
+        "Consent category: strictlyNecessary, analytics, marketing or functional.",
     ),
-    _c("value", "value", "String", '[DX] The consent value, e.g. "granted" or "denied".'),
+    _c("value", "value", "String", 'The consent value, e.g. "granted" or "denied".'),
     _created(),
     _updated(),
 )
 
 _PV_COLS = (
     _id("preference value"),
-    _c("dataSubjectId", "data_subject_id", "uuid", "[INFER] The data subject."),
-    _c("key", "key", "String", '[INFER] Preference key, e.g. "newsletter".'),
-    _c("value", "value", "jsonb", "[INFER] Preference value (any JSON).", null=True),
+    _c("dataSubjectId", "data_subject_id", "uuid", "The data subject.", inferred=True),
+    _c("key", "key", "String", 'Preference key, e.g. "newsletter".', inferred=True),
+    _c("value", "value", "jsonb", "Preference value (any JSON).", null=True, inferred=True),
     _updated(),
 )
 
 _RR_COLS = (
     _id("rights request"),
-    _c("dataSubjectId", "data_subject_id", "uuid", "[DX] The data subject making the request."),
-    _c("dataControllerId", "data_controller_id", "uuid", "[INFER] The data controller asked."),
+    _c("dataSubjectId", "data_subject_id", "uuid", "The data subject making the request."),
+    _c(
+        "dataControllerId",
+        "data_controller_id",
+        "uuid",
+        "The data controller asked.",
+        inferred=True,
+    ),
     _c(
         "requestType",
         "request_type",
         "String",
-        "[DX] access, rectify, erasure, restrict, export, object or noSale.",
+        "access, rectify, erasure, restrict, export, object or noSale.",
     ),
     _c(
         "status",
         "status",
         "String",
-        '[DX] Workflow status; new requests start as "submitted".',
+        'Workflow status; new requests start as "submitted".',
         default=True,
     ),
-    _c("dueDate", "due_date", "date", "[INFER] Statutory response deadline.", null=True),
-    _c("notes", "notes", "String", "[INFER] Internal notes of the privacy team.", null=True),
+    _c("dueDate", "due_date", "date", "Statutory response deadline.", null=True, inferred=True),
+    _c("notes", "notes", "String", "Internal notes of the privacy team.", null=True, inferred=True),
     _created(),
     _updated(),
 )
 
 _PA_COLS = (
     _id("processing activity"),
-    _c("dataControllerId", "data_controller_id", "uuid", "[INFER] The data controller."),
-    _c("name", "name", "String", "[INFER] Name of the processing activity."),
-    _c("purpose", "purpose", "String", "[INFER] Why the data is processed.", null=True),
+    _c("dataControllerId", "data_controller_id", "uuid", "The data controller.", inferred=True),
+    _c("name", "name", "String", "Name of the processing activity.", inferred=True),
+    _c("purpose", "purpose", "String", "Why the data is processed.", null=True, inferred=True),
     _c(
         "legalBasis",
         "legal_basis",
         "String",
-        "[DX] consent, contract, legalObligation, vitalInterests, publicTask or "
-        "legitimateInterests.",
+        "consent, contract, legalObligation, vitalInterests, publicTask or legitimateInterests.",
     ),
-    _c("isEssential", "is_essential", "Boolean", "[INFER] Needed to deliver the service."),
-    _c("retentionDays", "retention_days", "Int", "[INFER] Retention period in days.", null=True),
+    _c("isEssential", "is_essential", "Boolean", "Needed to deliver the service.", inferred=True),
+    _c(
+        "retentionDays",
+        "retention_days",
+        "Int",
+        "Retention period in days.",
+        null=True,
+        inferred=True,
+    ),
     _c(
         "recordCount",
         "record_count",
         "bigint",
-        "[INFER] Number of records processed (bigint: a JSON number).",
+        "Number of records processed (bigint: a JSON number).",
         null=True,
+        inferred=True,
     ),
     _c(
         "riskScore",
         "risk_score",
         "numeric",
-        "[INFER] Risk score (numeric: a JSON number, may lose precision).",
+        "Risk score (numeric: a JSON number, may lose precision).",
         null=True,
+        inferred=True,
     ),
     _created(),
 )
 
 _USER_COLS = (
     _id("user"),
-    _c("displayName", "display_name", "String", "[DX] Nhost auth user's display name."),
-    _c("email", "email", "citext", "[DX] Nhost auth user's email.", null=True),
-    _c("defaultRole", "default_role", "String", "[DX] Default Hasura role of the user."),
-    _c("metadata", "metadata", "jsonb", "[DX] Free-form user metadata.", null=True),
+    _c("displayName", "display_name", "String", "Nhost auth user's display name."),
+    _c("email", "email", "citext", "Nhost auth user's email.", null=True),
+    _c("defaultRole", "default_role", "String", "Default Hasura role of the user."),
+    _c("metadata", "metadata", "jsonb", "Free-form user metadata.", null=True),
     _created(),
 )
 
@@ -478,7 +498,7 @@ TABLES: dict[str, Table] = {
             "dataController",
             "data_controllers",
             "public",
-            "[DX] Organisations that control personal data; a dashboard user sees only the "
+            "Organisations that control personal data; a dashboard user sees only the "
             "ones they are a team member of.",
             _DC_COLS,
             (
@@ -500,7 +520,7 @@ TABLES: dict[str, Table] = {
             "dataControllerUser",
             "data_controller_users",
             "public",
-            "[DX] Team membership: which auth user belongs to which data controller, and in "
+            "Team membership: which auth user belongs to which data controller, and in "
             "which team role.",
             _DCU_COLS,
             (
@@ -519,7 +539,7 @@ TABLES: dict[str, Table] = {
             "dataSubject",
             "data_subjects",
             "public",
-            "[DX] Individuals whose personal data a data controller processes.",
+            "Individuals whose personal data a data controller processes.",
             _DS_COLS,
             (
                 _obj(
@@ -549,7 +569,7 @@ TABLES: dict[str, Table] = {
             "dataSubjectConsentFormValue",
             "data_subject_consent_form_values",
             "public",
-            "[DX] Consent given or refused by a data subject, one row per form category.",
+            "Consent given or refused by a data subject, one row per form category.",
             _CFV_COLS,
             (
                 _obj(
@@ -576,7 +596,7 @@ TABLES: dict[str, Table] = {
             "dataSubjectPreferenceValue",
             "data_subject_preference_values",
             "public",
-            "[DX] Communication and privacy preferences of a data subject (key/value).",
+            "Communication and privacy preferences of a data subject (key/value).",
             _PV_COLS,
             (
                 _obj(
@@ -598,7 +618,7 @@ TABLES: dict[str, Table] = {
             "dataSubjectsRightsRequest",
             "data_subject_rights_requests",
             "public",
-            "[DX] Privacy rights requests (DSARs) made by data subjects; the plural "
+            "Privacy rights requests (DSARs) made by data subjects; the plural "
             '"Subjects" in the name is Dxtra\'s own.',
             _RR_COLS,
             (
@@ -652,7 +672,7 @@ TABLES: dict[str, Table] = {
             "dataProcessingActivity",
             "data_processing_activities",
             "public",
-            "[DX] Records of processing activities (ROPA) of a data controller.",
+            "Records of processing activities (ROPA) of a data controller.",
             _PA_COLS,
             (
                 _obj(
@@ -679,7 +699,7 @@ TABLES: dict[str, Table] = {
             "user",
             "users",
             "auth",
-            "[DX] Nhost auth users (auth.users); exposed to the `me` role for self-service.",
+            "Nhost auth users (auth.users); exposed to the `me` role for self-service.",
             _USER_COLS,
             (),
             {"me": Permission(_all(_USER_COLS), {"id": _U}, update=("displayName",))},
