@@ -109,3 +109,28 @@ def test_generated_models_are_built_on_first_use_not_at_import() -> None:
     )
     assert run.returncode == 0, run.stderr
     assert int(run.stdout) > 40
+
+
+def test_operations_table_lists_every_operation_with_kind_name_and_role() -> None:
+    """OperationTablePlugin: the facts `dxtra-typed call` needs, as data in each client module."""
+    from dxtra_generated import async_client, client
+    from graphql import OperationDefinitionNode, Source, parse
+
+    from dxtra_typed.codegen.docstrings import comment_above, split_role
+
+    expected: dict[str, tuple[str, str, str | None]] = {}
+    for path in sorted((ROOT / "queries").glob("*.graphql")):
+        for definition in parse(Source(path.read_text())).definitions:
+            if isinstance(definition, OperationDefinitionNode) and definition.name:
+                role = split_role(comment_above(definition))[1]
+                name = definition.name.value
+                method = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+                expected[method] = (name, definition.operation.value, role)
+    assert len(expected) >= 20
+    every = {m: (i.name, i.kind, i.role) for m, i in async_client.OPERATIONS.items()}
+    assert every == expected
+    sync = {m: (i.name, i.kind, i.role) for m, i in client.OPERATIONS.items()}
+    assert sync == {m: facts for m, facts in expected.items() if facts[1] != "subscription"}
+    for method in every:
+        assert callable(getattr(async_client.AsyncDxtraGeneratedClient, method))
+    assert async_client.OPERATIONS["public_data_controllers"].role == "anonymous"

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Optional, Union, Unpack
 from uuid import UUID
 
+from dxtra_typed._operation_info import OperationInfo
 from dxtra_typed._options import CallOptions
 from dxtra_typed._pagination import FIRST_ID, KeysetPager, Page
 from dxtra_typed._validation import validated
@@ -903,3 +904,119 @@ class DxtraGeneratedClient(DxtraBaseClient):
             return (result, None)
 
         return KeysetPager(page, page_size=page_size, after=after)
+
+
+OPERATIONS: dict[str, OperationInfo] = {
+    "consent_form_values": OperationInfo(
+        name="ConsentFormValues",
+        method="consent_form_values",
+        kind="query",
+        role=None,
+        doc="The consent form values one data subject has given, by category.",
+    ),
+    "data_controller": OperationInfo(
+        name="DataController",
+        method="data_controller",
+        kind="query",
+        role=None,
+        doc="One data controller by id, or None when it does not exist or the role cannot see it.",
+    ),
+    "data_controller_counts": OperationInfo(
+        name="DataControllerCounts",
+        method="data_controller_counts",
+        kind="query",
+        role=None,
+        doc="Counts for one data controller's dashboard: data subjects, open and all rights requests, processing activities (Hasura aggregates; the role needs aggregation permission).",
+    ),
+    "data_controllers": OperationInfo(
+        name="DataControllers",
+        method="data_controllers",
+        kind="query",
+        role=None,
+        doc="List the data controllers (organisations) the caller's role can see, oldest first.",
+    ),
+    "data_subject": OperationInfo(
+        name="DataSubject",
+        method="data_subject",
+        kind="query",
+        role=None,
+        doc="One data subject with its data controller (Dxtra docs: \"GetDataSubject\").",
+    ),
+    "data_subjects": OperationInfo(
+        name="DataSubjects",
+        method="data_subjects",
+        kind="query",
+        role=None,
+        doc="The data subjects of one data controller, newest first, a page at a time (Dxtra docs: \"GetDataSubjects\", filtered by dataControllerId).",
+    ),
+    "data_subjects_count": OperationInfo(
+        name="DataSubjectsCount",
+        method="data_subjects_count",
+        kind="query",
+        role=None,
+        doc="How many data subjects one data controller has (the REST endpoint getdatasubjectscountbycontroller answers the same question).",
+    ),
+    "data_subjects_page": OperationInfo(
+        name="DataSubjectsPage",
+        method="data_subjects_page",
+        kind="query",
+        role=None,
+        doc="Every data subject of one data controller in id order, a keyset page at a time: the rows whose id is greater than $after (the last id of the previous page). Unlike an offset, the cursor does not move when rows are inserted, so each row comes exactly once; `client.iter_data_subjects(controller_id=...)` walks every page. `total` is the count.",
+    ),
+    "insert_rights_request": OperationInfo(
+        name="InsertRightsRequest",
+        method="insert_rights_request",
+        kind="mutation",
+        role=None,
+        doc="File a rights request for a data subject. requestType is one of access, rectify, erasure, restrict, export, object, noSale; the new request starts in status \"submitted\".",
+    ),
+    "preference_values": OperationInfo(
+        name="PreferenceValues",
+        method="preference_values",
+        kind="query",
+        role=None,
+        doc="The preference values (free-form JSON per key) one data subject has set.",
+    ),
+    "processing_activities": OperationInfo(
+        name="ProcessingActivities",
+        method="processing_activities",
+        kind="query",
+        role=None,
+        doc="The processing activities (GDPR Art. 30 records) of one data controller, by name.",
+    ),
+    "public_data_controllers": OperationInfo(
+        name="PublicDataControllers",
+        method="public_data_controllers",
+        kind="query",
+        role="anonymous",
+        doc="The public view of data controllers: what the anonymous and dataSubject roles may see (Hasura trims the schema per role, so DataControllers' createdAt is not theirs to read).",
+    ),
+    "rights_requests": OperationInfo(
+        name="RightsRequests",
+        method="rights_requests",
+        kind="query",
+        role=None,
+        doc="The rights requests of one data controller, newest first; optionally only one status.",
+    ),
+    "rights_requests_page": OperationInfo(
+        name="RightsRequestsPage",
+        method="rights_requests_page",
+        kind="query",
+        role=None,
+        doc="Every rights request of one data controller in id order, a keyset page at a time (rows whose id is greater than $after); optionally only one status. Each row comes exactly once while rows are inserted; `client.iter_rights_requests(controller_id=...)` walks every page.",
+    ),
+    "update_consent_value": OperationInfo(
+        name="UpdateConsentValue",
+        method="update_consent_value",
+        kind="mutation",
+        role=None,
+        doc="Change one consent form value, e.g. \"granted\" → \"denied\" (Dxtra docs: \"UpdateConsentValue\"). Returns the updated row, or None when no row has that id for this role.",
+    ),
+    "update_rights_request_status": OperationInfo(
+        name="UpdateRightsRequestStatus",
+        method="update_rights_request_status",
+        kind="mutation",
+        role=None,
+        doc="Move a rights request to another status (e.g. \"inProgress\", \"completed\"). Returns the updated request, or None when no request has that id for this role.",
+    ),
+}

@@ -186,3 +186,29 @@ def test_role_flag_and_subprocess_without_traceback(dxtra_sandbox: Sandbox) -> N
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     (line,) = bad.stderr.strip().splitlines()
     assert line.startswith("dxtra-typed call: --var id=12: Input should be a valid UUID")
+
+
+def test_operation_facts_come_from_the_codegen_table_not_from_docstrings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dxtra_generated.client import DxtraGeneratedClient
+
+    for name in ("public_data_controllers", "update_rights_request_status"):
+        monkeypatch.setattr(getattr(DxtraGeneratedClient, name), "__doc__", "Reworded entirely.")
+    ops = operations()
+    public = ops["public_data_controllers"]
+    assert (public.name, public.kind, public.role) == (
+        "PublicDataControllers",
+        "query",
+        "anonymous",
+    )
+    update = ops["update_rights_request_status"]
+    assert (update.name, update.kind, update.role) == (
+        "UpdateRightsRequestStatus",
+        "mutation",
+        None,
+    )
+    assert (
+        update.summary
+        == 'Move a rights request to another status (e.g. "inProgress", "completed").'
+    )

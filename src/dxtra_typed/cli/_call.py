@@ -4,7 +4,8 @@ Runs any generated operation through `DxtraClient.from_env()` (DXTRA_API_KEY, DX
 DXTRA_API_URL, DXTRA_ROLE) and prints the result as a table (a list of rows: one column per
 field; one object: field/value lines) or, with `--json`, as JSON. Both name fields as the
 GraphQL schema and queries/ do (`createdAt`, not `created_at`), so the JSON is the API's own
-shape. `--list` shows every operation with the first sentence of its generated docstring.
+shape. `--list` shows every operation with the first sentence of the comment above it in
+queries/.
 
 The role is `--role`, else the operation's own `# role:` (as `--list` shows it), else
 DXTRA_ROLE, else `user`. Subscriptions run on `AsyncDxtraClient` and print one line per event
@@ -34,11 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dxtra_typed._config import Role
+    from dxtra_typed._operation_info import OperationInfo
 
 EXIT_OK, EXIT_API_ERROR, EXIT_USAGE = 0, 1, 2
-
-_RUNS = re.compile(r"Runs the GraphQL (query|mutation|subscription) `(\w+)`")
-_ROLE = re.compile(r"Role: written for `(\w+)`")
 
 
 class UsageError(Exception):
@@ -99,37 +98,40 @@ def _positive_int(text: str) -> int:
 
 
 class Operation:
-    def __init__(self, method: str, function: Callable[..., Any]) -> None:
-        self.method = method
+    """One generated operation: its facts from the codegen table, and the method to call."""
+
+    def __init__(self, info: OperationInfo, function: Callable[..., Any]) -> None:
+        self.method = info.method
         self.function = function
-        doc = inspect.getdoc(function) or ""
-        runs = _RUNS.search(" ".join(doc.split()))
-        self.kind = runs.group(1) if runs else "query"
-        self.name = runs.group(2) if runs else "".join(p.title() for p in method.split("_"))
-        role = _ROLE.search(" ".join(doc.split()))
-        self.role = role.group(1) if role else None
-        first = " ".join(doc.split("\n\n", 1)[0].split())
-        if first.startswith("Runs the GraphQL"):
-            first = ""
-        sentence = re.split(r"(?<=\.)\s+(?=[A-Z])", first, maxsplit=1)[0]
+        self.kind = info.kind
+        self.name = info.name
+        self.role = info.role
+        sentence = re.split(r"(?<=\.)\s+(?=[A-Z])", info.doc, maxsplit=1)[0]
         self.summary = sentence if len(sentence) <= 100 else sentence[:99].rsplit(" ", 1)[0] + "…"
 
 
 def operations() -> dict[str, Operation]:
     """Every generated operation method, by method name (sorted): queries and mutations of
-    the sync client, subscriptions of the async one (the only client that has them)."""
-    from dxtra_generated.async_client import AsyncDxtraGeneratedClient
-    from dxtra_generated.client import DxtraGeneratedClient
+    the sync client, subscriptions of the async one (the only client that has them).
 
-    found: dict[str, Operation] = {}
-    for client in (DxtraGeneratedClient, AsyncDxtraGeneratedClient):
-        for name, value in vars(client).items():
-            if name.startswith("_") or name.startswith("iter_") or not callable(value):
-                continue
-            op = Operation(name, value)
-            if (op.kind == "subscription") == (client is AsyncDxtraGeneratedClient):
-                found.setdefault(name, op)
-    return dict(sorted(found.items()))
+    Their facts come from the ``OPERATIONS`` table codegen writes beside each client class
+    (``OperationTablePlugin``), so the wording of the docstrings does not matter.
+    """
+    from dxtra_generated import async_client, client
+
+    table: dict[str, OperationInfo] = async_client.OPERATIONS
+    return {
+        method: Operation(
+            info,
+            getattr(
+                async_client.AsyncDxtraGeneratedClient
+                if info.kind == "subscription"
+                else client.DxtraGeneratedClient,
+                method,
+            ),
+        )
+        for method, info in sorted(table.items())
+    }
 
 
 def _key(name: str) -> str:

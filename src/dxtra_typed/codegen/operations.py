@@ -1,0 +1,89 @@
+"""ariadne-codegen plugin: an ``OPERATIONS`` table of every operation in each client module.
+
+Enable in codegen.toml: ``plugins = [..., "dxtra_typed.codegen.operations.OperationTablePlugin"]``.
+
+Appends to the generated client module::
+
+    OPERATIONS: dict[str, OperationInfo] = {
+        "data_controllers": OperationInfo(
+            name="DataControllers", method="data_controllers", kind="query", role=None,
+            doc="List the data controllers ...",
+        ),
+        ...
+    }
+
+Why: ``dxtra-typed call`` needs each method's operation kind, GraphQL name and declared role.
+Reading them back out of the docstring sentences DocstringsPlugin writes meant a reworded
+docstring could break the CLI; this table is the same facts as data, for any generated package
+whose codegen.toml lists the plugin. The sync module lists what its client has (no
+subscriptions), the async one every operation.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+
+from ariadne_codegen.plugins.base import Plugin
+from graphql import GraphQLSchema, OperationDefinitionNode
+
+from dxtra_typed.codegen.docstrings import comment_above, split_role
+
+TABLE_NAME = "OPERATIONS"
+
+
+_PLACEHOLDER = f"{TABLE_NAME}: dict[str, OperationInfo] = {{}}"
+
+
+def _literal(value: str | None) -> str:
+    # JSON string escapes are a subset of Python's; double quotes as ruff writes them.
+    return "None" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _entry(method: str, definition: OperationDefinitionNode) -> str:
+    comment, role = split_role(comment_above(definition))
+    fields = {
+        "name": definition.name.value if definition.name else method,
+        "method": method,
+        "kind": definition.operation.value,
+        "role": role,
+        "doc": " ".join(" ".join(comment).split()),
+    }
+    lines = [f"    {_literal(method)}: OperationInfo("]
+    lines += [f"        {key}={_literal(value)}," for key, value in fields.items()]
+    lines.append("    ),")
+    return "\n".join(lines)
+
+
+class OperationTablePlugin(Plugin):
+    def __init__(self, schema: GraphQLSchema, config_dict: dict[str, object]) -> None:
+        super().__init__(schema, config_dict)
+        self._operations: dict[str, OperationDefinitionNode] = {}
+
+    def generate_client_method(
+        self,
+        method_def: ast.FunctionDef | ast.AsyncFunctionDef,
+        operation_definition: OperationDefinitionNode,
+    ) -> ast.FunctionDef | ast.AsyncFunctionDef:
+        self._operations[method_def.name] = operation_definition
+        return method_def
+
+    def generate_client_module(self, module: ast.Module) -> ast.Module:
+        # An empty table here (it keeps the import in use through ariadne-codegen's unused-
+        # import removal); generate_client_code fills it in. Long string literals must not go
+        # through the AST: ariadne-codegen's multiline-string regex backtracks badly on them.
+        module.body.insert(
+            0,
+            ast.ImportFrom(
+                module="dxtra_typed._operation_info",
+                names=[ast.alias(name="OperationInfo")],
+                level=0,
+            ),
+        )
+        module.body.append(ast.parse(_PLACEHOLDER).body[0])
+        return module
+
+    def generate_client_code(self, generated_code: str) -> str:
+        entries = [_entry(m, self._operations[m]) for m in sorted(self._operations)]
+        table = "\n".join([f"{TABLE_NAME}: dict[str, OperationInfo] = {{", *entries, "}"])
+        return generated_code.replace(_PLACEHOLDER, table, 1)
