@@ -9,26 +9,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Protocol
 
 from dxtra_typed import DxtraClient, DxtraError
 from dxtra_typed.sandbox import Sandbox
+from dxtra_typed.types import PublicDataController, RightsRequestFields
 
 
-class _Count(Protocol):
-    @property
-    def count(self) -> int: ...
+def label(controller: PublicDataController) -> str:
+    """Any selection that spreads the PublicDataController fragment: a DataControllers row,
+    a DataController result, a data subject's nested controller, a PublicDataControllers row."""
+    return f"{controller.title} ({controller.id})"
 
 
-class _Aggregate(Protocol):
-    """What every ``...Aggregate { aggregate { count } }`` result model has in common."""
-
-    @property
-    def aggregate(self) -> _Count | None: ...
-
-
-def count_of(result: _Aggregate) -> int:
-    return result.aggregate.count if result.aggregate is not None else 0
+def describe(request: RightsRequestFields) -> str:
+    """A rights request from any operation that spreads RightsRequestFields."""
+    return f"{request.id}: {request.request_type}, status {request.status}"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -66,7 +61,7 @@ def run(client: DxtraClient) -> None:
             [
                 ("did", subject.did),
                 ("created", f"{subject.created_at:%Y-%m-%d %H:%M}"),
-                ("controller", f"{subject.data_controller.title} ({subject.data_controller.id})"),
+                ("controller", label(subject.data_controller)),
             ],
         )
     )
@@ -75,22 +70,18 @@ def run(client: DxtraClient) -> None:
         data_subject_id=subject.id, data_controller_id=controller.id, request_type="access"
     )
     assert request is not None
-    print(f"\nFiled rights request {request.id}: {request.request_type}, status {request.status}")
+    print(f"\nFiled rights request {describe(request)}")
 
     counts = client.data_controller_counts(id=controller.id)
-
-    print(f"\nCounts for {controller.title}")
-    print(
-        table(
-            ["what", "count"],
-            [
-                ("data subjects", count_of(counts.data_subjects)),
-                ("rights requests", count_of(counts.rights_requests)),
-                ("open rights requests", count_of(counts.open_rights_requests)),
-                ("processing activities", count_of(counts.processing_activities)),
-            ],
-        )
-    )
+    # Each count sits in an `aggregate` Hasura may return as null (no rows to aggregate).
+    totals = {
+        "data subjects": counts.data_subjects.aggregate,
+        "rights requests": counts.rights_requests.aggregate,
+        "open rights requests": counts.open_rights_requests.aggregate,
+        "processing activities": counts.processing_activities.aggregate,
+    }
+    print(f"\nCounts for {label(controller)}")
+    print(table(["what", "count"], [(what, a.count if a else 0) for what, a in totals.items()]))
 
 
 def main() -> int:

@@ -51,7 +51,14 @@ from .data_subjects_stream import (
     DataSubjectsStreamDataSubjectsStream,
 )
 from .enums import cursor_ordering
-from .fragments import DataControllerSummary, RightsRequestFields
+from .fragments import (
+    ConsentValue,
+    DataControllerSummary,
+    DataSubjectRecord,
+    DataSubjectSummary,
+    PublicDataController,
+    RightsRequestFields,
+)
 from .input_types import (
     Boolean_comparison_exp,
     Int_comparison_exp,
@@ -120,6 +127,7 @@ __all__ = [
     "Boolean_comparison_exp",
     "ConsentFormValues",
     "ConsentFormValuesDataSubjectConsentFormValues",
+    "ConsentValue",
     "ConsentValuesLive",
     "ConsentValuesLiveDataSubjectConsentFormValues",
     "ConsentValuesStream",
@@ -141,6 +149,8 @@ __all__ = [
     "DataSubject",
     "DataSubjectDataSubject",
     "DataSubjectDataSubjectDataController",
+    "DataSubjectRecord",
+    "DataSubjectSummary",
     "DataSubjects",
     "DataSubjectsCount",
     "DataSubjectsCountDataSubjectsAggregate",
@@ -163,6 +173,7 @@ __all__ = [
     "PreferenceValuesDataSubjectPreferenceValues",
     "ProcessingActivities",
     "ProcessingActivitiesDataProcessingActivities",
+    "PublicDataController",
     "PublicDataControllers",
     "PublicDataControllersDataControllers",
     "RightsRequestFields",

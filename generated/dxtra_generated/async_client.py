@@ -118,12 +118,16 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
                 where: {dataSubjectId: {_eq: $dataSubjectId}}
                 order_by: [{category: asc}]
               ) {
-                id
-                formId
-                category
-                value
-                updatedAt
+                ...ConsentValue
               }
+            }
+
+            fragment ConsentValue on dataSubjectConsentFormValues {
+              id
+              formId
+              category
+              value
+              updatedAt
             }
             """)
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
@@ -160,11 +164,16 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         query = gql("""
             mutation UpdateConsentValue($id: uuid!, $value: String!) {
               updateDataSubjectConsentFormValue(pk_columns: {id: $id}, _set: {value: $value}) {
-                id
-                category
-                value
-                updatedAt
+                ...ConsentValue
               }
+            }
+
+            fragment ConsentValue on dataSubjectConsentFormValues {
+              id
+              formId
+              category
+              value
+              updatedAt
             }
             """)
         variables: dict[str, object] = {"id": id, "value": value}
@@ -244,10 +253,14 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             }
 
             fragment DataControllerSummary on dataControllers {
+              ...PublicDataController
+              createdAt
+            }
+
+            fragment PublicDataController on dataControllers {
               id
               title
               did
-              createdAt
             }
             """)
         variables: dict[str, object] = {}
@@ -286,10 +299,14 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
             }
 
             fragment DataControllerSummary on dataControllers {
+              ...PublicDataController
+              createdAt
+            }
+
+            fragment PublicDataController on dataControllers {
               id
               title
               did
-              createdAt
             }
             """)
         variables: dict[str, object] = {"id": id}
@@ -385,10 +402,14 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         query = gql("""
             query PublicDataControllers {
               dataControllers(order_by: [{title: asc}]) {
-                id
-                title
-                did
+                ...PublicDataController
               }
+            }
+
+            fragment PublicDataController on dataControllers {
+              id
+              title
+              did
             }
             """)
         variables: dict[str, object] = {}
@@ -432,10 +453,14 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
                 limit: $limit
                 offset: $offset
               ) {
-                id
-                did
-                createdAt
+                ...DataSubjectSummary
               }
+            }
+
+            fragment DataSubjectSummary on dataSubjects {
+              id
+              did
+              createdAt
             }
             """)
         variables: dict[str, object] = {
@@ -468,15 +493,24 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         query = gql("""
             query DataSubject($id: uuid!) {
               dataSubject(id: $id) {
-                id
-                did
-                createdAt
+                ...DataSubjectSummary
                 updatedAt
                 dataController {
-                  id
-                  title
+                  ...PublicDataController
                 }
               }
+            }
+
+            fragment DataSubjectSummary on dataSubjects {
+              id
+              did
+              createdAt
+            }
+
+            fragment PublicDataController on dataControllers {
+              id
+              title
+              did
             }
             """)
         variables: dict[str, object] = {"id": id}
@@ -555,15 +589,19 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
                 order_by: [{id: asc}]
                 limit: $limit
               ) {
-                id
-                did
-                createdAt
+                ...DataSubjectSummary
               }
               total: dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
                 aggregate {
                   count
                 }
               }
+            }
+
+            fragment DataSubjectSummary on dataSubjects {
+              id
+              did
+              createdAt
             }
             """)
         variables: dict[str, object] = {
@@ -1027,11 +1065,15 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
                 order_by: [{createdAt: desc}, {id: asc}]
                 limit: $limit
               ) {
-                id
-                dataControllerId
-                emailHash
-                createdAt
+                ...DataSubjectRecord
               }
+            }
+
+            fragment DataSubjectRecord on dataSubjects {
+              id
+              dataControllerId
+              emailHash
+              createdAt
             }
             """)
         variables: dict[str, object] = {"controllerId": controller_id, "limit": limit}
@@ -1073,11 +1115,15 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
         query = gql("""
             subscription DataSubjectsStream($cursor: [dataSubjects_stream_cursor_input]!, $batchSize: Int = 100, $where: dataSubjects_bool_exp = {}) {
               dataSubjectsStream(batch_size: $batchSize, cursor: $cursor, where: $where) {
-                id
-                dataControllerId
-                emailHash
-                createdAt
+                ...DataSubjectRecord
               }
+            }
+
+            fragment DataSubjectRecord on dataSubjects {
+              id
+              dataControllerId
+              emailHash
+              createdAt
             }
             """)
         variables: dict[str, object] = {
@@ -1124,12 +1170,16 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
                 where: {dataSubjectId: {_eq: $dataSubjectId}}
                 order_by: [{category: asc}]
               ) {
-                id
-                formId
-                category
-                value
-                updatedAt
+                ...ConsentValue
               }
+            }
+
+            fragment ConsentValue on dataSubjectConsentFormValues {
+              id
+              formId
+              category
+              value
+              updatedAt
             }
             """)
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
@@ -1182,13 +1232,17 @@ class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
                 cursor: $cursor
                 where: $where
               ) {
-                id
+                ...ConsentValue
                 dataSubjectId
-                formId
-                category
-                value
-                updatedAt
               }
+            }
+
+            fragment ConsentValue on dataSubjectConsentFormValues {
+              id
+              formId
+              category
+              value
+              updatedAt
             }
             """)
         variables: dict[str, object] = {

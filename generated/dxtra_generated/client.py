@@ -86,12 +86,16 @@ class DxtraGeneratedClient(DxtraBaseClient):
                 where: {dataSubjectId: {_eq: $dataSubjectId}}
                 order_by: [{category: asc}]
               ) {
-                id
-                formId
-                category
-                value
-                updatedAt
+                ...ConsentValue
               }
+            }
+
+            fragment ConsentValue on dataSubjectConsentFormValues {
+              id
+              formId
+              category
+              value
+              updatedAt
             }
             """)
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
@@ -128,11 +132,16 @@ class DxtraGeneratedClient(DxtraBaseClient):
         query = gql("""
             mutation UpdateConsentValue($id: uuid!, $value: String!) {
               updateDataSubjectConsentFormValue(pk_columns: {id: $id}, _set: {value: $value}) {
-                id
-                category
-                value
-                updatedAt
+                ...ConsentValue
               }
+            }
+
+            fragment ConsentValue on dataSubjectConsentFormValues {
+              id
+              formId
+              category
+              value
+              updatedAt
             }
             """)
         variables: dict[str, object] = {"id": id, "value": value}
@@ -212,10 +221,14 @@ class DxtraGeneratedClient(DxtraBaseClient):
             }
 
             fragment DataControllerSummary on dataControllers {
+              ...PublicDataController
+              createdAt
+            }
+
+            fragment PublicDataController on dataControllers {
               id
               title
               did
-              createdAt
             }
             """)
         variables: dict[str, object] = {}
@@ -254,10 +267,14 @@ class DxtraGeneratedClient(DxtraBaseClient):
             }
 
             fragment DataControllerSummary on dataControllers {
+              ...PublicDataController
+              createdAt
+            }
+
+            fragment PublicDataController on dataControllers {
               id
               title
               did
-              createdAt
             }
             """)
         variables: dict[str, object] = {"id": id}
@@ -353,10 +370,14 @@ class DxtraGeneratedClient(DxtraBaseClient):
         query = gql("""
             query PublicDataControllers {
               dataControllers(order_by: [{title: asc}]) {
-                id
-                title
-                did
+                ...PublicDataController
               }
+            }
+
+            fragment PublicDataController on dataControllers {
+              id
+              title
+              did
             }
             """)
         variables: dict[str, object] = {}
@@ -400,10 +421,14 @@ class DxtraGeneratedClient(DxtraBaseClient):
                 limit: $limit
                 offset: $offset
               ) {
-                id
-                did
-                createdAt
+                ...DataSubjectSummary
               }
+            }
+
+            fragment DataSubjectSummary on dataSubjects {
+              id
+              did
+              createdAt
             }
             """)
         variables: dict[str, object] = {
@@ -436,15 +461,24 @@ class DxtraGeneratedClient(DxtraBaseClient):
         query = gql("""
             query DataSubject($id: uuid!) {
               dataSubject(id: $id) {
-                id
-                did
-                createdAt
+                ...DataSubjectSummary
                 updatedAt
                 dataController {
-                  id
-                  title
+                  ...PublicDataController
                 }
               }
+            }
+
+            fragment DataSubjectSummary on dataSubjects {
+              id
+              did
+              createdAt
+            }
+
+            fragment PublicDataController on dataControllers {
+              id
+              title
+              did
             }
             """)
         variables: dict[str, object] = {"id": id}
@@ -523,15 +557,19 @@ class DxtraGeneratedClient(DxtraBaseClient):
                 order_by: [{id: asc}]
                 limit: $limit
               ) {
-                id
-                did
-                createdAt
+                ...DataSubjectSummary
               }
               total: dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
                 aggregate {
                   count
                 }
               }
+            }
+
+            fragment DataSubjectSummary on dataSubjects {
+              id
+              did
+              createdAt
             }
             """)
         variables: dict[str, object] = {

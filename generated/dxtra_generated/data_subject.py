@@ -3,11 +3,11 @@
 
 from datetime import datetime
 from typing import Optional
-from uuid import UUID
 
 from pydantic import Field
 
 from .base_model import BaseModel
+from .fragments import DataSubjectSummary, PublicDataController
 
 
 class DataSubject(BaseModel):
@@ -21,17 +21,11 @@ class DataSubject(BaseModel):
     "Individuals whose personal data a data controller processes."
 
 
-class DataSubjectDataSubject(BaseModel):
+class DataSubjectDataSubject(DataSubjectSummary):
     """DataSubjectDataSubject holds the requested fields of the GraphQL type
     `dataSubjects`. Individuals whose personal data a data controller processes.
     """
 
-    id: UUID
-    "Primary key of the data subject (uuid)."
-    did: Optional[str] = Field(default=None)
-    "Decentralised identifier of the data subject."
-    created_at: datetime = Field(alias="createdAt")
-    "When the row was created."
     updated_at: datetime = Field(alias="updatedAt")
     "When the row was last updated (bumped on every update)."
     data_controller: "DataSubjectDataSubjectDataController" = Field(
@@ -40,13 +34,10 @@ class DataSubjectDataSubject(BaseModel):
     "Organisations that control personal data; a dashboard user sees only the ones they are a team member of."
 
 
-class DataSubjectDataSubjectDataController(BaseModel):
+class DataSubjectDataSubjectDataController(PublicDataController):
     """DataSubjectDataSubjectDataController holds the requested fields of the GraphQL
     type `dataControllers`. Organisations that control personal data; a dashboard
     user sees only the ones they are a team member of.
     """
 
-    id: UUID
-    "Primary key of the data controller (uuid)."
-    title: str
-    'Display name of the organisation, e.g. "My Organisation".'
+    pass

@@ -10,10 +10,31 @@ from pydantic import Field
 from .base_model import BaseModel
 
 
-class DataControllerSummary(BaseModel):
-    """The fields of a data controller most screens show.
+class ConsentValue(BaseModel):
+    """One consent form value: a data subject's answer for one category of one form.
 
-    DataControllerSummary holds the requested fields of the GraphQL type
+    ConsentValue holds the requested fields of the GraphQL type
+    `dataSubjectConsentFormValues`. Consent given or refused by a data subject, one
+    row per form category.
+    """
+
+    id: UUID
+    "Primary key of the consent value (uuid)."
+    form_id: UUID = Field(alias="formId")
+    "The consent form the value was given on."
+    category: str
+    "Consent category: strictlyNecessary, analytics, marketing or functional."
+    value: str
+    'The consent value, e.g. "granted" or "denied".'
+    updated_at: datetime = Field(alias="updatedAt")
+    "When the row was last updated (bumped on every update)."
+
+
+class PublicDataController(BaseModel):
+    """The fields of a data controller every role may read (anonymous and dataSubject
+    see only these).
+
+    PublicDataController holds the requested fields of the GraphQL type
     `dataControllers`. Organisations that control personal data; a dashboard user
     sees only the ones they are a team member of.
     """
@@ -24,6 +45,49 @@ class DataControllerSummary(BaseModel):
     'Display name of the organisation, e.g. "My Organisation".'
     did: Optional[str] = Field(default=None)
     "Decentralised identifier: `did:dep:` + 64 hex chars (SHA3-256 of the id)."
+
+
+class DataControllerSummary(PublicDataController):
+    """The fields of a data controller most screens show.
+
+    DataControllerSummary holds the requested fields of the GraphQL type
+    `dataControllers`. Organisations that control personal data; a dashboard user
+    sees only the ones they are a team member of.
+    """
+
+    created_at: datetime = Field(alias="createdAt")
+    "When the row was created."
+
+
+class DataSubjectRecord(BaseModel):
+    """A data subject as new sign-ups are watched: which controller, and the email
+    hash.
+
+    DataSubjectRecord holds the requested fields of the GraphQL type `dataSubjects`.
+    Individuals whose personal data a data controller processes.
+    """
+
+    id: UUID
+    "Primary key of the data subject (uuid)."
+    data_controller_id: UUID = Field(alias="dataControllerId")
+    "The owning data controller."
+    email_hash: Optional[str] = Field(alias="emailHash", default=None)
+    "Hash of the subject's email; the docs say identities are linked by hashes, never raw PII."
+    created_at: datetime = Field(alias="createdAt")
+    "When the row was created."
+
+
+class DataSubjectSummary(BaseModel):
+    """The fields of a data subject most screens show.
+
+    DataSubjectSummary holds the requested fields of the GraphQL type
+    `dataSubjects`. Individuals whose personal data a data controller processes.
+    """
+
+    id: UUID
+    "Primary key of the data subject (uuid)."
+    did: Optional[str] = Field(default=None)
+    "Decentralised identifier of the data subject."
     created_at: datetime = Field(alias="createdAt")
     "When the row was created."
 
