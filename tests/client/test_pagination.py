@@ -21,7 +21,7 @@ from dxtra_typed._pagination import FIRST_ID, AsyncKeysetPager, KeysetPager, Pag
 from dxtra_typed.codegen.pagination import PaginationError, paged_operation
 from dxtra_typed.sandbox import Sandbox
 
-from .test_typing import _mypy
+from ..test_typing import _mypy
 
 ROOT = Path(__file__).parents[2]
 INSERT = (
