@@ -35,7 +35,12 @@ def test_editing_a_query_without_regenerating_fails_the_check(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     query = project / "queries" / "data_subjects.graphql"
-    query.write_text(query.read_text().replace("    did\n    createdAt\n", "    createdAt\n", 1))
+    text = query.read_text()
+    edited = text.replace(
+        "    ...DataSubjectSummary\n", "    ...DataSubjectSummary\n    updatedAt\n", 1
+    )
+    assert edited != text
+    query.write_text(edited)
     assert check(project, project / "codegen.toml") == 1
     err = capsys.readouterr().err
     assert "data_subjects.py" in err and "make generate" in err

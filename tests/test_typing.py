@@ -112,6 +112,7 @@ def _model_at(result: type[BaseModel], path: tuple[str, ...]) -> type[BaseModel]
     """The generated class of the selection at ``path`` (response keys) below ``result``."""
     model = result
     for key in path:
+        model.model_rebuild()  # generated models are built on first use (DeferredBuildPlugin)
         field = next(f for n, f in model.model_fields.items() if (f.alias or n) == key)
         candidates = [field.annotation]
         while candidates:

@@ -40,7 +40,7 @@ def test_watch_regenerates_once_per_change_and_keeps_going_after_a_typo(
                 query, ns=(query.stat().st_atime_ns, query.stat().st_mtime_ns + 10**9)
             ),
             lambda: None,  # a quiet poll: nothing runs
-            lambda: query.write_text(good.replace("    title\n", "    titel\n", 1)),
+            lambda: query.write_text(good.replace("  title\n", "  titel\n", 1)),
             lambda: None,
         ]
     )
