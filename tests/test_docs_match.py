@@ -11,7 +11,7 @@ from typing import get_args
 import dxtra_typed
 from dxtra_typed import DxtraError
 from dxtra_typed._config import Role
-from dxtra_typed._subscriptions import _FATAL_CLOSE_CODES
+from dxtra_typed._retry import FATAL_CLOSE_CODES
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -44,7 +44,7 @@ def test_the_role_table_lists_every_role_the_type_accepts() -> None:
 def test_the_subscriptions_section_says_which_closes_raise() -> None:
     section = " ".join(_section("Subscriptions").split())
     assert "any reason but the server completing" not in section
-    codes = " and ".join(str(code) for code in sorted(_FATAL_CLOSE_CODES))
+    codes = " and ".join(str(code) for code in sorted(FATAL_CLOSE_CODES))
     assert f"every close code except {codes}" in section
     assert f"raises** `SubscriptionProtocolError` on a {codes.replace(' and ', ' or ')}" in section
     assert "JWT" in section and "`complete` ends the loop normally" in section

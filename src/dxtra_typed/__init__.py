@@ -20,6 +20,7 @@ from dxtra_typed._version import __version__
 
 if TYPE_CHECKING:
     from dxtra_typed._async_client import AsyncDxtraClient
+    from dxtra_typed._blocking import iterate_blocking
     from dxtra_typed._client import DxtraClient
     from dxtra_typed._config import Role
     from dxtra_typed._errors import (
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
         SubscribeOptions,
         SubscriptionProtocolError,
         SubscriptionSettings,
-        iterate_blocking,
     )
     from dxtra_typed._token_store import TokenStore
 
@@ -109,7 +109,7 @@ _WHERE: dict[str, str] = {
     "SubscribeOptions": "dxtra_typed._subscriptions",
     "SubscriptionProtocolError": "dxtra_typed._subscriptions",
     "SubscriptionSettings": "dxtra_typed._subscriptions",
-    "iterate_blocking": "dxtra_typed._subscriptions",
+    "iterate_blocking": "dxtra_typed._blocking",
     "FileTokenStore": "dxtra_typed._file_store",
     "RedisTokenStore": "dxtra_typed._redis_store",
     "TokenStore": "dxtra_typed._token_store",

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import httpx
 
@@ -41,7 +41,7 @@ from dxtra_typed._errors import (
     status_remedy,
 )
 from dxtra_typed._logging import logger
-from dxtra_typed._retry import RetryPolicy, parse_retry_after, retry_delay
+from dxtra_typed._retry import REFRESH, SIGNIN, RetryPolicy
 from dxtra_typed._secret import Secret, redact
 
 if TYPE_CHECKING:
@@ -60,7 +60,6 @@ REFRESH_MARGIN_SECONDS: Final = 60.0
 # trying again, instead of making every call pay for a failing exchange.
 RENEWAL_BACKOFF_SECONDS: Final = 5.0
 ROLE_EXTENSION: Final = "dxtra_role"
-_EXCHANGE_RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -230,32 +229,6 @@ def _transport_error(exc: httpx.HTTPError, url: str) -> APIConnectionError:
     return APIConnectionError(f"could not reach the auth service at {url}: {exc}")
 
 
-def exchange_retry_delay(
-    outcome: httpx.Response | httpx.HTTPError,
-    retries_taken: int,
-    policy: RetryPolicy,
-    *,
-    repeatable: bool,
-    now: float,
-    random_unit: float,
-) -> float | None:
-    """Wait before retrying an auth request, or None to stop.
-
-    The PAT exchange is ``repeatable`` (a second sign-in only leaves one more refresh token
-    behind), so it is retried like a query. A refresh rotates its token on the server, so it is
-    retried only when the request never left; otherwise the caller falls back to the PAT.
-    """
-    if isinstance(outcome, httpx.Response):
-        if outcome.status_code not in _EXCHANGE_RETRY_STATUSES or not repeatable:
-            return None
-        retry_after = parse_retry_after(outcome.headers, now)
-        return retry_delay(retries_taken, policy, retry_after, random_unit)
-    never_sent = isinstance(outcome, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-    if not (never_sent or (repeatable and isinstance(outcome, httpx.TransportError))):
-        return None
-    return retry_delay(retries_taken, policy, None, random_unit)
-
-
 def _keep_serving(exc: DxtraError, token: AccessToken | None, now: float) -> bool:
     """Serve the current JWT after a failed renewal? Only if it is still valid and the failure
     was the server's or the network's, not a refused credential."""
@@ -329,13 +302,9 @@ class _TokenCacheBase:
         """After one attempt of an auth request: the token, a typed error, or a delay before
         the next attempt. Shared by the sync and async loops, which differ only in I/O."""
         signin = credential is self._api_key
-        delay = exchange_retry_delay(
-            outcome,
-            retries,
-            self._policy,
-            repeatable=signin,
-            now=self._clock(),
-            random_unit=self._random(),
+        rule = SIGNIN if signin else REFRESH
+        delay = rule.delay(
+            outcome, retries, self._policy, now=self._clock(), random_unit=self._random()
         )
         if delay is not None:
             logger.info("retrying %s in %.2fs", request.url.path, delay)
@@ -632,6 +601,15 @@ def _no_token_for(role: str) -> ConfigurationError:
     )
 
 
+class TokenSource(Protocol):
+    """What the package may ask of auth for one role (``AsyncTokenCache`` is one): a token to
+    send, and "the server refused this one" so the next ``get`` renews it."""
+
+    async def get(self) -> Secret: ...
+
+    def invalidate(self, rejected: Secret) -> None: ...
+
+
 class DxtraAuth(httpx.Auth):
     """Adds ``Authorization: Bearer <jwt>`` and ``X-Hasura-Role`` to each request.
 
@@ -658,6 +636,16 @@ class DxtraAuth(httpx.Auth):
     def for_role(self, role: str) -> DxtraAuth:
         """The same token caches, another default role (one JWT serves all its roles)."""
         return DxtraAuth(role, self._sync_tokens, self._async_tokens)
+
+    def async_tokens_for(self, role: str) -> TokenSource | None:
+        """The package-internal way to "a token for this role" outside an httpx request (the
+        subscription path): None for a tokenless role, ConfigurationError when the role needs
+        an API key and this client has none, as an HTTP call for that role would raise."""
+        if role in TOKENLESS_ROLES:
+            return None
+        if self._async_tokens is None:
+            raise _no_token_for(role)
+        return self._async_tokens
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
         role = _role_of(request, self.role)

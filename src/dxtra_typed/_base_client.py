@@ -51,7 +51,7 @@ from dxtra_typed._retry import (
 
 if TYPE_CHECKING:
     from dxtra_typed._subscriptions import SubscribeOptions
-from dxtra_typed._wire import check_extra_headers, first_problem, loads_exact, request_variables
+from dxtra_typed._wire import check_extra_headers, loads_exact, request_variables, result_mismatch
 from dxtra_typed.scalars import _plain_numbers
 
 OPERATION_EXTENSION: Final = "dxtra_operation"
@@ -296,12 +296,8 @@ def parse_response_slow(
     try:
         return result_type.model_validate(data)
     except ValidationError as exc:
-        raise InvalidResponseError(
-            f"{what}: the response does not match the operation's result type "
-            f"({first_problem(exc)}); the server's schema may have changed: pull it and "
-            "regenerate",
-            status_code=status,
-            body=response.text[:500],
+        raise result_mismatch(
+            what, "the response", exc, status_code=status, body=response.text[:500]
         ) from None
 
 

@@ -1,8 +1,14 @@
 """Retry policy as pure functions: what may be retried, and how long to wait first.
 
+The one home of every retry decision. Each thing the client sends again is a ``RetryRule``
+(which answers and which failures allow another attempt) plus a ``RetryPolicy`` (how often and
+how patiently); the rules below differ in parameters only, and ``RetryRule.delay`` is the one
+piece of code that decides for all of them: GraphQL queries and mutations (``_base_client``),
+the PAT exchange and the token refresh (``_auth``), the subscription reconnect
+(``_subscriptions``).
+
 No I/O, no clock and no randomness of its own: callers pass ``now`` and a random number, so
-every decision is a table test. The loops that sleep live in ``_base_client`` (GraphQL) and
-``_auth`` (token exchange).
+every decision is a table test. The loops that sleep stay with their callers.
 
 GraphQL sends everything as POST, so the HTTP method says nothing about safety; the operation
 type does. A query can be sent again at any time. A mutation is sent again only when it
@@ -16,7 +22,7 @@ from __future__ import annotations
 import email.utils
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -35,6 +41,14 @@ MUTATION_SAFE_STATUSES: Final = frozenset({429})
 
 # Transport errors raised before a single byte of the request left: nothing can have run.
 NEVER_SENT_ERRORS: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Transport errors after which a request may have reached the server.
+SENT_ERRORS: Final = (httpx.TransportError,)
+
+# The auth service's answers worth another PAT exchange (unlike GraphQL's, 500 included).
+EXCHANGE_RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
+# WebSocket close codes that mean "your messages are wrong": reconnecting would only repeat
+# them. Every other close (and a socket lost without one) is worth a reconnect.
+FATAL_CLOSE_CODES: Final = frozenset({4400, 4409})
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,75 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise ValueError("max_retries must be 0 or more (0 turns retries off)")
+
+
+@dataclass(frozen=True)
+class AllBut:
+    """Every status except ``excluded`` (for the WebSocket, whose close codes are open-ended)."""
+
+    excluded: frozenset[int]
+
+    def __contains__(self, status: object) -> bool:
+        return status not in self.excluded
+
+
+@dataclass(frozen=True)
+class RetryRule:
+    """Which failed attempts of one kind of request may be followed by another.
+
+    ``statuses``: answers (HTTP statuses, WebSocket close codes) that refused the request
+    without running it or that a later attempt may not get. ``resend_after_sent``: whether a
+    request that may have reached the server (a read timeout, a dropped connection) may be sent
+    again; only for requests that cannot do anything twice. A request that provably never
+    left (the connection was never made) may always be sent again.
+    """
+
+    statuses: Container[int | None]
+    resend_after_sent: bool
+
+    def retries_status(self, status: int | None) -> bool:
+        return status in self.statuses
+
+    def retries_error(self, error: BaseException) -> bool:
+        if never_sent(error):
+            return True
+        return self.resend_after_sent and isinstance(error, SENT_ERRORS)
+
+    def delay(
+        self,
+        outcome: httpx.Response | BaseException,
+        retries_taken: int,
+        policy: RetryPolicy,
+        *,
+        now: float,
+        random_unit: float,
+    ) -> float | None:
+        """Wait this long before the next attempt after ``outcome``, or None to stop."""
+        if isinstance(outcome, httpx.Response):
+            if not self.retries_status(outcome.status_code):
+                return None
+            retry_after = parse_retry_after(outcome.headers, now)
+            return retry_delay(retries_taken, policy, retry_after, random_unit)
+        if not self.retries_error(outcome):
+            return None
+        return retry_delay(retries_taken, policy, None, random_unit)
+
+
+# A query (and a subscription sent over HTTP) reads: any answer that may change, any failure.
+QUERY: Final = RetryRule(statuses=RETRYABLE_STATUSES, resend_after_sent=True)
+# A mutation may have been applied unless it provably was not: 429, or never sent.
+MUTATION: Final = RetryRule(statuses=MUTATION_SAFE_STATUSES, resend_after_sent=False)
+# A second PAT sign-in only leaves one more refresh token behind: retried like a query.
+SIGNIN: Final = RetryRule(statuses=EXCHANGE_RETRY_STATUSES, resend_after_sent=True)
+# A refresh rotates its token on the server, so it is retried only when it never left;
+# otherwise the caller falls back to the PAT.
+REFRESH: Final = RetryRule(statuses=frozenset(), resend_after_sent=False)
+# A subscription is a read and resumes from its cursor: any close but a protocol refusal.
+RECONNECT: Final = RetryRule(statuses=AllBut(FATAL_CLOSE_CODES), resend_after_sent=True)
+
+
+def rule_for(kind: OperationKind) -> RetryRule:
+    return MUTATION if kind == "mutation" else QUERY
 
 
 def operation_kind(query: str, operation_name: str | None) -> OperationKind:
@@ -72,16 +155,12 @@ def operation_kind(query: str, operation_name: str | None) -> OperationKind:
 
 
 def should_retry_status(status: int, kind: OperationKind) -> bool:
-    if kind == "mutation":
-        return status in MUTATION_SAFE_STATUSES
-    return status in RETRYABLE_STATUSES
+    return rule_for(kind).retries_status(status)
 
 
 def should_retry_error(error: BaseException, kind: OperationKind) -> bool:
     """Retry a transport error? Queries: any. Mutations: only if nothing was sent."""
-    if isinstance(error, NEVER_SENT_ERRORS):
-        return True
-    return kind != "mutation" and isinstance(error, httpx.TransportError)
+    return rule_for(kind).retries_error(error)
 
 
 def never_sent(error: BaseException) -> bool:

@@ -28,17 +28,13 @@ What ariadne-codegen's stock ``execute_ws`` lacks, and this module adds (docs/de
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
-import queue
 import random
-import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
@@ -53,21 +49,25 @@ from dxtra_typed._errors import (
     make_graphql_error,
 )
 from dxtra_typed._logging import logger
-from dxtra_typed._retry import RetryPolicy, retry_delay
+from dxtra_typed._retry import RECONNECT, RetryPolicy, retry_delay
 from dxtra_typed._secret import Secret
-from dxtra_typed._wire import check_extra_headers, first_problem, loads_exact, request_variables
+from dxtra_typed._wire import (
+    check_extra_headers,
+    loads_exact,
+    request_variables,
+    result_mismatch,
+)
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
-T = TypeVar("T")
+    from dxtra_typed._auth import TokenSource
+
 
 TRANSPORT_WS: Final = "graphql-transport-ws"
 LEGACY_WS: Final = "graphql-ws"
 SUBPROTOCOLS: Final = (TRANSPORT_WS, LEGACY_WS)
 WS_STATUS: Final = 101  # "status" of a WebSocket message: the socket answered 101
-# Close codes that mean "your messages are wrong": reconnecting would only repeat them.
-_FATAL_CLOSE_CODES: Final = frozenset({4400, 4409})
 _JWT_HINTS: Final = ("jwtexpired", "invalid-jwt", "jwt expired", "could not verify jwt")
 
 
@@ -128,14 +128,6 @@ class SubscriptionSettings:
             initial_delay=self.initial_delay,
             max_delay=self.max_delay,
         )
-
-
-class TokenSource(Protocol):
-    """What the subscription needs from a token cache (``AsyncTokenCache`` is one)."""
-
-    async def get(self) -> Secret: ...
-
-    def invalidate(self, rejected: Secret) -> None: ...
 
 
 def websocket_url(api_url: str) -> str:
@@ -297,7 +289,7 @@ class _Socket:
         # Hasura refuses a connection_init with a bare 4403 on graphql-transport-ws, whatever
         # was wrong with the JWT; the JWT is the likely culprit, so it is dropped and renewed.
         jwt = _is_jwt_problem(reason) or code == 4401 or (code == 4403 and not self.acked)
-        if code in _FATAL_CLOSE_CODES and not jwt:
+        if not jwt and not RECONNECT.retries_status(code):
             return SubscriptionProtocolError(
                 f"the server closed the subscription socket with {code} ({reason})",
                 body=reason,
@@ -478,10 +470,10 @@ def _validate(result_type: type[BaseModel] | None, data: dict[str, Any], what: s
     try:
         return result_type.model_validate(data)
     except ValidationError as exc:
-        raise InvalidResponseError(
-            f"{what}: an event does not match the operation's result type "
-            f"({first_problem(exc)}); the server's schema may have changed: pull it and "
-            "regenerate",
+        raise result_mismatch(
+            what,
+            "an event",
+            exc,
             status_code=WS_STATUS,
             body=json.dumps(data, default=str)[:500],
         ) from None
@@ -592,152 +584,6 @@ def subscribe(
 
 
 # ------------------------------------------------------------------------------------------
-# Sync consumption
-
-
-_DONE: Final = object()
-
-
-class BlockingIterator(Generic[T]):
-    """A sync iterator over an async iterable, run on an event loop in a worker thread.
-
-    At most ``max_buffer`` events wait in between (the worker blocks when the buffer is full,
-    which in turn stops it reading the socket). ``close()`` (or leaving the ``with`` block, or
-    ``break`` followed by garbage collection) cancels the async side and joins the thread.
-    """
-
-    def __init__(
-        self,
-        source: AsyncIterable[T],
-        *,
-        max_buffer: int = 16,
-        cleanup: Callable[[], Awaitable[object]] | None = None,
-    ) -> None:
-        if max_buffer < 1:
-            raise ConfigurationError("max_buffer must be 1 or more")
-        self._source = source
-        self._cleanup = cleanup
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=max_buffer)
-        self._loop = asyncio.new_event_loop()
-        self._task: asyncio.Task[None] | None = None
-        self._started = threading.Event()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name="dxtra-subscription", daemon=True)
-        self._thread.start()
-        self._started.wait()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._task = self._loop.create_task(self._pump())
-        self._started.set()
-        try:
-            self._loop.run_until_complete(self._task)
-        except BaseException:  # reported through the queue, or cancelled
-            pass
-        finally:
-            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-            self._loop.close()
-
-    async def _put(self, item: object) -> None:
-        while True:
-            try:
-                self._queue.put_nowait(item)
-                return
-            except queue.Full:
-                await asyncio.sleep(0.005)
-
-    async def _pump(self) -> None:
-        iterator = aiter(self._source)
-        try:
-            async for item in iterator:
-                await self._put(item)
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:  # handed to the consumer
-            await self._put(_Failure(exc))
-        else:
-            await self._put(_DONE)
-        finally:
-            try:
-                aclose = getattr(iterator, "aclose", None)
-                if aclose is not None:
-                    await aclose()
-            finally:
-                if self._cleanup is not None:
-                    await self._cleanup()
-
-    def __iter__(self) -> Self:
-        return self
-
-    def __next__(self) -> T:
-        if self._closed:
-            raise StopIteration
-        item = self._queue.get()
-        if item is _DONE:
-            self.close()
-            raise StopIteration
-        if isinstance(item, _Failure):
-            self.close()
-            raise item.exc
-        return item  # type: ignore[return-value]
-
-    def close(self) -> None:
-        """Stop the subscription (closing its socket) and join the worker thread."""
-        if self._closed:
-            return
-        self._closed = True
-        task = self._task
-        if task is not None and not self._loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop finished meanwhile
-                self._loop.call_soon_threadsafe(task.cancel)
-        while self._thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                self._queue.get_nowait()  # unblock a worker waiting for room
-            self._thread.join(timeout=0.01)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if not self._closed and threading.current_thread() is not self._thread:
-            self.close()
-
-
-@dataclass(frozen=True)
-class _Failure:
-    exc: BaseException
-
-
-def iterate_blocking(
-    source: AsyncIterable[T],
-    *,
-    max_buffer: int = 16,
-    cleanup: Callable[[], Awaitable[object]] | None = None,
-) -> BlockingIterator[T]:
-    """Consume an async iterable (e.g. a subscription) from sync code::
-
-        client = AsyncDxtraClient()  # used only by this subscription
-        stream = client.rights_requests_stream(cursor=...)
-        with iterate_blocking(stream, cleanup=client.aclose) as events:
-            for request in events:
-                ...
-
-    The async side runs on its own event loop in a worker thread, so give it an
-    ``AsyncDxtraClient`` no other event loop uses; ``cleanup`` (e.g. ``client.aclose``) runs on
-    that loop once the iteration ends, since httpx connections belong to the loop they opened on.
-    """
-    return BlockingIterator(source, max_buffer=max_buffer, cleanup=cleanup)
-
-
-# ------------------------------------------------------------------------------------------
 # Glue for AsyncBaseClient.execute_ws
 
 
@@ -766,16 +612,14 @@ def subscribe_for_client(
     options: SubscribeOptions,
 ) -> AsyncIterator[Any]:
     """``execute_ws`` of the base client: auth, role, URL and settings from the client."""
-    from dxtra_typed._auth import DxtraAuth, _no_token_for
+    from dxtra_typed._auth import DxtraAuth
 
     auth = getattr(client, "_auth", None)
     role: str | None = options.get("role")
     tokens: TokenSource | None = None
     if isinstance(auth, DxtraAuth):
         role = role or auth.role
-        tokens = auth._async_tokens
-        if tokens is None and role not in TOKENLESS_ROLES:
-            raise _no_token_for(role)
+        tokens = auth.async_tokens_for(role)
     settings = getattr(client, "_ws_settings", None)
     extra = options.get("headers")
     check_extra_headers(extra)

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
-from dxtra_typed._errors import ConfigurationError
+from dxtra_typed._errors import ConfigurationError, InvalidResponseError
 
 # Set by the client itself (Authorization from the token cache, the role per call or client).
 RESERVED_HEADERS: Final = frozenset({"authorization", "x-hasura-role"})
@@ -63,3 +63,20 @@ def first_problem(exc: ValidationError) -> str:
     error = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in error["loc"]) or "data"
     return f"{where}: {error['msg']}"
+
+
+def result_mismatch(
+    what: str, subject: str, exc: ValidationError, *, status_code: int, body: str
+) -> InvalidResponseError:
+    """The error for data that does not fit the operation's generated result type.
+
+    One text for both transports (``subject``: "the response" on HTTP, "an event" on a
+    subscription): the server answered in a shape the generated code does not know, so the
+    remedy is the same wherever it shows, pull the schema and regenerate.
+    """
+    return InvalidResponseError(
+        f"{what}: {subject} does not match the operation's result type "
+        f"({first_problem(exc)}); the server's schema may have changed: pull it and regenerate",
+        status_code=status_code,
+        body=body,
+    )

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import jwt
 import pytest
 
 from dxtra_typed import (
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     InternalServerError,
     InvalidResponseError,
     RateLimitError,
@@ -18,6 +20,8 @@ from dxtra_typed import (
 )
 from dxtra_typed._auth import (
     AccessToken,
+    AsyncTokenCache,
+    DxtraAuth,
     needs_refresh,
     parse_session,
     token_expiry,
@@ -185,3 +189,14 @@ def test_secret_never_prints() -> None:
         "s3cr3t" not in repr(secret) and "s3cr3t" not in str(secret) and "s3cr3t" not in f"{secret}"
     )
     assert redact("a s3cr3t-value b", secret) == "a <redacted> b"
+
+
+def test_a_token_for_a_role_is_asked_of_auth_not_read_from_its_internals() -> None:
+    tokens = AsyncTokenCache(httpx.AsyncClient(), "http://127.0.0.1:1", PAT)
+    with_key = DxtraAuth("user", async_tokens=tokens)
+    assert with_key.async_tokens_for("user") is tokens
+    assert with_key.async_tokens_for("public") is None  # tokenless: no Authorization at all
+    without_key = DxtraAuth("public")
+    assert without_key.async_tokens_for("anonymous") is None
+    with pytest.raises(ConfigurationError, match="role 'user' needs an API key"):
+        without_key.async_tokens_for("user")

@@ -7,8 +7,12 @@ import email.utils
 import httpx
 import pytest
 
-from dxtra_typed._auth import exchange_retry_delay
 from dxtra_typed._retry import (
+    MUTATION,
+    QUERY,
+    RECONNECT,
+    REFRESH,
+    SIGNIN,
     RetryPolicy,
     backoff_delay,
     operation_kind,
@@ -156,7 +160,44 @@ def _resp(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
 def test_auth_exchange_retry_rules(
     outcome: httpx.Response | httpx.HTTPError, repeatable: bool, expected: float | None
 ) -> None:
-    delay = exchange_retry_delay(
-        outcome, 0, POLICY, repeatable=repeatable, now=NOW, random_unit=0.0
-    )
-    assert delay == expected
+    rule = SIGNIN if repeatable else REFRESH
+    assert rule.delay(outcome, 0, POLICY, now=NOW, random_unit=0.0) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (None, True),  # no close frame (1006): Hasura's way of ending an expired JWT's socket
+        (1000, True),
+        (1011, True),
+        (4401, True),
+        (4403, True),
+        (4500, True),
+        (4400, False),  # the server refused our messages: repeating them cannot help
+        (4409, False),
+    ],
+)
+def test_subscription_reconnect_rule(code: int | None, expected: bool) -> None:
+    assert RECONNECT.retries_status(code) is expected
+    # A lost socket (sent or not) is always reconnect material: a subscription only reads.
+    assert RECONNECT.retries_error(httpx.ReadError("x", request=REQUEST))
+
+
+@pytest.mark.parametrize(
+    ("outcome", "query", "mutation"),
+    [
+        (_resp(503, {"Retry-After": "2"}), 2.0, None),
+        (_resp(429), 0.5, 0.5),
+        (_resp(400), None, None),
+        (httpx.ConnectError("x", request=REQUEST), 0.5, 0.5),
+        (httpx.ReadTimeout("x", request=REQUEST), 0.5, None),
+        (httpx.TooManyRedirects("x", request=REQUEST), None, None),
+    ],
+)
+def test_graphql_rules_decide_through_the_same_code(
+    outcome: httpx.Response | httpx.HTTPError, query: float | None, mutation: float | None
+) -> None:
+    assert QUERY.delay(outcome, 0, POLICY, now=NOW, random_unit=0.0) == query
+    assert MUTATION.delay(outcome, 0, POLICY, now=NOW, random_unit=0.0) == mutation
+    # The budget is the policy's, whatever the rule.
+    assert QUERY.delay(outcome, 2, POLICY, now=NOW, random_unit=0.0) is None

@@ -20,13 +20,13 @@ from dxtra_typed import (
     InvalidResponseError,
     ValidationFailedError,
 )
+from dxtra_typed._blocking import iterate_blocking
 from dxtra_typed._secret import Secret
 from dxtra_typed._subscriptions import (
     SubscriptionProtocolError,
     SubscriptionSettings,
     advance_cursor,
     find_stream_cursor,
-    iterate_blocking,
     subscribe,
     websocket_url,
 )
@@ -407,46 +407,6 @@ async def test_fast_producer_is_held_back_not_buffered() -> None:
     assert sent_while_slow < 200, sent_while_slow
 
 
-def test_iterate_blocking_consumes_from_sync_code() -> None:
-    async def numbers() -> AsyncIterator[int]:
-        for n in range(100):
-            yield n
-            await asyncio.sleep(0)
-
-    with iterate_blocking(numbers(), max_buffer=4) as it:
-        assert list(it) == list(range(100))
-
-
-def test_iterate_blocking_close_early_stops_the_producer() -> None:
-    stopped: list[bool] = []
-
-    async def forever() -> AsyncIterator[int]:
-        n = 0
-        try:
-            while True:
-                yield n
-                n += 1
-                await asyncio.sleep(0.001)
-        finally:
-            stopped.append(True)
-
-    with iterate_blocking(forever(), max_buffer=2) as it:
-        first = [next(it) for _ in range(5)]
-    assert first == [0, 1, 2, 3, 4]
-    assert stopped == [True]
-
-
-def test_iterate_blocking_reraises_errors() -> None:
-    async def failing() -> AsyncIterator[int]:
-        yield 1
-        raise APIConnectionError("gone")
-
-    it = iterate_blocking(failing())
-    assert next(it) == 1
-    with pytest.raises(APIConnectionError, match="gone"):
-        next(it)
-
-
 def test_iterate_blocking_over_a_real_subscription() -> None:
     async def main() -> None:
         async with fake_hasura() as fake:
@@ -474,3 +434,24 @@ def test_iterate_blocking_over_a_real_subscription() -> None:
             assert seen == list(range(1, 51))
 
     asyncio.run(main())
+
+
+async def test_an_event_that_does_not_fit_the_result_type_says_regenerate() -> None:
+    from pydantic import BaseModel
+
+    from tests.client.test_wire import MISMATCH_REMEDY
+
+    class Result(BaseModel):
+        nope: int
+
+    async with fake_hasura() as fake:
+        fake.add_rows(3)
+        events = stream(fake, result_type=Result)
+        with pytest.raises(InvalidResponseError) as info:
+            await take_rows(events, 3)
+    message = str(info.value)
+    assert message.startswith(
+        "S: an event does not match the operation's result type (nope: Field required)"
+    )
+    assert message.endswith(MISMATCH_REMEDY)  # the same text as on HTTP: one helper
+    assert info.value.status_code == 101

@@ -39,3 +39,24 @@ def test_request_body_drops_unset_keeps_null_and_writes_exact_types() -> None:
         "operationName": "Op",
         "variables": {"b": None, "id": str(uuid.UUID(int=1)), "n": "1.10", "d": "2026-01-02"},
     }
+
+
+MISMATCH_REMEDY = "the server's schema may have changed: pull it and regenerate"
+
+
+def test_a_response_that_does_not_fit_the_result_type_says_regenerate() -> None:
+    import pytest
+    from pydantic import BaseModel
+
+    from dxtra_typed import InvalidResponseError
+
+    class Result(BaseModel):
+        count: int
+
+    with pytest.raises(InvalidResponseError) as info:
+        parse_response(_response(200, {"data": {"total": 3}}), Result)
+    assert str(info.value).startswith(
+        "Op: the response does not match the operation's result type (count: Field required)"
+    )
+    assert str(info.value).endswith(MISMATCH_REMEDY)
+    assert info.value.status_code == 200
