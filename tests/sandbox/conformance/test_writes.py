@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from dxtra_typed.sandbox._engine import UNEXPECTED, Engine
+from dxtra_typed.sandbox._engine import Engine
+from dxtra_typed.sandbox._hasura_errors import UNEXPECTED
 from dxtra_typed.sandbox._store import Store
 
 from ._world import ANON, SUBJECT, USER, WORLD, data, only_error, run, visible
