@@ -13,7 +13,8 @@ from dxtra_typed.sandbox._model import TABLES, BoolExp, Table
 from dxtra_typed.sandbox._sql import Compiler
 
 SUBJECTS = TABLES["dataSubjects"]
-ROLE_FILTER: BoolExp = {"userId": {"_eq": "6d0f1a52-1b1e-4c55-9d34-6a3c2f0e9b11"}}
+USER_ID = "6d0f1a52-1b1e-4c55-9d34-6a3c2f0e9b11"
+ROLE_FILTER: BoolExp = {"userId": {"_eq": USER_ID}}
 
 
 def compiler() -> Compiler:
