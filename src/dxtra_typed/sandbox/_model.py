@@ -33,7 +33,7 @@ class FilterOperator:
     """One operator of Hasura's ``<scalar>_comparison_exp`` inputs (``_eq``, ``_ilike``, ...).
 
     The one place an operator is defined: the SDL renders it into every comparison type it
-    applies to, and the engine compiles it to SQL by its ``kind``:
+    applies to, and the SQL compiler (``_sql``) compiles it by its ``kind``:
 
     - ``compare``: ``column <sql> operand`` (``sql`` is the SQL operator);
     - ``in``: ``column [NOT] IN (operands)``; ``is_null``: ``column IS [NOT] NULL``;
