@@ -134,6 +134,19 @@ def rule_for(kind: OperationKind) -> RetryRule:
     return MUTATION if kind == "mutation" else QUERY
 
 
+def connection_worked(
+    *, acked: bool, events: int, token_expired: bool, lived: float, healthy_after: float
+) -> bool:
+    """Did a long-lived connection (a subscription's socket) work before it was lost?
+
+    If so, losing it is not a failed attempt: the reconnect is immediate and the retry budget
+    starts afresh. It worked if the server accepted it and it delivered an event, lived
+    ``healthy_after`` seconds, or ended only because its token expired (Hasura's way of
+    ending every socket once per JWT lifetime).
+    """
+    return acked and (events > 0 or token_expired or lived >= healthy_after)
+
+
 def operation_kind(query: str, operation_name: str | None) -> OperationKind:
     """The type of the operation that ``operation_name`` selects in ``query``.
 

@@ -49,7 +49,7 @@ from dxtra_typed._errors import (
     make_graphql_error,
 )
 from dxtra_typed._logging import logger
-from dxtra_typed._retry import RECONNECT, RetryPolicy, retry_delay
+from dxtra_typed._retry import RECONNECT, RetryPolicy, connection_worked, retry_delay
 from dxtra_typed._secret import Secret
 from dxtra_typed._wire import (
     check_extra_headers,
@@ -422,10 +422,13 @@ class _Socket:
 
     def healthy(self, closed: _Closed) -> bool:
         """Did this connection work (so the next reconnect is immediate, not a failure)?"""
-        if not self.acked:
-            return False
-        lived = self.request.clock() - self.opened
-        return self.events > 0 or closed.jwt_expired or lived >= self.request.settings.healthy_after
+        return connection_worked(
+            acked=self.acked,
+            events=self.events,
+            token_expired=closed.jwt_expired,
+            lived=self.request.clock() - self.opened,
+            healthy_after=self.request.settings.healthy_after,
+        )
 
     async def close(self) -> None:
         try:

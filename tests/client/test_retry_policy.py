@@ -15,6 +15,7 @@ from dxtra_typed._retry import (
     SIGNIN,
     RetryPolicy,
     backoff_delay,
+    connection_worked,
     operation_kind,
     parse_retry_after,
     retry_delay,
@@ -201,3 +202,22 @@ def test_graphql_rules_decide_through_the_same_code(
     assert MUTATION.delay(outcome, 0, POLICY, now=NOW, random_unit=0.0) == mutation
     # The budget is the policy's, whatever the rule.
     assert QUERY.delay(outcome, 2, POLICY, now=NOW, random_unit=0.0) is None
+
+
+@pytest.mark.parametrize(
+    ("acked", "events", "token_expired", "lived", "worked"),
+    [
+        (False, 3, True, 60.0, False),  # never accepted: a failed attempt, whatever else
+        (True, 1, False, 0.0, True),
+        (True, 0, True, 0.0, True),  # JWT expiry ends every socket once per token lifetime
+        (True, 0, False, 5.0, True),
+        (True, 0, False, 4.9, False),
+    ],
+)
+def test_a_connection_that_worked_restarts_the_reconnect_budget(
+    acked: bool, events: int, token_expired: bool, lived: float, worked: bool
+) -> None:
+    got = connection_worked(
+        acked=acked, events=events, token_expired=token_expired, lived=lived, healthy_after=5.0
+    )
+    assert got is worked
