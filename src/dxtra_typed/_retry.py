@@ -2,8 +2,8 @@
 
 The one home of every retry decision. Each thing the client sends again is a ``RetryRule``
 (which answers and which failures allow another attempt) plus a ``RetryPolicy`` (how often and
-how patiently); the rules below differ in parameters only, and ``RetryRule.delay`` is the one
-piece of code that decides for all of them: GraphQL queries and mutations (``_base_client``),
+how patiently); the rules below differ in parameters only, and the same code (``RetryRule``'s
+methods, ``retry_delay``) decides for all of them: GraphQL queries and mutations (``_base_client``),
 the PAT exchange and the token refresh (``_auth``), the subscription reconnect
 (``_subscriptions``).
 
