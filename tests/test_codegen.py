@@ -58,18 +58,18 @@ def test_sync_and_async_clients_share_one_set_of_models(project: Path, tmp_path:
     assert diff_packages(project / "generated" / "dxtra_generated", package) == []
     client = (package / "client.py").read_text()
     async_client = (package / "async_client.py").read_text()
-    assert "class DxtraGeneratedClient(DxtraBaseClient)" in client
-    assert "class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient)" in async_client
+    assert "class DxtraClient(DxtraBaseClient)" in client
+    assert "class AsyncDxtraClient(AsyncDxtraBaseClient)" in async_client
     # Both import their result types from the same per-operation modules.
     assert "from .data_controllers import" in client
     assert "from .data_controllers import" in async_client
     from typing import get_args, get_type_hints
 
-    from dxtra_generated.async_client import AsyncDxtraGeneratedClient
-    from dxtra_generated.client import DxtraGeneratedClient
+    from dxtra_generated.async_client import AsyncDxtraClient
+    from dxtra_generated.client import DxtraClient
 
-    sync_result = get_type_hints(DxtraGeneratedClient.data_subject)["return"]
-    async_result = get_type_hints(AsyncDxtraGeneratedClient.data_subject)["return"]
+    sync_result = get_type_hints(DxtraClient.data_subject)["return"]
+    async_result = get_type_hints(AsyncDxtraClient.data_subject)["return"]
     # The very same model class inside Optional[...] (the Optional objects themselves come
     # from typing's bounded cache, so they are equal but need not be identical).
     assert sync_result == async_result

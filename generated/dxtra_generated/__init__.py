@@ -2,7 +2,7 @@
 
 from .base_client import DxtraBaseClient
 from .base_model import BaseModel
-from .client import DxtraGeneratedClient
+from .client import DxtraClient
 from .consent_form_values import (
     ConsentFormValues,
     ConsentFormValuesDataSubjectConsentFormValues,
@@ -165,7 +165,7 @@ __all__ = [
     "DataSubjectsStream",
     "DataSubjectsStreamDataSubjectsStream",
     "DxtraBaseClient",
-    "DxtraGeneratedClient",
+    "DxtraClient",
     "InsertRightsRequest",
     "InsertRightsRequestInsertDataSubjectsRightsRequest",
     "Int_comparison_exp",

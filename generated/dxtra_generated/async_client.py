@@ -94,7 +94,14 @@ def gql(q: str) -> str:
     return q
 
 
-class AsyncDxtraGeneratedClient(AsyncDxtraBaseClient):
+class AsyncDxtraClient(AsyncDxtraBaseClient):
+    """Async Dxtra client: the same methods as `DxtraClient`, awaited, on an httpx.AsyncClient,
+    plus the subscriptions in `queries/` as async iterators.
+
+    Construct and configure it as the sync client (``from_env()`` reads DXTRA_*); use
+    ``async with`` or ``await client.aclose()``.
+    """
+
     @validated
     async def consent_form_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]

@@ -62,7 +62,16 @@ def gql(q: str) -> str:
     return q
 
 
-class DxtraGeneratedClient(DxtraBaseClient):
+class DxtraClient(DxtraBaseClient):
+    """Dxtra client: one typed method per operation in `queries/`.
+
+    Settings come from the arguments, then DXTRA_API_KEY / DXTRA_AUTH_URL / DXTRA_API_URL /
+    DXTRA_ROLE, then defaults (production URLs, role ``user``). The API key (a Dxtra personal
+    access token) is exchanged for a JWT on first use and renewed before it expires; the JWT
+    stays in memory only, unless ``token_store`` (or DXTRA_TOKEN_CACHE) shares it, sealed, with
+    other processes. Use as a context manager, or call ``close()``.
+    """
+
     @validated
     def consent_form_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]

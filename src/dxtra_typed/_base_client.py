@@ -16,17 +16,30 @@ import logging
 import random
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel, ValidationError, create_model
 from pydantic_core import to_json
 
-from dxtra_typed._auth import ROLE_EXTENSION
+from dxtra_typed._auth import ROLE_EXTENSION, AsyncTokenCache, DxtraAuth, SyncTokenCache
+from dxtra_typed._client_common import (
+    DEFAULT_LIMITS,
+    DEFAULT_TIMEOUT,
+    NOT_GIVEN,
+    USER_AGENT,
+    AsyncClientOverrides,
+    ClientCore,
+    ClientOverrides,
+    Timeout,
+    _NotGiven,
+    shared_ssl_context,
+)
+from dxtra_typed._config import ClientConfig, Role
 from dxtra_typed._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -36,9 +49,11 @@ from dxtra_typed._errors import (
     status_error_class,
     status_remedy,
 )
+from dxtra_typed._http_backends import HttpBackend, async_http_client, check_http_backend
 from dxtra_typed._logging import logger
 from dxtra_typed._options import CallOptions
 from dxtra_typed._retry import (
+    DEFAULT_MAX_RETRIES,
     OperationKind,
     RetryPolicy,
     never_sent,
@@ -48,9 +63,10 @@ from dxtra_typed._retry import (
     should_retry_error,
     should_retry_status,
 )
+from dxtra_typed._token_store import TokenStore
 
 if TYPE_CHECKING:
-    from dxtra_typed._subscriptions import SubscribeOptions
+    from dxtra_typed._subscriptions import SubscribeOptions, SubscriptionSettings
 from dxtra_typed._wire import check_extra_headers, loads_exact, request_variables, result_mismatch
 from dxtra_typed.scalars import _plain_numbers
 
@@ -306,12 +322,10 @@ def _kind(query: str, operation_name: str | None) -> OperationKind:
     return operation_kind(query, operation_name)
 
 
-class _NotGiven:
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
+__all__ = ["NOT_GIVEN", "AsyncBaseClient", "SyncBaseClient", "parse_response"]
 
-
-NOT_GIVEN: Final = _NotGiven()
+_SyncC = TypeVar("_SyncC", bound="SyncBaseClient")
+_AsyncC = TypeVar("_AsyncC", bound="AsyncBaseClient")
 
 
 @dataclass(frozen=True)
@@ -448,21 +462,31 @@ class _Common:
         )
 
 
-class SyncBaseClient(_Common):
-    """Base of the generated sync client."""
+class SyncBaseClient(_Common, ClientCore[httpx.Client]):
+    """Base of every generated sync client: the whole Dxtra client (``ClientCore``) plus the
+    request loop. A generated class adds one typed method per operation."""
 
     _sleep: Callable[[float], None] = staticmethod(time.sleep)
+    _tokens: SyncTokenCache | None
 
-    def __init__(
-        self,
-        url: str = "",
-        headers: dict[str, str] | None = None,
-        http_client: httpx.Client | None = None,
+    def _new_http(self, timeout: Timeout, *, auth: bool = False) -> httpx.Client:
+        if auth:
+            return httpx.Client(
+                timeout=timeout, headers={"User-Agent": USER_AGENT}, verify=shared_ssl_context()
+            )
+        return httpx.Client(timeout=timeout, limits=DEFAULT_LIMITS, verify=shared_ssl_context())
+
+    def _start_auth(
+        self, config: ClientConfig, policy: RetryPolicy, store: TokenStore | None
     ) -> None:
-        self.url = url
-        self.headers = headers
-        self._owns_http_client = http_client is None
-        self.http_client = http_client if http_client else httpx.Client(headers=headers)
+        self._tokens = (
+            SyncTokenCache(
+                self._auth_http, config.auth_url, config.api_key, policy=policy, store=store
+            )
+            if config.api_key is not None and config.needs_token
+            else None
+        )
+        self._auth = DxtraAuth(config.role, sync_tokens=self._tokens)
 
     def execute(
         self,
@@ -494,10 +518,24 @@ class SyncBaseClient(_Common):
             retries += 1
 
     def close(self) -> None:
+        """Close the connection pools this client owns (not a caller's ``http_client``, and
+        nothing from a ``with_options`` copy)."""
         if self._owns_http_client:
             self.http_client.close()
+        if self._owns_auth_http:
+            self._auth_http.close()
 
-    def __enter__(self) -> Self:
+    @classmethod
+    def from_env(
+        cls: type[_SyncC],
+        env: Mapping[str, str] | None = None,
+        **overrides: Unpack[ClientOverrides],
+    ) -> _SyncC:
+        """A client configured from DXTRA_* environment variables (``env`` replaces os.environ);
+        keyword arguments are the constructor's and win over the environment."""
+        return cls(env=env, **overrides)
+
+    def __enter__(self: _SyncC) -> _SyncC:
         return self
 
     def __exit__(
@@ -542,21 +580,76 @@ def _pin_async_library() -> tuple[ContextVar[str | None], Token[str | None]] | N
     return cvar, cvar.set(name)
 
 
-class AsyncBaseClient(_Common):
-    """Base of the generated async client."""
+class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
+    """Async twin of ``SyncBaseClient``: the same client on an httpx.AsyncClient, plus
+    subscriptions (``execute_ws``)."""
 
     _sleep: Callable[[float], Awaitable[None]] = staticmethod(_async_sleep)
+    _tokens: AsyncTokenCache | None
+    _ws_settings: SubscriptionSettings | None = None
+    _http_backend: HttpBackend = "httpx"
 
     def __init__(
         self,
-        url: str = "",
-        headers: dict[str, str] | None = None,
+        api_key: str | None = None,
+        *,
+        auth_url: str | None = None,
+        api_url: str | None = None,
+        role: Role | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool = False,
+        env: Mapping[str, str] | None = None,
+        token_store: TokenStore | None = None,
+        ws: SubscriptionSettings | None = None,
+        http_backend: HttpBackend = "httpx",
     ) -> None:
-        self.url = url
-        self.headers = headers
-        self._owns_http_client = http_client is None
-        self.http_client = http_client if http_client else httpx.AsyncClient(headers=headers)
+        """``ws``: WebSocket settings for subscriptions (URL, subprotocols, reconnects).
+
+        ``http_backend="aiohttp"`` sends over aiohttp (the ``aiohttp`` extra) instead of
+        httpx's own transport: the same behaviour, faster per call. It serves the API calls
+        and the token exchanges; a client on it belongs to the event loop of its first call.
+        """
+        self._http_backend = check_http_backend(http_backend)
+        super().__init__(
+            api_key,
+            auth_url=auth_url,
+            api_url=api_url,
+            role=role,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=http_client,
+            allow_insecure_http=allow_insecure_http,
+            env=env,
+            token_store=token_store,
+        )
+        self._ws_settings = ws
+
+    def _new_http(self, timeout: Timeout, *, auth: bool = False) -> httpx.AsyncClient:
+        backend = self._http_backend
+        if auth:
+            return async_http_client(
+                backend,
+                timeout=timeout,
+                headers={"User-Agent": USER_AGENT},
+                verify=shared_ssl_context(),
+            )
+        return async_http_client(
+            backend, timeout=timeout, limits=DEFAULT_LIMITS, verify=shared_ssl_context()
+        )
+
+    def _start_auth(
+        self, config: ClientConfig, policy: RetryPolicy, store: TokenStore | None
+    ) -> None:
+        self._tokens = (
+            AsyncTokenCache(
+                self._auth_http, config.auth_url, config.api_key, policy=policy, store=store
+            )
+            if config.api_key is not None and config.needs_token
+            else None
+        )
+        self._auth = DxtraAuth(config.role, async_tokens=self._tokens)
 
     async def execute(
         self,
@@ -610,7 +703,7 @@ class AsyncBaseClient(_Common):
         variables: dict[str, Any] | None = None,
         result_type: type[BaseModel] | None = None,
         **options: Unpack[SubscribeOptions],
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         """A subscription's events (validated into ``result_type`` when given), reconnecting
         and resuming as ``dxtra_typed._subscriptions`` describes."""
         from dxtra_typed._subscriptions import subscribe_for_client
@@ -618,10 +711,23 @@ class AsyncBaseClient(_Common):
         return subscribe_for_client(self, query, operation_name, variables, result_type, options)
 
     async def aclose(self) -> None:
+        """Close the connection pools this client owns (see ``SyncBaseClient.close``)."""
         if self._owns_http_client:
             await self.http_client.aclose()
+        if self._owns_auth_http:
+            await self._auth_http.aclose()
 
-    async def __aenter__(self) -> Self:
+    @classmethod
+    def from_env(
+        cls: type[_AsyncC],
+        env: Mapping[str, str] | None = None,
+        **overrides: Unpack[AsyncClientOverrides],
+    ) -> _AsyncC:
+        """A client configured from DXTRA_* environment variables (``env`` replaces os.environ);
+        keyword arguments are the constructor's and win over the environment."""
+        return cls(env=env, **overrides)
+
+    async def __aenter__(self: _AsyncC) -> _AsyncC:
         return self
 
     async def __aexit__(

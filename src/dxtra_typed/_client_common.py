@@ -1,7 +1,16 @@
-"""What DxtraClient and AsyncDxtraClient share: settings, defaults and ``with_options``.
+"""What every Dxtra client shares, sync or async, bundled or generated for a user's project:
+settings, the constructor, ``from_env``, ``with_options`` and closing.
 
-The twins live in their own modules (``_client``, ``_async_client``) so that a program using
-only the sync client never imports the async client, its subscription machinery or websockets.
+It lives in the base client (``_base_client.SyncBaseClient``/``AsyncBaseClient`` inherit it),
+not in a hand-written subclass of one generated client, so *any* client ariadne-codegen
+generates over the dxtra_typed templates is a whole Dxtra client: ``DxtraClient`` is simply
+the generated client for the bundled operations, and a user's ``Client`` is the same for
+theirs. The twins differ only in their httpx class and token cache (``_new_http``,
+``_start_auth``); this module never imports the async machinery or websockets.
+
+Methods that return "this client's own class" annotate ``self``/``cls`` with a bound TypeVar
+rather than ``typing.Self``: both mean the same to mypy, but completion engines such as jedi
+only follow the TypeVar, and ``with MyClient(...) as client:`` must complete ``client.``.
 """
 
 from __future__ import annotations
@@ -12,24 +21,30 @@ import platform
 import ssl
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Final, Self, TypedDict
+from typing import TYPE_CHECKING, Any, Final, Generic, TypedDict, TypeVar
 
 import httpx
 
 from dxtra_typed._auth import DxtraAuth
-from dxtra_typed._base_client import NOT_GIVEN, _NotGiven
 from dxtra_typed._config import ClientConfig, Role, check_role, resolve_config
 from dxtra_typed._errors import ConfigurationError
 from dxtra_typed._logging import setup_logging_from_env
-from dxtra_typed._retry import RetryPolicy
+from dxtra_typed._retry import DEFAULT_MAX_RETRIES, RetryPolicy
+from dxtra_typed._token_store import TokenStore, resolve_store
 from dxtra_typed._version import __version__
 from dxtra_typed._wire import check_extra_headers
+
+if TYPE_CHECKING:
+    from dxtra_typed._http_backends import HttpBackend
+    from dxtra_typed._subscriptions import SubscriptionSettings
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
 USER_AGENT: Final = f"dxtra-typed/{__version__} python/{platform.python_version()}"
 DEFAULT_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 Timeout = float | httpx.Timeout | None
+
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
 
 class CommonOverrides(TypedDict, total=False):
@@ -43,6 +58,30 @@ class CommonOverrides(TypedDict, total=False):
     timeout: Timeout
     max_retries: int
     allow_insecure_http: bool
+    token_store: TokenStore | None
+
+
+class ClientOverrides(CommonOverrides, total=False):
+    """``from_env``'s keyword arguments (sync clients)."""
+
+    http_client: httpx.Client | None
+
+
+class AsyncClientOverrides(CommonOverrides, total=False):
+    """``from_env``'s keyword arguments (async clients)."""
+
+    http_client: httpx.AsyncClient | None
+    ws: SubscriptionSettings | None
+    http_backend: HttpBackend
+_C = TypeVar("_C", bound="ClientCore[Any]")
+
+
+class _NotGiven:
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = _NotGiven()
 
 
 @functools.cache
@@ -100,38 +139,85 @@ def check_timeout(timeout: object) -> None:
         )
 
 
-class _Options:
-    """``with_options`` and the shared read-only surface of both clients."""
+class ClientCore(Generic[HttpT]):
+    """Configuration, auth wiring, ``from_env``, ``with_options`` and ``close`` of a client.
+
+    Settings come from the arguments, then DXTRA_API_KEY / DXTRA_AUTH_URL / DXTRA_API_URL /
+    DXTRA_ROLE, then defaults (production URLs, role ``user``). The API key (a Dxtra personal
+    access token) is exchanged for a JWT on first use and renewed before it expires; the JWT
+    stays in memory only, unless ``token_store`` (or DXTRA_TOKEN_CACHE) shares it, sealed, with
+    other processes. Use as a context manager, or close it.
+    """
 
     config: ClientConfig
+    url: str
+    headers: dict[str, str] | None
+    http_client: HttpT
+    _auth_http: HttpT
     _auth: httpx.Auth | None
     _policy: RetryPolicy
     _timeout: Timeout | _NotGiven
     _default_headers: Mapping[str, str]
+    # Whether closing this client closes the httpx clients (False for a caller's http_client
+    # and for every with_options copy, which shares the original's).
     _owns_http_client: bool
     _owns_auth_http: bool
 
-    def _configure(self, config: ClientConfig, policy: RetryPolicy, timeout: Timeout) -> None:
-        """The settings both twins keep; only their httpx classes and token caches differ."""
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        auth_url: str | None = None,
+        api_url: str | None = None,
+        role: Role | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: HttpT | None = None,
+        allow_insecure_http: bool = False,
+        env: Mapping[str, str] | None = None,
+        token_store: TokenStore | None = None,
+    ) -> None:
+        config, policy = _settings(
+            api_key, auth_url, api_url, role, env, allow_insecure_http, max_retries
+        )
         check_timeout(timeout)
+        # Fleet token cache (docs/design.md "Many processes"): None keeps the JWT in memory.
+        store = resolve_store(token_store, env) if config.needs_token else None
         self.config = config
         self._policy = policy
         self._timeout = timeout
         self._default_headers = {"User-Agent": USER_AGENT}
+        self.url = config.api_url
+        self.headers = None
+        self._auth_http = self._new_http(timeout, auth=True)
         self._owns_auth_http = True
+        self._owns_http_client = http_client is None
+        self.http_client = http_client if http_client is not None else self._new_http(timeout)
+        self._start_auth(config, policy, store)
+
+    def _new_http(self, timeout: Timeout, *, auth: bool = False) -> HttpT:
+        """A new httpx client of this twin's kind (``auth``: the one for the PAT exchange)."""
+        raise NotImplementedError
+
+    def _start_auth(
+        self, config: ClientConfig, policy: RetryPolicy, store: TokenStore | None
+    ) -> None:
+        """Set ``_auth`` (and the token cache behind it, shared through ``store`` when given)
+        for ``config.role``."""
+        raise NotImplementedError
 
     @property
     def role(self) -> str:
         return self.config.role
 
     def with_options(
-        self,
+        self: _C,
         *,
         role: Role | None = None,
         timeout: Timeout | _NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> Self:
+    ) -> _C:
         """A copy with other defaults that shares this client's connection pool and token
         cache (so no new PAT exchange). Closing the copy leaves the original working.
 

@@ -305,3 +305,12 @@ def make_graphql_error(
         body=body,
         request_id=request_id,
     )
+
+
+class MissingExtraError(ConfigurationError):
+    """A feature needs an optional extra that is not installed; the message says which and
+    how to install it (``pip install "dxtra-typed[codegen]"``)."""
+
+    def __init__(self, message: str, *, extra: str) -> None:
+        super().__init__(message)
+        self.extra = extra

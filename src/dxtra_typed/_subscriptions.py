@@ -32,7 +32,7 @@ import itertools
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -482,7 +482,7 @@ def _validate(result_type: type[BaseModel] | None, data: dict[str, Any], what: s
         ) from None
 
 
-async def run_subscription(request: _Request) -> AsyncIterator[Any]:
+async def run_subscription(request: _Request) -> AsyncGenerator[Any, None]:
     """Events of one logical subscription, across as many sockets as it takes."""
     from websockets.exceptions import InvalidHandshake, InvalidURI
 
@@ -559,7 +559,7 @@ def subscribe(
     max_reconnects: int | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     random_unit: Callable[[], float] = random.random,
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """An async iterator over a subscription's events (validated into ``result_type``).
 
     ``variables`` must be JSON-ready (GraphQL names). A role in ``TOKENLESS_ROLES`` sends no
@@ -613,9 +613,12 @@ def subscribe_for_client(
     variables: Mapping[str, Any] | None,
     result_type: type[BaseModel] | None,
     options: SubscribeOptions,
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """``execute_ws`` of the base client: auth, role, URL and settings from the client."""
     from dxtra_typed._auth import DxtraAuth
+    from dxtra_typed._extras import require_extra
+
+    require_extra("subscriptions", "subscriptions")
 
     auth = getattr(client, "_auth", None)
     role: str | None = options.get("role")

@@ -1,14 +1,16 @@
 """`dxtra-typed call OPERATION [--var name=value ...] [--role R] [--json]`: try an operation.
 
-Runs any generated operation through `DxtraClient.from_env()` (DXTRA_API_KEY, DXTRA_AUTH_URL,
-DXTRA_API_URL, DXTRA_ROLE) and prints the result as a table (a list of rows: one column per
-field; one object: field/value lines) or, with `--json`, as JSON. Both name fields as the
+Runs any generated operation of the project in the current folder (or `--root`; its
+settings say which package and classes), else of the bundled `DxtraClient`, through
+`Client.from_env()` (DXTRA_API_KEY, DXTRA_AUTH_URL, DXTRA_API_URL, DXTRA_ROLE) and prints
+the result as a table (a list of rows: one column per field; one object: field/value lines)
+or, with `--json`, as JSON. Both name fields as the
 GraphQL schema and queries/ do (`createdAt`, not `created_at`), so the JSON is the API's own
 shape. `--list` shows every operation with the first sentence of the comment above it in
 queries/.
 
 The role is `--role`, else the operation's own `# role:` (as `--list` shows it), else
-DXTRA_ROLE, else `user`. Subscriptions run on `AsyncDxtraClient` and print one line per event
+DXTRA_ROLE, else `user`. Subscriptions run on the async client and print one line per event
 (`--json`: one compact JSON document; a table: one row per streamed row, or the whole result
 of a live query) until Ctrl-C or `--max N` events.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import inspect
 import json
 import re
@@ -31,6 +34,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -81,7 +85,55 @@ def register(subcommands: Any) -> None:
         help="subscriptions: stop after N events (default: run until Ctrl-C)",
     )
     parser.add_argument("--list", action="store_true", help="list the operations and exit")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="project folder whose generated client to use (default: current directory; "
+        "without a project there, the bundled operations)",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=None, help="default: ROOT/codegen.toml or pyproject.toml"
+    )
     parser.set_defaults(run=run)
+
+
+def _import_class(module_name: str, name: str, where: str) -> type[Any]:
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageError(
+            f"cannot import {module_name} from {where} ({exc}); run `dxtra-typed generate` first"
+        ) from None
+    found = getattr(module, name, None)
+    if not isinstance(found, type):
+        raise UsageError(f"{module_name} has no class {name}; run `dxtra-typed generate` again")
+    return found
+
+
+def client_classes(root: Path, config_path: Path | None = None) -> tuple[type[Any], type[Any]]:
+    """The sync and async clients of the project at ``root`` (its generated package imported
+    from the project's folder), or the bundled ones when there is no project there."""
+    from dxtra_typed.codegen._settings import load_settings
+    from dxtra_typed.schema_tools._errors import SchemaToolError
+
+    try:
+        settings = load_settings(root, config_path)
+    except SchemaToolError as exc:
+        if config_path is None and str(exc).startswith("no dxtra-typed project"):
+            from dxtra_generated.async_client import AsyncDxtraClient
+            from dxtra_generated.client import DxtraClient
+
+            return DxtraClient, AsyncDxtraClient
+        raise UsageError(str(exc)) from None
+    where = str(settings.import_root)
+    if where not in sys.path:
+        sys.path.insert(0, where)
+    package = settings.package
+    return (
+        _import_class(f"{package}.client", settings.client, where),
+        _import_class(f"{package}.async_client", settings.async_client, where),
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -110,25 +162,29 @@ class Operation:
         self.summary = sentence if len(sentence) <= 100 else sentence[:99].rsplit(" ", 1)[0] + "…"
 
 
-def operations() -> dict[str, Operation]:
+def operations(
+    clients: tuple[type[Any], type[Any]] | None = None,
+) -> dict[str, Operation]:
     """Every generated operation method, by method name (sorted): queries and mutations of
     the sync client, subscriptions of the async one (the only client that has them).
+    ``clients``: a project's (sync, async) classes; default the bundled ones.
 
     Their facts come from the ``OPERATIONS`` table codegen writes beside each client class
     (``OperationTablePlugin``), so the wording of the docstrings does not matter.
     """
-    from dxtra_generated import async_client, client
+    if clients is None:
+        from dxtra_generated.async_client import AsyncDxtraClient
+        from dxtra_generated.client import DxtraClient
 
-    table: dict[str, OperationInfo] = async_client.OPERATIONS
+        clients = (DxtraClient, AsyncDxtraClient)
+    sync_class, async_class = clients
+    table: dict[str, OperationInfo] = getattr(
+        sys.modules[async_class.__module__], "OPERATIONS", {}
+    )
     return {
         method: Operation(
             info,
-            getattr(
-                async_client.AsyncDxtraGeneratedClient
-                if info.kind == "subscription"
-                else client.DxtraGeneratedClient,
-                method,
-            ),
+            getattr(async_class if info.kind == "subscription" else sync_class, method),
         )
         for method, info in sorted(table.items())
     }
@@ -323,9 +379,14 @@ def choose_role(flag: str | None, declared: str | None) -> Role | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dxtra_typed._errors import DxtraError
+    from dxtra_typed._errors import DxtraError, MissingExtraError
 
-    ops = operations()
+    try:
+        clients = client_classes((args.root or Path.cwd()).resolve(), args.config)
+    except UsageError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    ops = operations(clients)
     if args.list:
         print(_list(ops))
         return EXIT_OK
@@ -343,8 +404,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         if op.kind == "subscription":
-            return run_subscription(op.method, variables, role, args.json, args.max)
-        result = run_operation(op.method, variables, role)
+            return run_subscription(clients[1], op.method, variables, role, args.json, args.max)
+        result = run_operation(clients[0], op.method, variables, role)
+    except MissingExtraError:
+        raise  # one line and exit 2, by the command line's main
     except DxtraError as exc:
         message = " ".join(str(exc).split())
         _err(f"{type(exc).__name__}: {message}")
@@ -353,15 +416,16 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_operation(method: str, variables: dict[str, Any], role: Role | None) -> Any:
-    """One query or mutation through ``DxtraClient.from_env()`` as ``role``."""
-    from dxtra_typed import DxtraClient
-
-    with DxtraClient.from_env(role=role) as client:
+def run_operation(
+    client_class: type[Any], method: str, variables: dict[str, Any], role: Role | None
+) -> Any:
+    """One query or mutation through ``client_class.from_env()`` as ``role``."""
+    with client_class.from_env(role=role) as client:
         return getattr(client, method)(**variables)
 
 
 def run_subscription(
+    client_class: type[Any],
     method: str,
     variables: dict[str, Any],
     role: Role | None,
@@ -370,13 +434,14 @@ def run_subscription(
 ) -> int:
     """Print each event of a subscription as it arrives, until ``max_events`` or Ctrl-C."""
     import asyncio
-    import importlib.util
     from contextlib import aclosing
 
-    if importlib.util.find_spec("websockets") is None:
-        _err("subscriptions need the subscriptions extra: pip install 'dxtra-typed[subscriptions]'")
+    from dxtra_typed._extras import missing_extra_message
+
+    missing = missing_extra_message("subscriptions", f"{method} (a subscription)")
+    if missing is not None:
+        _err(missing)
         return EXIT_USAGE
-    from dxtra_typed import AsyncDxtraClient
 
     printer = EventPrinter(as_json)
     seen = 0
@@ -384,7 +449,7 @@ def run_subscription(
     async def consume() -> None:
         nonlocal seen
         async with (
-            AsyncDxtraClient.from_env(role=role) as client,
+            client_class.from_env(role=role) as client,
             aclosing(getattr(client, method)(**variables)) as events,
         ):
             async for event in events:

@@ -17,40 +17,18 @@ subscriptions' inputs and models.
 from __future__ import annotations
 
 import contextlib
-import copy
 import difflib
 import io
 import shutil
 import sys
 import tempfile
-import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from dxtra_typed.codegen._settings import load_settings
+
 _SKIP = {"__pycache__"}
-
-
-def load_config(config_path: Path) -> dict[str, Any]:
-    with config_path.open("rb") as fh:
-        return tomllib.load(fh)
-
-
-def _run_configs(config: dict[str, Any], out_root: Path) -> list[dict[str, Any]]:
-    """The two ariadne-codegen config dicts (async first, then sync).
-
-    Input paths stay relative to the project folder (ariadne-codegen writes ``queries_path``
-    into every file header, so an absolute path would differ between clones); only the output
-    folder moves, for ``check``.
-    """
-    base = copy.deepcopy(config)
-    section = base["tool"]["ariadne-codegen"]
-    section["target_package_path"] = str(out_root / section["target_package_path"])
-    sync = copy.deepcopy(base)
-    sync["tool"]["ariadne-codegen"].update(
-        config.get("tool", {}).get("dxtra-typed", {}).get("sync", {})
-    )
-    return [base, sync]
 
 
 @contextlib.contextmanager
@@ -94,25 +72,20 @@ def _sync_client_skips_subscriptions() -> Iterator[None]:
         PackageGenerator._get_used_inputs = original_inputs  # type: ignore[method-assign]
 
 
-def package_dir(config: dict[str, Any], root: Path) -> Path:
-    section = config["tool"]["ariadne-codegen"]
-    return root / str(section["target_package_path"]) / str(section["target_package_name"])
-
-
-def generate(root: Path, config_path: Path, out_root: Path | None = None) -> Path:
-    """Regenerate the package under ``out_root`` (default: ``root``); return its folder."""
+def generate(root: Path, config_path: Path | None = None, out_root: Path | None = None) -> Path:
+    """Regenerate the project's package under ``out_root`` (default: ``root``); return its
+    folder. The settings come from ``load_settings(root, config_path)``."""
     from ariadne_codegen import main as codegen_main  # build-time only dependency
 
     client: Callable[[dict[str, Any]], None] = codegen_main.client
 
-    config = load_config(config_path)
-    out_root = out_root or root
-    target = package_dir(config, out_root)
+    settings = load_settings(root, config_path)
+    target = settings.package_dir(out_root)
     if target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for run in _run_configs(config, out_root.resolve()):
-        sync_run = not run["tool"]["ariadne-codegen"].get("async_client", True)
+    for run in settings.ariadne_configs(out_root):
+        sync_run = not run["tool"]["ariadne-codegen"]["async_client"]
         # ariadne-codegen reports on stdout (keep ours to one line) and reads paths from cwd.
         with contextlib.ExitStack() as stack:
             stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
@@ -154,20 +127,22 @@ def diff_packages(committed: Path, fresh: Path) -> list[str]:
     return problems
 
 
-def check(root: Path, config_path: Path) -> int:
-    """Exit status 0 when generated/ matches a fresh run over schema/ + queries/, else 1."""
-    config = load_config(config_path)
+def check(root: Path, config_path: Path | None = None) -> int:
+    """Exit status 0 when the generated package matches a fresh run over the schema and
+    operations, else 1."""
+    settings = load_settings(root, config_path)
+    shown = f"{settings.package_path.rstrip('/')}/{settings.package}".removeprefix("./")
     with tempfile.TemporaryDirectory(prefix="dxtra-codegen-") as tmp:
         fresh = generate(root, config_path, out_root=Path(tmp))
-        problems = diff_packages(package_dir(config, root), fresh)
+        problems = diff_packages(settings.package_dir(), fresh)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
         print(
-            f"check-generated: generated/ is stale ({len(problems)} difference(s)); "
-            "run `make generate` and commit the result.",
+            f"check-generated: {shown} is stale ({len(problems)} difference(s)); "
+            "run `dxtra-typed generate` (here: `make generate`) and commit the result.",
             file=sys.stderr,
         )
         return 1
-    print("check-generated: generated/ matches schema/ + queries/")
+    print(f"check-generated: {shown} matches {settings.schema} + {settings.queries}")
     return 0

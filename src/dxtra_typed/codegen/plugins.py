@@ -158,11 +158,41 @@ def _result_class(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     return None
 
 
+def _class_doc(config: dict[str, Any]) -> str:
+    """The generated client class's docstring: what ``help(Client)`` and editors show."""
+    section = config.get("tool", {}).get("ariadne-codegen", {})
+    queries = str(section.get("queries_path", "queries")).rstrip("/")
+    sync_name = config.get("tool", {}).get("dxtra-typed", {}).get("client", "the sync client")
+    if section.get("async_client", True):
+        return (
+            f"Async Dxtra client: the same methods as `{sync_name}`, awaited, on an "
+            "httpx.AsyncClient,\n"
+            f"plus the subscriptions in `{queries}/` as async iterators.\n\n"
+            "Construct and configure it as the sync client (``from_env()`` reads DXTRA_*); "
+            "use\n``async with`` or ``await client.aclose()``.\n"
+        )
+    return (
+        f"Dxtra client: one typed method per operation in `{queries}/`.\n\n"
+        "Settings come from the arguments, then DXTRA_API_KEY / DXTRA_AUTH_URL / "
+        "DXTRA_API_URL /\nDXTRA_ROLE, then defaults (production URLs, role ``user``). The API "
+        "key (a Dxtra personal\naccess token) is exchanged for a JWT on first use and renewed "
+        "before it expires; the JWT\nstays in memory only, unless ``token_store`` (or "
+        "DXTRA_TOKEN_CACHE) shares it, sealed, with\nother processes. Use as a context "
+        "manager, or call ``close()``.\n"
+    )
+
+
 class DxtraClientPlugin(Plugin):
     def __init__(self, schema: Any, config_dict: Any) -> None:
         super().__init__(schema, config_dict)
         self._streams: set[str] = set()
         self._subscriptions: set[str] = set()
+
+    def generate_client_class(self, class_def: ast.ClassDef) -> ast.ClassDef:
+        """A docstring on the class: it is the client users construct, not a base to wrap."""
+        doc = ast.Expr(value=ast.Constant(value=_class_doc(self.config_dict)))
+        class_def.body.insert(0, doc)
+        return class_def
 
     def generate_client_method(
         self,

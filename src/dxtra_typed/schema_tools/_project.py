@@ -1,17 +1,16 @@
-"""Where a project's schema and operations live: read from codegen.toml, like codegen does.
+"""Where a project's schema and operations live: read from its settings, like codegen does.
 
 The commands must look at exactly the files ariadne-codegen compiles, with the validation rules
-it applies, or ``check`` could pass while ``generate`` fails.
+it applies, or ``check`` could pass while ``generate`` fails. The settings themselves are
+``dxtra_typed.codegen._settings`` (one reader for every command).
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._errors import SchemaToolError
-from ._operations import DEFAULT_SKIP_RULES
+from dxtra_typed.codegen._settings import Settings, load_settings
 
 
 @dataclass(frozen=True)
@@ -21,6 +20,7 @@ class Project:
     schema_path: Path
     queries_path: Path
     skip_rules: tuple[str, ...]
+    settings: Settings
 
     def shown(self, path: Path) -> str:
         try:
@@ -30,29 +30,12 @@ class Project:
 
 
 def load_project(root: Path, config_path: Path | None = None) -> Project:
-    config_path = config_path or root / "codegen.toml"
-    try:
-        with config_path.open("rb") as fh:
-            config = tomllib.load(fh)
-    except OSError as exc:
-        raise SchemaToolError(
-            f"cannot read {config_path}: {exc.strerror} "
-            "(run from the project folder or pass --root)"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SchemaToolError(f"{config_path}: {exc}") from None
-    section = config.get("tool", {}).get("ariadne-codegen", {})
-    schema = section.get("schema_path")
-    queries = section.get("queries_path")
-    if not isinstance(schema, str) or not isinstance(queries, str):
-        raise SchemaToolError(
-            f"{config_path}: [tool.ariadne-codegen] needs schema_path and queries_path"
-        )
-    skip = section.get("skip_validation_rules", list(DEFAULT_SKIP_RULES))
+    settings = load_settings(root, config_path)
     return Project(
         root=root,
-        config_path=config_path,
-        schema_path=root / schema,
-        queries_path=root / queries,
-        skip_rules=tuple(str(s) for s in skip),
+        config_path=settings.config_path,
+        schema_path=settings.schema_path,
+        queries_path=settings.queries_path,
+        skip_rules=settings.skip_rules,
+        settings=settings,
     )

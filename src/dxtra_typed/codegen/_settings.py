@@ -1,0 +1,245 @@
+"""A dxtra-typed project's settings: where its schema, operations and generated package live.
+
+One short table, ``[tool.dxtra-typed]``, in ``codegen.toml`` (what ``dxtra-typed init`` writes)
+or in ``pyproject.toml``::
+
+    [tool.dxtra-typed]
+    package = "acme_dxtra"            # import name of the generated package (required)
+    package_path = "."                # folder the package is written into
+    schema = "schema/schema.graphql"
+    queries = "queries"
+    client = "Client"                 # the sync client class
+    async_client = "AsyncClient"      # its async twin
+
+Everything else ariadne-codegen needs (the base-client templates and plugins found inside the
+installed dxtra_typed, Hasura's scalars, the two runs) is derived here, so a project's file
+never holds a path into this package and a new dxtra-typed version brings its plugins with it.
+Other ariadne-codegen settings may go in ``[tool.ariadne-codegen]`` of the same file (extra
+scalars; plugins, run after ours); the keys derived here are refused there, naming the key to
+use instead. Reads TOML only: ``call`` uses this without the codegen extra.
+"""
+
+from __future__ import annotations
+
+import copy
+import keyword
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from dxtra_typed.schema_tools._errors import SchemaToolError
+
+CONFIG_FILE: Final = "codegen.toml"
+TABLE: Final = "dxtra-typed"
+TEMPLATES: Final = Path(__file__).parent / "templates"
+
+# Run in this order: ShorterResults first (later plugins see its return types).
+PLUGINS: Final = (
+    # `client.data_controllers()` returns the list itself, not a wrapper with one attribute.
+    "ariadne_codegen.contrib.shorter_results.ShorterResultsPlugin",
+    # Typed per-call options, in-base-client validation, class docstrings.
+    "dxtra_typed.codegen.plugins.DxtraClientPlugin",
+    # Arguments checked against their types before anything is sent (strict; lazy validators).
+    "dxtra_typed.codegen.validation.ArgumentValidationPlugin",
+    # Docstrings from queries/ comments and schema descriptions.
+    "dxtra_typed.codegen.docstrings.DocstringsPlugin",
+    # iter_<name>() keyset pagers for queries with $after/$limit.
+    "dxtra_typed.codegen.pagination.PaginationPlugin",
+    # Models built on first use: defer_build=True and no model_rebuild() at import.
+    "dxtra_typed.codegen.deferred.DeferredBuildPlugin",
+    # OPERATIONS: each method's operation name, kind and role, as data (`dxtra-typed call`).
+    "dxtra_typed.codegen.operations.OperationTablePlugin",
+)
+
+# Hasura scalars → Python types (docs/design.md says why each).
+SCALARS: Final[dict[str, dict[str, str]]] = {
+    "uuid": {"type": "uuid.UUID"},
+    "timestamptz": {"type": "datetime.datetime"},
+    "date": {"type": "datetime.date"},
+    "numeric": {"type": "decimal.Decimal"},
+    "bigint": {"type": "int"},
+    "citext": {"type": "str"},
+    "jsonb": {"type": "dxtra_typed.scalars.JSON"},
+}
+
+# ariadne-codegen settings shared by both runs.
+_COMMON: Final[dict[str, Any]] = {
+    "include_comments": "stable",
+    "convert_to_snake_case": True,
+    # Only the inputs and enums the operations use: a Hasura schema has hundreds.
+    "include_all_inputs": False,
+    "include_all_enums": False,
+    "multipart_uploads": False,
+    # A nullable field missing from a response validates as None (schema evolution tolerance).
+    "default_optional_fields_to_none": True,
+}
+
+# Keys this module derives; a project sets them through [tool.dxtra-typed] instead.
+_DERIVED: Final = {
+    "schema_path": "schema",
+    "queries_path": "queries",
+    "target_package_name": "package",
+    "target_package_path": "package_path",
+    "client_name": "client / async_client",
+    "client_file_name": None,
+    "base_client_name": None,
+    "base_client_file_path": None,
+    "async_client": None,
+}
+_KEYS: Final = ("package", "package_path", "schema", "queries", "client", "async_client")
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    config_path: Path
+    package: str
+    package_path: str = "."
+    schema: str = "schema/schema.graphql"
+    queries: str = "queries"
+    client: str = "Client"
+    async_client: str = "AsyncClient"
+    ariadne: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def schema_path(self) -> Path:
+        return self.root / self.schema
+
+    @property
+    def queries_path(self) -> Path:
+        return self.root / self.queries
+
+    @property
+    def import_root(self) -> Path:
+        """The folder to put on ``sys.path`` to import the generated package."""
+        return (self.root / self.package_path).resolve()
+
+    def package_dir(self, out_root: Path | None = None) -> Path:
+        return (out_root or self.root) / self.package_path / self.package
+
+    @property
+    def skip_rules(self) -> tuple[str, ...]:
+        skip = self.ariadne.get("skip_validation_rules", ["NoUnusedFragments"])
+        return tuple(str(s) for s in skip)
+
+    def ariadne_configs(self, out_root: Path | None = None) -> list[dict[str, Any]]:
+        """The two ariadne-codegen config dicts: the async client, then the sync one.
+
+        Input paths stay relative to the project folder (ariadne-codegen writes
+        ``queries_path`` into every file header, so an absolute path would differ between
+        checkouts); the templates are absolute paths into the installed package (only their
+        contents are copied).
+        """
+        extra = copy.deepcopy(self.ariadne)
+        plugins = [*PLUGINS, *extra.pop("plugins", [])]
+        scalars = {**copy.deepcopy(SCALARS), **extra.pop("scalars", {})}
+        base: dict[str, Any] = {
+            **_COMMON,
+            **extra,
+            "schema_path": self.schema,
+            "queries_path": self.queries,
+            "target_package_name": self.package,
+            "target_package_path": str((out_root or self.root).resolve() / self.package_path),
+            "plugins": plugins,
+            "scalars": scalars,
+        }
+        async_run = {
+            **base,
+            "client_name": self.async_client,
+            "client_file_name": "async_client",
+            "base_client_name": "AsyncDxtraBaseClient",
+            "base_client_file_path": str(TEMPLATES / "async_base_client.py"),
+            "async_client": True,
+        }
+        sync_run = {
+            **base,
+            "client_name": self.client,
+            "client_file_name": "client",
+            "base_client_name": "DxtraBaseClient",
+            "base_client_file_path": str(TEMPLATES / "base_client.py"),
+            "async_client": False,
+        }
+        table = self.table()
+        return [
+            {"tool": {"ariadne-codegen": run, TABLE: table}} for run in (async_run, sync_run)
+        ]
+
+    def table(self) -> dict[str, str]:
+        return {key: getattr(self, key) for key in _KEYS}
+
+
+def _identifier(value: Any, key: str, where: Path) -> str:
+    if not isinstance(value, str) or not value.isidentifier() or keyword.iskeyword(value):
+        raise SchemaToolError(
+            f"{where}: [tool.{TABLE}] {key} must be a Python identifier, got {value!r}"
+        )
+    return value
+
+
+def settings_from_table(
+    root: Path, config_path: Path, table: dict[str, Any], ariadne: dict[str, Any]
+) -> Settings:
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise SchemaToolError(
+            f"{config_path}: unknown key(s) in [tool.{TABLE}]: {', '.join(unknown)} "
+            f"(known: {', '.join(_KEYS)})"
+        )
+    if "package" not in table:
+        raise SchemaToolError(
+            f"{config_path}: [tool.{TABLE}] needs package = \"<import name of the generated "
+            "package>\""
+        )
+    for key in ("package_path", "schema", "queries"):
+        if key in table and not isinstance(table[key], str):
+            raise SchemaToolError(f"{config_path}: [tool.{TABLE}] {key} must be a string")
+    for key, use in _DERIVED.items():
+        if key in ariadne:
+            instead = f"set {use} in [tool.{TABLE}]" if use else "dxtra-typed sets it"
+            raise SchemaToolError(
+                f"{config_path}: [tool.ariadne-codegen] {key} is not used: {instead}"
+            )
+    client = _identifier(table.get("client", "Client"), "client", config_path)
+    values: dict[str, Any] = {k: v for k, v in table.items() if k in _KEYS}
+    values["package"] = _identifier(table["package"], "package", config_path)
+    values["client"] = client
+    values["async_client"] = _identifier(
+        table.get("async_client", f"Async{client}"), "async_client", config_path
+    )
+    return Settings(root=root, config_path=config_path, ariadne=dict(ariadne), **values)
+
+
+def load_settings(root: Path, config_path: Path | None = None) -> Settings:
+    """The project at ``root``: ``config_path``, else ``root/codegen.toml``, else a
+    ``[tool.dxtra-typed]`` table in ``root/pyproject.toml``."""
+    candidates = (
+        [config_path] if config_path else [root / CONFIG_FILE, root / "pyproject.toml"]
+    )
+    for path in candidates:
+        try:
+            with path.open("rb") as fh:
+                document = tomllib.load(fh)
+        except FileNotFoundError:
+            if config_path is not None:
+                raise SchemaToolError(f"cannot read {path}: no such file") from None
+            continue
+        except OSError as exc:
+            raise SchemaToolError(f"cannot read {path}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SchemaToolError(f"{path}: {exc}") from None
+        tool = document.get("tool", {})
+        table = tool.get(TABLE)
+        if table is None:
+            if path.name == "pyproject.toml" and config_path is None:
+                continue
+            raise SchemaToolError(
+                f"{path}: no [tool.{TABLE}] table (run `dxtra-typed init` to create a project)"
+            )
+        if not isinstance(table, dict):
+            raise SchemaToolError(f"{path}: [tool.{TABLE}] must be a table")
+        return settings_from_table(root, path, table, dict(tool.get("ariadne-codegen", {})))
+    raise SchemaToolError(
+        f"no dxtra-typed project in {root}: no {CONFIG_FILE} (nor [tool.{TABLE}] in "
+        "pyproject.toml); run `dxtra-typed init` there, or pass --root/--config"
+    )
