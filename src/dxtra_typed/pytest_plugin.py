@@ -3,20 +3,66 @@
 pytest loads this module in every run of every project that installs dxtra-typed, so it imports
 nothing beyond pytest at module level: a missing sandbox extra skips the tests that ask for these
 fixtures instead of breaking the whole run.
+
+The client fixtures serve any generated client class, the bundled ``DxtraClient`` or a
+project's own ``Client``: ``dxtra_client_factory(Client)`` builds one on the shared sandbox and
+closes it after the test. The async fixtures are declared through pytest-asyncio when it is
+installed, so they work in its default *strict* mode for tests marked
+``@pytest.mark.asyncio``, not only in auto mode.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pytest
 
 if TYPE_CHECKING:
     from dxtra_typed import AsyncDxtraClient, DxtraClient
+    from dxtra_typed._base_client import AsyncBaseClient, SyncBaseClient
     from dxtra_typed.sandbox import Sandbox
 
 _EXTRA_HINT = "needs the sandbox extra: pip install 'dxtra-typed[sandbox]'"
+
+_S = TypeVar("_S", bound="SyncBaseClient")
+_A = TypeVar("_A", bound="AsyncBaseClient")
+
+
+def _async_fixture() -> Callable[[Any], Any]:
+    """``pytest_asyncio.fixture`` when pytest-asyncio is installed (strict mode needs it),
+    else a plain fixture (anyio and pytest-asyncio's auto mode run those)."""
+    try:
+        import pytest_asyncio
+    except ImportError:  # pragma: no cover - depends on what the user installed
+        return pytest.fixture
+    fixture: Callable[[Any], Any] = pytest_asyncio.fixture
+    return fixture
+
+
+class ClientFactory(Protocol):
+    """``dxtra_client_factory(Client, role="me")``: a client of that class on the sandbox."""
+
+    def __call__(self, client_class: type[_S], /, **options: Any) -> _S: ...
+
+
+class AsyncClientFactory(Protocol):
+    """``async_dxtra_client_factory(AsyncClient)``: an async client on the sandbox."""
+
+    def __call__(self, client_class: type[_A], /, **options: Any) -> _A: ...
+
+
+def sandbox_settings(sandbox: Sandbox) -> dict[str, Any]:
+    """Constructor arguments that point any generated client at ``sandbox`` as role ``user``.
+
+    ``env={}`` so a developer's real DXTRA_* variables can never point a test at production.
+    """
+    return {
+        "api_key": sandbox.pat,
+        "auth_url": sandbox.auth_url,
+        "api_url": sandbox.api_url,
+        "env": {},
+    }
 
 
 def _new_sandbox(fixture: str) -> Sandbox:
@@ -47,27 +93,55 @@ def fresh_dxtra_sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def dxtra_client(dxtra_sandbox: Sandbox) -> Iterator[DxtraClient]:
-    """A `DxtraClient` (role `user`) on the shared sandbox, closed after the test."""
-    from dxtra_typed import DxtraClient
+def dxtra_client_factory(dxtra_sandbox: Sandbox) -> Iterator[ClientFactory]:
+    """Build sync clients of any generated class on the shared sandbox (keyword arguments
+    override the constructor's, e.g. ``role="me"``); each is closed after the test."""
+    made: list[SyncBaseClient] = []
 
-    # env={} so a developer's real DXTRA_* variables can never point a test at production.
-    sb = dxtra_sandbox
-    with DxtraClient(sb.pat, auth_url=sb.auth_url, api_url=sb.api_url, env={}) as client:
-        yield client
+    def make(client_class: type[_S], /, **options: Any) -> _S:
+        client = client_class(**{**sandbox_settings(dxtra_sandbox), **options})
+        made.append(client)
+        return client
+
+    yield make
+    for client in reversed(made):
+        client.close()
+
+
+@_async_fixture()
+async def async_dxtra_client_factory(dxtra_sandbox: Sandbox) -> AsyncIterator[AsyncClientFactory]:
+    """The async twin of ``dxtra_client_factory``; each client is closed (awaited) after the
+    test, on the test's event loop."""
+    made: list[AsyncBaseClient] = []
+
+    def make(client_class: type[_A], /, **options: Any) -> _A:
+        client = client_class(**{**sandbox_settings(dxtra_sandbox), **options})
+        made.append(client)
+        return client
+
+    yield make
+    for client in reversed(made):
+        await client.aclose()
 
 
 @pytest.fixture
+def dxtra_client(dxtra_client_factory: ClientFactory) -> DxtraClient:
+    """A `DxtraClient` (role `user`) on the shared sandbox, closed after the test."""
+    from dxtra_typed import DxtraClient
+
+    return dxtra_client_factory(DxtraClient)
+
+
+@_async_fixture()
 async def async_dxtra_client(dxtra_sandbox: Sandbox) -> AsyncIterator[AsyncDxtraClient]:
     """An `AsyncDxtraClient` (role `user`) on the shared sandbox, closed after the test.
 
-    An async generator fixture: it needs pytest-asyncio (or anyio) in auto mode, or the
-    test marked accordingly.
+    Needs pytest-asyncio (auto mode, or strict with the test marked
+    ``@pytest.mark.asyncio``) or anyio.
     """
     from dxtra_typed import AsyncDxtraClient
 
-    sb = dxtra_sandbox
-    async with AsyncDxtraClient(sb.pat, auth_url=sb.auth_url, api_url=sb.api_url, env={}) as client:
+    async with AsyncDxtraClient(**sandbox_settings(dxtra_sandbox)) as client:
         yield client
 
 

@@ -1,7 +1,9 @@
 """`dxtra-typed`: the command line of the package (console script `dxtra_typed.cli:main`).
 
 Each command lives in its own module with a `register(subcommands)` function, so commands with
-heavy optional dependencies (the sandbox, codegen) only import them when they run.
+heavy optional dependencies (the sandbox, codegen) only import them when they run. A command
+that needs an extra declares it (`set_defaults(extra=...)`); when that extra is not installed,
+`main` prints one line naming it and exits 2 instead of a ModuleNotFoundError traceback.
 """
 
 from __future__ import annotations
@@ -10,16 +12,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _call, _check, _doctor, _generate, _sandbox, _schema
+from . import _call, _check, _doctor, _generate, _init, _sandbox, _schema
 
-# Later commands (schema, check, generate, call) add their module here.
-_COMMANDS = (_sandbox, _schema, _check, _generate, _call, _doctor)
+_COMMANDS = (_init, _generate, _check, _schema, _call, _sandbox, _doctor)
+EXIT_MISSING_EXTRA = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dxtra-typed",
-        description="Typed Python client for Dxtra's GraphQL API: tools and a local sandbox.",
+        description=(
+            "Typed Python client for Dxtra's GraphQL API: set up a project of your own "
+            "operations (init), compile them (generate), check and call them, pull and diff "
+            "the schema, and run a local sandbox."
+        ),
     )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _COMMANDS:
@@ -42,6 +48,9 @@ def _command_parser(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dxtra_typed._errors import MissingExtraError
+    from dxtra_typed._extras import missing_extra_message
+
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:
@@ -51,5 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run is None:
         parser.print_help()
         return 2
-    code: int = run(args)
+    extra = getattr(args, "extra", None)
+    if extra is not None:
+        message = missing_extra_message(extra, f"dxtra-typed {args.command}")
+        if message is not None:
+            print(message, file=sys.stderr)
+            return EXIT_MISSING_EXTRA
+    try:
+        code: int = run(args)
+    except MissingExtraError as exc:  # e.g. a subscription without websockets
+        print(f"dxtra-typed {args.command}: {exc}", file=sys.stderr)
+        return EXIT_MISSING_EXTRA
     return code

@@ -37,7 +37,7 @@ def register(subcommands: Any) -> None:
         "--skip-generated", action="store_true", help="do not check that generated/ is fresh"
     )
     add_project_arguments(parser)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, extra="codegen")
 
 
 def _err(message: str) -> None:

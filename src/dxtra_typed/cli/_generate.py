@@ -33,7 +33,7 @@ def register(subcommands: Any) -> None:
         "--interval", type=float, default=0.5, metavar="S", help="poll interval (default 0.5)"
     )
     add_project_arguments(parser)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, extra="codegen")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -144,7 +144,7 @@ def register(subcommands: Any) -> None:
         help="hasura-auth's default rate limits per client IP: 10 sign-ins per 5 minutes, "
         "100 auth requests per minute (default off, as hasura-auth)",
     )
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, extra="sandbox")
 
 
 def sandbox_available() -> bool:

@@ -28,7 +28,9 @@ def add_project_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root", type=Path, default=None, help="project folder (default: current directory)"
     )
-    parser.add_argument("--config", type=Path, default=None, help="default: ROOT/codegen.toml")
+    parser.add_argument(
+        "--config", type=Path, default=None, help="default: ROOT/codegen.toml or pyproject.toml"
+    )
 
 
 def register(subcommands: Any) -> None:
@@ -52,9 +54,11 @@ def register(subcommands: Any) -> None:
     pull.add_argument(
         "--output",
         "-o",
-        default="schema/schema.graphql",
-        help="file to write, '-' for stdout (default: schema/schema.graphql)",
+        default=None,
+        help="file to write, '-' for stdout (default: the project's schema file, "
+        "else schema/schema.graphql)",
     )
+    add_project_arguments(pull)
     pull.set_defaults(run=run_pull)
 
     diff = actions.add_parser(
@@ -74,7 +78,7 @@ def register(subcommands: Any) -> None:
     add_project_arguments(diff)
     diff.set_defaults(run=run_diff)
 
-    parser.set_defaults(run=lambda args: _usage(parser))
+    parser.set_defaults(run=lambda args: _usage(parser), extra="codegen")
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -83,39 +87,58 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_pull(args: argparse.Namespace) -> int:
+    output = args.output
+    if output is None:
+        from dxtra_typed.codegen._settings import load_settings
+        from dxtra_typed.schema_tools import SchemaToolError
+
+        # The project's schema file; outside a project, schema/schema.graphql.
+        root = (args.root or Path.cwd()).resolve()
+        try:
+            output = str(load_settings(root, args.config).schema_path)
+        except SchemaToolError as exc:
+            if args.config is not None:
+                _err(f"dxtra-typed schema pull: error: {exc}")
+                return EXIT_ERROR
+            output = "schema/schema.graphql"
+    return pull_schema(args.role, output if output == "-" else Path(output), "schema pull")
+
+
+def pull_schema(role: str | None, output: Path | str, prefix: str) -> int:
+    """Introspect DXTRA_API_URL as ``role`` and write the schema file (``"-"``: stdout)."""
     from dxtra_typed.schema_tools import SchemaToolError
     from dxtra_typed.schema_tools._pull import Introspector, public_url, schema_file_text
 
     try:
         with Introspector() as introspector:
-            config = introspector.config(args.role)
-            _err(f"schema pull: introspecting {public_url(config.api_url)} as role {config.role!r}")
-            schema, config = introspector.introspect(args.role)
+            config = introspector.config(role)
+            _err(f"{prefix}: introspecting {public_url(config.api_url)} as role {config.role!r}")
+            schema, config = introspector.introspect(role)
     except SchemaToolError as exc:
-        _err(f"dxtra-typed schema pull: error: {exc}")
+        _err(f"dxtra-typed {prefix}: error: {exc}")
         return EXIT_ERROR
     text, reconstructed = schema_file_text(schema, config.role, config.api_url)
     if reconstructed:
         _err(
-            "schema pull: the server serves exactly the reconstructed schema for this role "
+            f"{prefix}: the server serves exactly the reconstructed schema for this role "
             "(the sandbox); keeping its header"
         )
-    if args.output == "-":
+    if output == "-":
         sys.stdout.write(text)
         return EXIT_OK
-    output = Path(args.output)
+    output = Path(output)
     previous = output.read_text(encoding="utf-8") if output.is_file() else None
     if previous == text:
-        _err(f"schema pull: {output} is up to date ({len(schema.type_map)} types)")
+        _err(f"{prefix}: {output} is up to date ({len(schema.type_map)} types)")
         return EXIT_OK
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _err(f"dxtra-typed schema pull: error: cannot write {output}: {exc.strerror}")
+        _err(f"dxtra-typed {prefix}: error: cannot write {output}: {exc.strerror}")
         return EXIT_ERROR
     _err(
-        f"schema pull: wrote {output} ({len(schema.type_map)} types, "
+        f"{prefix}: wrote {output} ({len(schema.type_map)} types, "
         f"{'changed' if previous is not None else 'new file'})"
     )
     return EXIT_OK
