@@ -62,7 +62,7 @@ pytest: $(STAMP) redis
 	$(PY) -m pytest
 
 typecheck: $(STAMP)
-	$(PY) -m mypy src tests examples bench
+	$(PY) -m mypy src tests examples bench generated
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests examples bench

@@ -301,14 +301,15 @@ def stock_ariadne_client(tmp: Path) -> Any:
     base client, no plugins but ShorterResults (so methods return the same thing as ours)."""
     from ariadne_codegen import main as codegen_main
 
-    from dxtra_typed.codegen._driver import load_config
+    from dxtra_typed.codegen._settings import load_settings
 
-    config = load_config(ROOT / "codegen.toml")
+    settings = load_settings(ROOT)
+    config = settings.ariadne_configs()[1]  # the sync run's settings
     section = config["tool"]["ariadne-codegen"]
     # A sync ariadne-codegen client refuses subscription operations: leave those files out.
     queries = tmp / "queries"
     queries.mkdir()
-    for source in sorted((ROOT / section["queries_path"]).glob("*.graphql")):
+    for source in sorted(settings.queries_path.glob("*.graphql")):
         text = source.read_text()
         if not re.search(r"^\s*subscription\b", text, re.MULTILINE):
             (queries / source.name).write_text(text)

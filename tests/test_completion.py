@@ -58,7 +58,9 @@ def test_result_fields_complete_sync(tmp_path: Path) -> None:
 
 
 def test_result_fields_complete_async(tmp_path: Path) -> None:
-    source = ASYNC.format(tail="controllers = await client.data_controllers()\n        controllers[0].")
+    source = ASYNC.format(
+        tail="controllers = await client.data_controllers()\n        controllers[0]."
+    )
     names = complete(source, tmp_path)
     assert {"id", "title", "did", "created_at"} <= names
 

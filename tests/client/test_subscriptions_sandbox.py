@@ -170,7 +170,7 @@ async def test_a_validation_error_message_raises_validation_failed() -> None:
             with pytest.raises(ValidationFailedError, match="noSuchField"):
                 async with asyncio.timeout(10):
                     await anext(events)
-            await events.aclose()  # type: ignore[attr-defined]
+            await events.aclose()
 
 
 async def test_live_query_sees_an_update_pushed_by_the_change(

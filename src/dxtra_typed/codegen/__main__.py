@@ -13,7 +13,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dxtra_typed.codegen")
     parser.add_argument("command", choices=["generate", "check"])
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="project folder")
-    parser.add_argument("--config", type=Path, default=None, help="default: ROOT/codegen.toml, else ROOT/pyproject.toml")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="default: ROOT/codegen.toml, else ROOT/pyproject.toml",
+    )
     args = parser.parse_args(argv)
     root: Path = args.root.resolve()
     if args.command == "check":

@@ -161,9 +161,7 @@ class Settings:
             "async_client": False,
         }
         table = self.table()
-        return [
-            {"tool": {"ariadne-codegen": run, TABLE: table}} for run in (async_run, sync_run)
-        ]
+        return [{"tool": {"ariadne-codegen": run, TABLE: table}} for run in (async_run, sync_run)]
 
     def table(self) -> dict[str, str]:
         return {key: getattr(self, key) for key in _KEYS}
@@ -188,8 +186,8 @@ def settings_from_table(
         )
     if "package" not in table:
         raise SchemaToolError(
-            f"{config_path}: [tool.{TABLE}] needs package = \"<import name of the generated "
-            "package>\""
+            f'{config_path}: [tool.{TABLE}] needs package = "<import name of the generated '
+            'package>"'
         )
     for key in ("package_path", "schema", "queries"):
         if key in table and not isinstance(table[key], str):
@@ -213,9 +211,7 @@ def settings_from_table(
 def load_settings(root: Path, config_path: Path | None = None) -> Settings:
     """The project at ``root``: ``config_path``, else ``root/codegen.toml``, else a
     ``[tool.dxtra-typed]`` table in ``root/pyproject.toml``."""
-    candidates = (
-        [config_path] if config_path else [root / CONFIG_FILE, root / "pyproject.toml"]
-    )
+    candidates = [config_path] if config_path else [root / CONFIG_FILE, root / "pyproject.toml"]
     for path in candidates:
         try:
             with path.open("rb") as fh:
