@@ -136,6 +136,7 @@ def test_defaults() -> None:
         "ws_drop_every": None,
         "rate_limits": "off",
         "run": None,
+        "extra": "sandbox",
     }
 
 
