@@ -21,10 +21,11 @@ from ._schema import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, add_project_arguments
 def register(subcommands: Any) -> None:
     parser: argparse.ArgumentParser = subcommands.add_parser(
         "check",
-        help="validate queries/ against the schema and check generated/ is fresh",
+        help="validate the operations against the schema and check the package is fresh",
         description=(
-            "Validate every operation in queries/ against the schema (file:line:col errors) "
-            "and check that generated/ matches a fresh codegen run."
+            "Validate every operation of the project (codegen.toml's queries) against its "
+            "schema (file:line:col errors) and check that the generated package matches a "
+            "fresh codegen run."
         ),
     )
     parser.add_argument(
@@ -34,7 +35,7 @@ def register(subcommands: Any) -> None:
         "(default user), introspected from DXTRA_API_URL",
     )
     parser.add_argument(
-        "--skip-generated", action="store_true", help="do not check that generated/ is fresh"
+        "--skip-generated", action="store_true", help="do not check that the generated package is fresh"
     )
     add_project_arguments(parser)
     parser.set_defaults(run=run, extra="codegen")

@@ -21,8 +21,13 @@ from ._schema import EXIT_ERROR, EXIT_OK, add_project_arguments
 def register(subcommands: Any) -> None:
     parser: argparse.ArgumentParser = subcommands.add_parser(
         "generate",
-        help="regenerate generated/ from schema/ + queries/ (the same as `make generate`)",
-        description="Run codegen (async + sync clients, one model set) into generated/.",
+        help="compile the project's operations into its typed client package",
+        description=(
+            "Run codegen (async + sync clients, one model set) over the project's schema and "
+            "operations into its package. The project is the [tool.dxtra-typed] table of "
+            "ROOT/codegen.toml (or pyproject.toml): package, package_path, schema, queries, "
+            "client, async_client; `dxtra-typed init` writes one."
+        ),
     )
     parser.add_argument(
         "--watch",
