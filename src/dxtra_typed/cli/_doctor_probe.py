@@ -15,6 +15,7 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any, Final
 
 import httpx
@@ -209,11 +210,15 @@ def decode_claims(token: Secret) -> Claims:
 
 
 def operation_roles() -> dict[str, tuple[str, ...]]:
-    """role → the generated operations written for it (`# role:` in queries/)."""
+    """role → the generated operations written for it (`# role:` in queries/): the project's
+    in the current folder when there is one, else the bundled ones."""
     try:
-        from ._call import operations
+        from ._call import UsageError, client_class, operations
 
-        ops = operations()
+        try:
+            ops = operations(client_class(Path.cwd()))
+        except UsageError:  # a project not generated yet, or broken settings
+            ops = operations()
     except ImportError:
         return {}
     found: dict[str, list[str]] = {}
