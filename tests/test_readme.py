@@ -134,14 +134,14 @@ def test_your_own_operations_walkthrough(readme_env: dict[str, str], tmp_path: P
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     env = {**os.environ, **readme_env, "PATH": path}
     start, end = README.count("\n", 0, _START) + 1, README.count("\n", 0, _END) + 1
-    ran = set()
+    ran: set[str] = set()
     for line, language, code in all_blocks():
         if not start <= line < end:
             continue
         ran.add(language)
         if language == "bash":
-            script = "\n".join(x for x in code.splitlines() if not x.startswith("export "))
-            _run(["bash", "-e", "-c", script], project, env, line)
+            commands = "\n".join(x for x in code.splitlines() if not x.startswith("export "))
+            _run(["bash", "-e", "-c", commands], project, env, line)
         elif language == "graphql":
             named = re.match(r"# file: (\S+)\n", code)
             assert named, f"README.md:{line}: the first line must be '# file: <path>'"

@@ -35,7 +35,9 @@ def register(subcommands: Any) -> None:
         "(default user), introspected from DXTRA_API_URL",
     )
     parser.add_argument(
-        "--skip-generated", action="store_true", help="do not check that the generated package is fresh"
+        "--skip-generated",
+        action="store_true",
+        help="do not check that the generated package is fresh",
     )
     add_project_arguments(parser)
     parser.set_defaults(run=run, extra="codegen")
