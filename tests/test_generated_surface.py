@@ -10,8 +10,8 @@ import uuid
 from typing import Any
 
 import pytest
-from dxtra_generated.async_client import AsyncDxtraGeneratedClient
-from dxtra_generated.client import DxtraGeneratedClient
+from dxtra_generated.async_client import AsyncDxtraClient
+from dxtra_generated.client import DxtraClient
 
 from dxtra_typed import AsyncDxtraClient, ConfigurationError, DxtraClient, InvalidArgumentError
 from dxtra_typed._options import CallOptions
@@ -64,7 +64,7 @@ def _options_listed(method: Any) -> list[str]:
 
 def test_docstrings_list_the_options_each_method_takes() -> None:
     subscriptions = 0
-    for cls in (DxtraGeneratedClient, AsyncDxtraGeneratedClient):
+    for cls in (DxtraClient, AsyncDxtraClient):
         for name, method in _operation_methods(cls).items():
             if inspect.isasyncgenfunction(inspect.unwrap(method)):
                 subscriptions += 1

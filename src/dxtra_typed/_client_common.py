@@ -73,6 +73,8 @@ class AsyncClientOverrides(CommonOverrides, total=False):
     http_client: httpx.AsyncClient | None
     ws: SubscriptionSettings | None
     http_backend: HttpBackend
+
+
 _C = TypeVar("_C", bound="ClientCore[Any]")
 
 

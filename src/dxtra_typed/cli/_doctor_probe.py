@@ -213,10 +213,10 @@ def operation_roles() -> dict[str, tuple[str, ...]]:
     """role → the generated operations written for it (`# role:` in queries/): the project's
     in the current folder when there is one, else the bundled ones."""
     try:
-        from ._call import UsageError, client_class, operations
+        from ._call import UsageError, client_classes, operations
 
         try:
-            ops = operations(client_class(Path.cwd()))
+            ops = operations(client_classes(Path.cwd()))
         except UsageError:  # a project not generated yet, or broken settings
             ops = operations()
     except ImportError:
