@@ -10,8 +10,6 @@ import uuid
 from typing import Any
 
 import pytest
-from dxtra_generated.async_client import AsyncDxtraClient
-from dxtra_generated.client import DxtraClient
 
 from dxtra_typed import AsyncDxtraClient, ConfigurationError, DxtraClient, InvalidArgumentError
 from dxtra_typed._options import CallOptions
