@@ -137,5 +137,5 @@ def test_operations_table_lists_every_operation_with_kind_name_and_role() -> Non
     sync = {m: (i.name, i.kind, i.role) for m, i in client.OPERATIONS.items()}
     assert sync == {m: facts for m, facts in expected.items() if facts[1] != "subscription"}
     for method in every:
-        assert callable(getattr(async_client.AsyncDxtraGeneratedClient, method))
+        assert callable(getattr(async_client.AsyncDxtraClient, method))
     assert async_client.OPERATIONS["public_data_controllers"].role == "anonymous"

@@ -191,10 +191,10 @@ def test_role_flag_and_subprocess_without_traceback(dxtra_sandbox: Sandbox) -> N
 def test_operation_facts_come_from_the_codegen_table_not_from_docstrings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from dxtra_generated.client import DxtraGeneratedClient
+    from dxtra_generated.client import DxtraClient
 
     for name in ("public_data_controllers", "update_rights_request_status"):
-        monkeypatch.setattr(getattr(DxtraGeneratedClient, name), "__doc__", "Reworded entirely.")
+        monkeypatch.setattr(getattr(DxtraClient, name), "__doc__", "Reworded entirely.")
     ops = operations()
     public = ops["public_data_controllers"]
     assert (public.name, public.kind, public.role) == (

@@ -178,9 +178,7 @@ def operations(
 
         clients = (DxtraClient, AsyncDxtraClient)
     sync_class, async_class = clients
-    table: dict[str, OperationInfo] = getattr(
-        sys.modules[async_class.__module__], "OPERATIONS", {}
-    )
+    table: dict[str, OperationInfo] = getattr(sys.modules[async_class.__module__], "OPERATIONS", {})
     return {
         method: Operation(
             info,
