@@ -51,12 +51,12 @@ from canned_server import CONTROLLER_ID, LARGE, SMALL  # noqa: E402
 
 from dxtra_typed import AsyncDxtraClient, DxtraClient  # noqa: E402
 from dxtra_typed._auth import token_rejected  # noqa: E402
-from dxtra_typed._base_client import (  # noqa: E402
+from dxtra_typed._client_common import USER_AGENT  # noqa: E402
+from dxtra_typed._response import (  # noqa: E402
     OPERATION_EXTENSION,
     parse_response,
     parse_response_slow,
 )
-from dxtra_typed._client_common import USER_AGENT  # noqa: E402
 
 QUERY = """query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
   dataSubjects(

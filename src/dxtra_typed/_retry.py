@@ -131,6 +131,8 @@ RECONNECT: Final = RetryRule(statuses=AllBut(FATAL_CLOSE_CODES), resend_after_se
 
 
 def rule_for(kind: OperationKind) -> RetryRule:
+    """The rule for a GraphQL operation sent over HTTP: a mutation's, or a query's (a
+    subscription sent over HTTP is a read)."""
     return MUTATION if kind == "mutation" else QUERY
 
 
@@ -165,15 +167,6 @@ def operation_kind(query: str, operation_name: str | None) -> OperationKind:
     if stripped.startswith("subscription"):
         return "subscription"
     return "mutation"
-
-
-def should_retry_status(status: int, kind: OperationKind) -> bool:
-    return rule_for(kind).retries_status(status)
-
-
-def should_retry_error(error: BaseException, kind: OperationKind) -> bool:
-    """Retry a transport error? Queries: any. Mutations: only if nothing was sent."""
-    return rule_for(kind).retries_error(error)
 
 
 def never_sent(error: BaseException) -> bool:

@@ -1,5 +1,5 @@
-"""The JSON rules both transports share (HTTP in ``_base_client``, WebSockets in
-``_subscriptions``), so a variable or a number means the same thing on either."""
+"""The JSON rules both transports share (HTTP in ``_base_client`` and ``_response``,
+WebSockets in ``_subscriptions``), so a variable or a number means the same thing on either."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json
 
 from dxtra_typed._errors import ConfigurationError, InvalidResponseError
 
@@ -49,6 +50,19 @@ def request_variables(variables: Mapping[str, Any] | None, unset: object) -> dic
     return {
         key: convert_inputs(value) for key, value in (variables or {}).items() if value is not unset
     }
+
+
+def encode_request(
+    query: str, operation_name: str | None, variables: Mapping[str, Any] | None, unset: object
+) -> bytes:
+    """The JSON body of a GraphQL request over HTTP (variables as ``request_variables``)."""
+    return to_json(
+        {
+            "query": query,
+            "operationName": operation_name,
+            "variables": request_variables(variables, unset),
+        }
+    )
 
 
 def loads_exact(content: str | bytes) -> Any:

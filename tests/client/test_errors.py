@@ -18,7 +18,7 @@ from dxtra_typed import (
     PermissionDeniedError,
     ValidationFailedError,
 )
-from dxtra_typed._base_client import parse_response
+from dxtra_typed._response import parse_response
 
 from ..support.responses import response as _response
 

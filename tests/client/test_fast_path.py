@@ -21,15 +21,15 @@ from dxtra_generated.preference_values import PreferenceValues
 from dxtra_generated.processing_activities import ProcessingActivities
 from pydantic import BaseModel, Field, JsonValue
 
-from dxtra_typed import _base_client
-from dxtra_typed._base_client import (
+from dxtra_typed import _response as response_module
+from dxtra_typed._errors import DxtraError
+from dxtra_typed._response import (
     OPERATION_EXTENSION,
     _envelope,
     _gc_paused,
     parse_response,
     parse_response_slow,
 )
-from dxtra_typed._errors import DxtraError
 from dxtra_typed.scalars import JSON
 
 from ..support.canned import Reply, canned
@@ -275,7 +275,7 @@ def test_fast_path_matches_the_slow_path(
 def test_large_bodies_match_too_and_restore_the_gc() -> None:
     rows = [_row(id=str(uuid.UUID(int=i)), did=None if i % 3 else f"d{i}") for i in range(5000)]
     body = _subjects(*rows)
-    assert len(body) > _base_client._GC_PAUSE_BYTES
+    assert len(body) > response_module._GC_PAUSE_BYTES
     assert gc.isenabled()
     assert _outcome(parse_response, body, DataSubjects, 200) == _outcome(
         parse_response_slow, body, DataSubjects, 200
@@ -303,7 +303,7 @@ def test_clean_bodies_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> Non
     def no_slow_path(*args: object) -> None:
         raise AssertionError("slow path used")
 
-    monkeypatch.setattr(_base_client, "parse_response_slow", no_slow_path)
+    monkeypatch.setattr(response_module, "parse_response_slow", no_slow_path)
     result = parse_response(_response(_subjects(_row())), DataSubjects)
     assert isinstance(result, DataSubjects)
     assert str(result.data_subjects[0].id) == UID

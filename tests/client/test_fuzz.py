@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from dxtra_typed import DxtraClient, DxtraError, InvalidArgumentError
-from dxtra_typed._base_client import OPERATION_EXTENSION, parse_response
+from dxtra_typed._response import OPERATION_EXTENSION, parse_response
 
 
 def _closed_port() -> int:

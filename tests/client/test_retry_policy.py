@@ -19,8 +19,7 @@ from dxtra_typed._retry import (
     operation_kind,
     parse_retry_after,
     retry_delay,
-    should_retry_error,
-    should_retry_status,
+    rule_for,
 )
 
 NOW = 1_800_000_000.0
@@ -89,19 +88,19 @@ def test_retry_budget_and_server_directed_waits() -> None:
 
 @pytest.mark.parametrize("status", [408, 429, 502, 503, 504])
 def test_queries_retry_transient_statuses(status: int) -> None:
-    assert should_retry_status(status, "query")
+    assert rule_for("query").retries_status(status)
 
 
 @pytest.mark.parametrize("status", [200, 400, 401, 403, 404, 409, 500, 501])
 def test_queries_do_not_retry_other_statuses(status: int) -> None:
-    assert not should_retry_status(status, "query")
+    assert not rule_for("query").retries_status(status)
 
 
 @pytest.mark.parametrize(
     ("status", "expected"), [(429, True), (502, False), (503, False), (504, False), (408, False)]
 )
 def test_mutations_retry_only_a_refusal_that_ran_nothing(status: int, expected: bool) -> None:
-    assert should_retry_status(status, "mutation") is expected
+    assert rule_for("mutation").retries_status(status) is expected
 
 
 @pytest.mark.parametrize(
@@ -120,8 +119,8 @@ def test_mutations_retry_only_a_refusal_that_ran_nothing(status: int, expected: 
 def test_transport_errors_by_operation_kind(
     error: httpx.HTTPError, query: bool, mutation: bool
 ) -> None:
-    assert should_retry_error(error, "query") is query
-    assert should_retry_error(error, "mutation") is mutation
+    assert rule_for("query").retries_error(error) is query
+    assert rule_for("mutation").retries_error(error) is mutation
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from dxtra_typed._base_client import encode_request, parse_response
+from dxtra_typed._response import parse_response
+from dxtra_typed._wire import encode_request
 
 from ..support.responses import response as _response
 

@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from dxtra_typed._base_client import OPERATION_EXTENSION
+from dxtra_typed._response import OPERATION_EXTENSION
 
 
 def response(status: int, body: object, url: str = "http://127.0.0.1/v1/graphql") -> httpx.Response:

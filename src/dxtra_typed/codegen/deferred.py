@@ -12,7 +12,7 @@ Enable in codegen.toml (any position in ``plugins``). It does two things:
   every referenced class is defined or imported.
 
 A program that calls one operation builds only that operation's models. The one place that
-looks at a model's schema without using the model (``_base_client._envelope``) builds it
+looks at a model's schema without using the model (``_response._envelope``) builds it
 first. Why a plugin and not a hand edit or a post-processing step: ``generated/`` is written
 only by codegen, and user projects generated with the same plugin list get the same import.
 """
