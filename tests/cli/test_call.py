@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 from dxtra_generated.input_types import String_comparison_exp
 
-from dxtra_typed.cli import main
 from dxtra_typed.cli._call import find_operation, operations, parse_variables
 from dxtra_typed.sandbox import Sandbox
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_log_handlers() -> Iterator[None]:
-    """These tests read stderr exactly: a handler another test attached to the `dxtra_typed`
-    logger (DXTRA_LOG, bound to that test's captured stderr) must not write here."""
-    logger = logging.getLogger("dxtra_typed")
-    handlers, level = logger.handlers[:], logger.level
-    logger.handlers.clear()
-    logger.setLevel(logging.NOTSET)
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["call", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.conftest import run_call
 
 
 def _controller_id(capsys: pytest.CaptureFixture[str]) -> str:
-    code, out, _ = _run(capsys, "DataControllers", "--json")
+    code, out, _ = run_call(capsys, "DataControllers", "--json")
     assert code == 0
     return str(json.loads(out)[0]["id"])
 
@@ -48,7 +27,7 @@ def _controller_id(capsys: pytest.CaptureFixture[str]) -> str:
 def test_list_shows_every_operation_with_its_one_line_doc(
     dxtra_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = _run(capsys, "--list")
+    code, out, _ = run_call(capsys, "--list")
     assert code == 0
     lines = {line.split()[0]: line for line in out.splitlines()[2:]}
     assert set(lines) >= {"DataControllers", "DataSubjects", "InsertRightsRequest"}
@@ -63,13 +42,13 @@ def test_list_shows_every_operation_with_its_one_line_doc(
 def test_data_controllers_as_table_and_json(
     dxtra_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(capsys, "DataControllers")
+    code, out, err = run_call(capsys, "DataControllers")
     assert code == 0 and err == ""
     header, rule, *rows, count = out.splitlines()
     assert header.split() == ["id", "title", "did", "createdAt"]
     assert set(rule) <= {"-", " "} and count == f"({len(rows)} rows)"
     assert any("Acme Privacy Ltd" in row for row in rows)
-    code, out, _ = _run(capsys, "data_controllers", "--json")
+    code, out, _ = run_call(capsys, "data_controllers", "--json")
     assert code == 0
     data = json.loads(out)
     assert {"id", "title", "did", "createdAt"} == set(data[0]) and len(data) == len(rows)
@@ -79,11 +58,11 @@ def test_variables_are_typed_single_objects_are_field_value(
     dxtra_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     cid = _controller_id(capsys)
-    code, out, _ = _run(capsys, "DataControllerCounts", "--var", f"id={cid}")
+    code, out, _ = run_call(capsys, "DataControllerCounts", "--var", f"id={cid}")
     assert code == 0
     assert out.splitlines()[0].split() == ["field", "value"]
     assert re.search(r"^dataSubjects +\{\"aggregate\":\{\"count\":\d+\}\}$", out, re.M)
-    code, out, _ = _run(
+    code, out, _ = run_call(
         capsys,
         "RightsRequests",
         "--var",
@@ -97,7 +76,7 @@ def test_variables_are_typed_single_objects_are_field_value(
     assert code == 0
     rows = json.loads(out)
     assert rows and all(r["status"] == "submitted" for r in rows) and len(rows) <= 2
-    code, out, _ = _run(capsys, "DataController", "--var", f"id={UUID(int=1)}")
+    code, out, _ = run_call(capsys, "DataController", "--var", f"id={UUID(int=1)}")
     assert (code, out.strip()) == (0, "(none)")
 
 
@@ -143,7 +122,7 @@ def test_parse_variables_converts_through_the_annotations() -> None:
 def test_bad_command_lines_exit_2_with_one_line(
     dxtra_env: dict[str, str], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    code, out, err = _run(capsys, *argv)
+    code, out, err = run_call(capsys, *argv)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and message in err and err.startswith("dxtra-typed call: ")
 
@@ -151,7 +130,7 @@ def test_bad_command_lines_exit_2_with_one_line(
 def test_api_errors_exit_1_with_one_line(
     dxtra_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(capsys, "DataControllers", "--role", "dataSubject")
+    code, out, err = run_call(capsys, "DataControllers", "--role", "dataSubject")
     assert code == 1 and out == "" and err.count("\n") == 1
     assert "AccessDeniedError" in err
 

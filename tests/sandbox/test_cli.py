@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
-import queue
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
 from dxtra_typed.cli import _sandbox, build_parser, main
-
-READY_TIMEOUT = 15.0
+from tests.support.processes import READY_TIMEOUT, read_exports, reap, start
 
 
 def test_help_lists_the_sandbox_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,27 +42,6 @@ def test_missing_extra_is_one_clear_line(
     assert "dxtra-typed[sandbox]" in err
 
 
-def read_exports(proc: subprocess.Popen[str]) -> dict[str, str]:
-    """Read stdout until the export block is complete, within a bounded wait."""
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    exports: dict[str, str] = {}
-    while "DXTRA_ROLE" not in exports:
-        line = lines.get(timeout=READY_TIMEOUT)
-        assert line is not None, "the sandbox exited before printing its exports"
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            exports[name] = value
-    return exports
-
-
 def console_script() -> list[str]:
     script = Path(sys.executable).parent / "dxtra-typed"
     return [str(script)] if script.exists() else [sys.executable, "-m", "dxtra_typed.sandbox"]
@@ -83,13 +57,7 @@ def console_script() -> list[str]:
     ],
 )
 def test_cli_serves_until_terminated(command: list[str]) -> None:
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc = start(command)
     try:
         exports = read_exports(proc)
         assert exports["DXTRA_API_URL"] == exports["DXTRA_AUTH_URL"] + "/v1/graphql"
@@ -105,14 +73,7 @@ def test_cli_serves_until_terminated(command: list[str]) -> None:
         proc.terminate()
         assert proc.wait(timeout=READY_TIMEOUT) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=READY_TIMEOUT)
-        assert proc.stderr is not None
-        stderr = proc.stderr.read()
-        proc.stderr.close()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stderr = reap(proc)
     assert "Traceback" not in stderr
 
 
@@ -197,7 +158,7 @@ def test_help_documents_the_fault_syntax(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_a_real_run_with_db_ttl_and_faults(tmp_path: Path) -> None:
     db = tmp_path / "sandbox.db"
-    proc = subprocess.Popen(
+    proc = start(
         [
             sys.executable,
             "-m",
@@ -212,10 +173,6 @@ def test_a_real_run_with_db_ttl_and_faults(tmp_path: Path) -> None:
             "--fault",
             "signin_pat:status:429:retry_after=2",
         ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         exports = read_exports(proc)
@@ -233,12 +190,5 @@ def test_a_real_run_with_db_ttl_and_faults(tmp_path: Path) -> None:
         proc.terminate()
         assert proc.wait(timeout=READY_TIMEOUT) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=READY_TIMEOUT)
-        assert proc.stderr is not None
-        stderr = proc.stderr.read()
-        proc.stderr.close()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stderr = reap(proc)
     assert "Traceback" not in stderr

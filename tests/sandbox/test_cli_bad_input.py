@@ -3,13 +3,10 @@ and `--db FILE` keeps its API keys across restarts."""
 
 from __future__ import annotations
 
-import os
-import queue
 import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +15,8 @@ import pytest
 
 from dxtra_typed import ConfigurationError
 from dxtra_typed.sandbox import Sandbox
+from tests.support.processes import READY_TIMEOUT, read_exports, reap, start
 
-READY_TIMEOUT = 15.0
 DXTRA_TYPED = Path(sys.executable).parent / "dxtra-typed"
 
 
@@ -111,37 +108,11 @@ def test_a_db_of_another_application_is_left_untouched(
     assert path.read_bytes() == before
 
 
-def _exports(proc: subprocess.Popen[str]) -> dict[str, str]:
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    exports: dict[str, str] = {}
-    while "DXTRA_ROLE" not in exports:
-        line = lines.get(timeout=READY_TIMEOUT)
-        assert line is not None, "the sandbox exited before printing its exports"
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            exports[name] = value
-    return exports
-
-
 def _serve_once(db: Path) -> tuple[dict[str, str], int]:
     """Start `dxtra-typed sandbox --db db`, read its exports, sign in with its key, stop it."""
-    proc = subprocess.Popen(
-        [str(DXTRA_TYPED), "sandbox", "--db", str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc = start([DXTRA_TYPED, "sandbox", "--db", db])
     try:
-        exports = _exports(proc)
+        exports = read_exports(proc)
         signin = httpx.post(
             exports["DXTRA_AUTH_URL"] + "/v1/signin/pat",
             json={"personalAccessToken": exports["DXTRA_API_KEY"]},
@@ -149,12 +120,7 @@ def _serve_once(db: Path) -> tuple[dict[str, str], int]:
         proc.terminate()
         assert proc.wait(timeout=READY_TIMEOUT) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=READY_TIMEOUT)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        reap(proc)
     return exports, signin.status_code
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from dxtra_typed.sandbox import Sandbox, _ws
 from dxtra_typed.sandbox._identities import DATA_SUBJECT_USER_ID, seed_uuid
 from dxtra_typed.sandbox._seed import CONTROLLER_IDS, SIGNED_IN_SUBJECT_ID
+from tests.support.processes import READY_TIMEOUT, read_exports, reap, start
 
 ACME = CONTROLLER_IDS[0]
 OTHER_SUBJECT_ID = seed_uuid("ds:acme:1")
@@ -620,22 +619,6 @@ async def test_stop_closes_open_sockets_with_1001_promptly() -> None:
 
 # --- the command line ---
 
-READY_TIMEOUT = 15.0
-
-
-def read_exports(proc: subprocess.Popen[str]) -> dict[str, str]:
-    """The `export NAME=value` lines the command prints once it serves (bounded wait)."""
-    exports: dict[str, str] = {}
-    deadline = time.monotonic() + READY_TIMEOUT
-    assert proc.stdout is not None
-    while "DXTRA_ROLE" not in exports and time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        assert line, "the sandbox exited before printing its exports"
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            exports[name] = value
-    return exports
-
 
 def test_cli_ws_fault_flags_parse() -> None:
     from dxtra_typed.cli import build_parser
@@ -648,13 +631,7 @@ def test_cli_ws_fault_flags_parse() -> None:
 
 
 async def test_cli_ws_drop_every_cuts_sockets() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dxtra_typed.sandbox", "--ws-drop-every", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc = start([sys.executable, "-m", "dxtra_typed.sandbox", "--ws-drop-every", "2"])
     try:
         exports = await asyncio.wait_for(asyncio.to_thread(read_exports, proc), READY_TIMEOUT)
         async with httpx.AsyncClient(timeout=10) as http:
@@ -675,12 +652,7 @@ async def test_cli_ws_drop_every_cuts_sockets() -> None:
         proc.terminate()
         assert await asyncio.to_thread(proc.wait, READY_TIMEOUT) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=READY_TIMEOUT)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        reap(proc)
 
 
 # --- the acceptance scenario, on the raw protocol ---

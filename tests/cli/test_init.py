@@ -18,7 +18,7 @@ from dxtra_typed.pytest_plugin import sandbox_settings
 from dxtra_typed.sandbox import Sandbox
 from dxtra_typed.schema_tools import SchemaToolError
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 EXTRA_OPERATION = """\
 # Titles of the data controllers, A to Z.

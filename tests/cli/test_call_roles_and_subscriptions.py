@@ -5,14 +5,9 @@ and an unknown option shows `call`'s own usage."""
 from __future__ import annotations
 
 import json
-import logging
 import os
-import queue
 import signal
-import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,27 +15,11 @@ import pytest
 from dxtra_typed.cli import _call, main
 from dxtra_typed.sandbox import Sandbox
 from dxtra_typed.sandbox._seed import CONTROLLER_IDS
+from tests.cli.conftest import run_call
+from tests.support.processes import Lines, reap, start
 
 CURSOR = '[{"initial_value": {"createdAt": "2000-01-01T00:00:00Z"}, "ordering": "ASC"}]'
 DXTRA_TYPED = Path(sys.executable).parent / "dxtra-typed"
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_log_handlers() -> Iterator[None]:
-    """These tests read stderr exactly (see tests/test_call.py)."""
-    logger = logging.getLogger("dxtra_typed")
-    handlers, level = logger.handlers[:], logger.level
-    logger.handlers.clear()
-    logger.setLevel(logging.NOTSET)
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["call", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_declared_role_is_the_default(
@@ -51,15 +30,15 @@ def test_the_declared_role_is_the_default(
 ) -> None:
     assert dxtra_env["DXTRA_ROLE"] == "user"  # as `dxtra-typed sandbox` exports it
     mark = dxtra_sandbox.requests.mark()
-    code, out, err = _run(capsys, "PublicDataControllers", "--json")
+    code, out, err = run_call(capsys, "PublicDataControllers", "--json")
     assert (code, err) == (0, "")
     assert {row["title"] for row in json.loads(out)} >= {"Acme Privacy Ltd"}
-    code, _, _ = _run(capsys, "PublicDataControllers", "--role", "user")  # the flag wins
+    code, _, _ = run_call(capsys, "PublicDataControllers", "--role", "user")  # the flag wins
     assert code == 0
     sent = [r for r in dxtra_sandbox.requests.since(mark) if r.operation_name]
     assert [(r.session_role, r.has_auth) for r in sent] == [("anonymous", False), ("user", True)]
     monkeypatch.delenv("DXTRA_API_KEY")  # an anonymous operation needs no key at all
-    code, out, err = _run(capsys, "PublicDataControllers")
+    code, out, err = run_call(capsys, "PublicDataControllers")
     assert (code, err) == (0, "") and "Acme Privacy Ltd" in out
 
 
@@ -75,7 +54,7 @@ def test_choose_role_precedence() -> None:
 def test_a_stream_prints_one_json_line_per_event_until_max(
     dxtra_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(
+    code, out, err = run_call(
         capsys, "RightsRequestsStream", "--var", f"cursor={CURSOR}", "--max", "3", "--json"
     )
     assert (code, err) == (0, "")
@@ -87,7 +66,9 @@ def test_a_stream_prints_one_json_line_per_event_until_max(
 def test_a_stream_as_a_table_is_one_row_per_event(
     dxtra_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = _run(capsys, "rights_requests_stream", "--var", f"cursor={CURSOR}", "--max", "2")
+    code, out, _ = run_call(
+        capsys, "rights_requests_stream", "--var", f"cursor={CURSOR}", "--max", "2"
+    )
     assert code == 0
     header, *rows = out.splitlines()
     assert header.split()[:3] == ["id", "dataSubjectId", "dataControllerId"]
@@ -97,15 +78,15 @@ def test_a_stream_as_a_table_is_one_row_per_event(
 def test_max_is_only_for_subscriptions(
     dxtra_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _run(capsys, "DataControllers", "--max", "2")
+    code, out, err = run_call(capsys, "DataControllers", "--max", "2")
     assert (code, out) == (2, "") and "--max applies to subscriptions" in err
 
 
 def test_table_and_json_name_fields_the_same_way(
     dxtra_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, table, _ = _run(capsys, "DataSubjects", "--var", f"controllerId={CONTROLLER_IDS[0]}")
-    _, as_json, _ = _run(
+    _, table, _ = run_call(capsys, "DataSubjects", "--var", f"controllerId={CONTROLLER_IDS[0]}")
+    _, as_json, _ = run_call(
         capsys, "DataSubjects", "--var", f"controllerId={CONTROLLER_IDS[0]}", "--json"
     )
     assert table.splitlines()[0].split() == list(json.loads(as_json)[0])
@@ -120,9 +101,9 @@ def test_ctrl_c_stops_a_live_subscription(dxtra_sandbox: Sandbox) -> None:
         "DXTRA_API_URL": dxtra_sandbox.api_url,
         "PYTHONUNBUFFERED": "1",
     }
-    proc = subprocess.Popen(
+    proc = start(
         [
-            str(DXTRA_TYPED),
+            DXTRA_TYPED,
             "call",
             "RightsRequestsLive",
             "--json",
@@ -131,35 +112,16 @@ def test_ctrl_c_stops_a_live_subscription(dxtra_sandbox: Sandbox) -> None:
             "--var",
             f"controllerId={CONTROLLER_IDS[0]}",
         ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
         env=env,
     )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    pumping = threading.Thread(target=pump, daemon=True)
-    pumping.start()
+    lines = Lines(proc)
     try:
-        first = lines.get(timeout=60)  # the live query's first result, then it waits
+        first = lines.next(timeout=60)  # the live query's first result, then it waits
         assert first is not None and len(json.loads(first)) == 2
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=60)
-        pumping.join(timeout=60)  # the process is gone: stdout is at its end
-        assert proc.stdout is not None and proc.stderr is not None
-        proc.stdout.close()
-        stderr = proc.stderr.read()
-        proc.stderr.close()
+        stderr = reap(proc)
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines() == ["call: stopped after 1 event(s)"]
 
