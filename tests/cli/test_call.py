@@ -191,3 +191,20 @@ def test_operation_facts_come_from_the_codegen_table_not_from_docstrings(
         update.summary
         == 'Move a rights request to another status (e.g. "inProgress", "completed").'
     )
+
+
+def test_a_reader_that_goes_away_ends_call_quietly() -> None:
+    """`dxtra-typed call --list | head -1`: no BrokenPipeError traceback, SIGPIPE's status."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: no race
+    try:
+        proc = subprocess.run(
+            [str(Path(sys.executable).parent / "dxtra-typed"), "call", "--list"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (141, "")

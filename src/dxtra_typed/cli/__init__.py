@@ -9,6 +9,7 @@ that needs an extra declares it (`set_defaults(extra=...)`); when that extra is 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +17,8 @@ from . import _call, _check, _doctor, _generate, _init, _sandbox, _schema
 
 _COMMANDS = (_init, _generate, _check, _schema, _call, _sandbox, _doctor)
 EXIT_MISSING_EXTRA = 2
+# 128 + SIGPIPE: what a shell reports for a writer whose reader went away.
+EXIT_BROKEN_PIPE = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,7 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_MISSING_EXTRA
     try:
         code: int = run(args)
+        sys.stdout.flush()  # inside the try: a reader that went away is seen here, not at exit
     except MissingExtraError as exc:  # e.g. a subscription without websockets
         print(f"dxtra-typed {args.command}: {exc}", file=sys.stderr)
         return EXIT_MISSING_EXTRA
+    except BrokenPipeError:
+        # `dxtra-typed call --list | head -1`: the reader has what it wanted. No traceback;
+        # stdout goes to devnull so the interpreter's final flush cannot raise again, and the
+        # exit status is the shell's for a process ended by SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return code
