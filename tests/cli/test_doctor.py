@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dxtra_typed._errors import REMEDY_401
+from dxtra_typed._auth import REMEDY_401_LOCAL
 from dxtra_typed.cli import _doctor, build_parser, main
 from dxtra_typed.cli._doctor_checks import CLOCK_REMEDY
 from dxtra_typed.sandbox import Sandbox
@@ -110,7 +110,7 @@ def test_wrong_key_fails_the_exchange_with_its_remedy(
     code, out, _ = doctor(capsys, _env(dxtra_sandbox, DXTRA_API_KEY=WRONG_KEY))
     assert code == 1
     assert "✗ fail" in _row(out, "exchange", "PAT → JWT")
-    assert "HTTP 401" in out and f"remedy: {REMEDY_401}" in out
+    assert "HTTP 401" in out and f"remedy: {REMEDY_401_LOCAL}" in out  # a loopback auth service
     assert "- skip" in _row(out, "roles", "roles")  # no JWT to try them with
     assert out.rstrip().endswith("doctor: failed: exchange (exit 1)")
 

@@ -9,6 +9,7 @@ import ssl
 import httpx
 import pytest
 
+from dxtra_typed._auth import REMEDY_401_LOCAL
 from dxtra_typed._errors import REMEDY_401
 from dxtra_typed.cli._doctor_checks import (
     check_checklist,
@@ -203,6 +204,12 @@ def test_a_failed_exchange_states_its_remedy_once() -> None:
     [result] = check_exchange(Facts(settings=_settings().settings, exchange=exchange), None)
     assert result.status == "fail" and result.remedy == REMEDY_401
     assert REMEDY_401 not in result.detail and "HTTP 401" in result.detail
+
+
+def test_a_key_refused_on_this_machine_points_at_the_sandbox() -> None:
+    exchange = Exchange(Probe("PAT exchange", "http://127.0.0.1:4000", 401, 5.0), error="x")
+    [result] = check_exchange(Facts(settings=_settings().settings, exchange=exchange), None)
+    assert result.remedy == REMEDY_401_LOCAL
 
 
 def test_exit_codes() -> None:

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
+from urllib.parse import urlsplit
 
-from dxtra_typed._auth import REFRESH_MARGIN_SECONDS
+from dxtra_typed._auth import REFRESH_MARGIN_SECONDS, remedy_401
 from dxtra_typed._config import (
     DEFAULT_API_URL,
     ENV_API_KEY,
@@ -24,7 +25,7 @@ from dxtra_typed._config import (
     ENV_ROLE,
     TOKENLESS_ROLES,
 )
-from dxtra_typed._errors import REMEDY_400, REMEDY_401, REMEDY_429
+from dxtra_typed._errors import REMEDY_400, REMEDY_429
 from dxtra_typed._retry import DEFAULT_MAX_RETRIES
 
 from ._doctor_facts import Exchange, Facts, Probe, Result, RoleTrial, Status
@@ -153,7 +154,10 @@ def exchange_remedy(exchange: Exchange) -> str:
     probe = exchange.probe
     if not probe.answered:
         return failure_remedy(probe)
-    return {400: REMEDY_400 + ", or " + REMEDY_401, 401: REMEDY_401, 429: REMEDY_429}.get(
+    # The same advice the client gives: a key refused by an auth service on this machine is
+    # almost always a restarted sandbox's, not one to regenerate in Dxtra's dashboard.
+    key = remedy_401(urlsplit(probe.url).hostname or "")
+    return {400: REMEDY_400 + ", or " + key, 401: key, 429: REMEDY_429}.get(
         probe.status or 0,
         "the auth service answered, but not with a session: check that DXTRA_AUTH_URL is the "
         "auth service (https://auth.dxtra.ai), then try again later",
