@@ -63,13 +63,15 @@ def test_sync_and_async_clients_share_one_set_of_models(project: Path, tmp_path:
     # Both import their result types from the same per-operation modules.
     assert "from .data_controllers import" in client
     assert "from .data_controllers import" in async_client
-    from typing import get_args, get_type_hints
+    from typing import get_args
 
     from dxtra_generated.async_client import AsyncDxtraClient
     from dxtra_generated.client import DxtraClient
 
-    sync_result = get_type_hints(DxtraClient.data_subject)["return"]
-    async_result = get_type_hints(AsyncDxtraClient.data_subject)["return"]
+    from dxtra_typed._hints import type_hints
+
+    sync_result = type_hints(DxtraClient.data_subject)["return"]
+    async_result = type_hints(AsyncDxtraClient.data_subject)["return"]
     # The very same model class inside Optional[...] (the Optional objects themselves come
     # from typing's bounded cache, so they are equal but need not be identical).
     assert sync_result == async_result

@@ -6,6 +6,8 @@ from __future__ import annotations
 import inspect
 import pydoc
 import re
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -78,3 +80,31 @@ def test_help_shows_unset_defaults_readably() -> None:
     assert "object at 0x" not in text
     async_text = pydoc.plain(pydoc.render_doc(AsyncDxtraClient.rights_requests_live))
     assert "= UNSET" in async_text and "object at 0x" not in async_text
+
+
+def test_importing_a_client_defines_no_result_or_input_class() -> None:
+    # lazy_imports: the first DxtraClient(...) imports only the package, its client and base
+    # modules; a method imports its result (and input) classes on its first call.
+    script = (
+        "import sys, uuid, dxtra_typed\n"
+        "c = dxtra_typed.DxtraClient('x', api_url='http://127.0.0.1:9/v1/graphql',\n"
+        "    auth_url='http://127.0.0.1:9', allow_insecure_http=True)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('dxtra_generated')))\n"
+        "try:\n"
+        "    c.rights_requests(controller_id=uuid.uuid4(), status={'_eq': 1})\n"
+        "except dxtra_typed.InvalidArgumentError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.splitlines()
+    assert out[0] == str(
+        [
+            "dxtra_generated",
+            "dxtra_generated.base_client",
+            "dxtra_generated.base_model",
+            "dxtra_generated.client",
+        ]
+    )
+    # The forward reference to the input class resolved at call time, for validation.
+    assert out[1].startswith("rights_requests: status.String_comparison_exp._eq:"), out

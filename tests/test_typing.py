@@ -169,3 +169,18 @@ def test_a_fragment_type_accepts_the_results_of_every_operation_spreading_it(
     snippet = "\n".join(lines) + "\n"
     result = _mypy(tmp_path, snippet)
     assert result.returncode == 0, result.stdout + snippet
+
+
+def test_the_lazy_generated_package_still_types_its_names(tmp_path: Path) -> None:
+    # The package __init__ is lazy (PEP 562) with its __getattr__ hidden from type
+    # checkers: a real name keeps its class type, a misspelt one is still an error.
+    source = (
+        "from dxtra_generated import DataControllersDataControllers\n"
+        "from dxtra_generated import DataControllersDataControlers\n"
+        "def title(row: DataControllersDataControllers) -> str:\n"
+        "    return row.title\n"
+    )
+    result = _mypy(tmp_path, source)
+    assert result.returncode == 1
+    assert '"DataControllersDataControlers"' in result.stdout
+    assert result.stdout.count("error:") == 1, result.stdout

@@ -4,7 +4,7 @@
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from datetime import date
-from typing import Optional, Union, Unpack
+from typing import TYPE_CHECKING, Optional, Union, Unpack
 from uuid import UUID
 
 from dxtra_typed._operation_info import OperationInfo
@@ -15,10 +15,6 @@ from dxtra_typed._validation import validated
 
 from .async_base_client import AsyncDxtraBaseClient
 from .base_model import UNSET, UnsetType
-from .consent_form_values import (
-    ConsentFormValues,
-    ConsentFormValuesDataSubjectConsentFormValues,
-)
 from .consent_values_live import (
     ConsentValuesLive,
     ConsentValuesLiveDataSubjectConsentFormValues,
@@ -27,67 +23,52 @@ from .consent_values_stream import (
     ConsentValuesStream,
     ConsentValuesStreamDataSubjectConsentFormValuesStream,
 )
-from .data_controller import DataController, DataControllerDataController
-from .data_controller_counts import DataControllerCounts
-from .data_controllers import DataControllers, DataControllersDataControllers
-from .data_subject import DataSubject, DataSubjectDataSubject
-from .data_subjects import DataSubjects, DataSubjectsDataSubjects
-from .data_subjects_count import (
-    DataSubjectsCount,
-    DataSubjectsCountDataSubjectsAggregate,
-)
 from .data_subjects_live import DataSubjectsLive, DataSubjectsLiveDataSubjects
-from .data_subjects_page import DataSubjectsPage, DataSubjectsPageDataSubjects
 from .data_subjects_stream import (
     DataSubjectsStream,
     DataSubjectsStreamDataSubjectsStream,
 )
-from .input_types import (
-    String_comparison_exp,
-    dataSubjectConsentFormValues_bool_exp,
-    dataSubjectConsentFormValues_stream_cursor_input,
-    dataSubjects_bool_exp,
-    dataSubjects_stream_cursor_input,
-    dataSubjectsRightsRequests_bool_exp,
-    dataSubjectsRightsRequests_stream_cursor_input,
-)
-from .insert_rights_request import (
-    InsertRightsRequest,
-    InsertRightsRequestInsertDataSubjectsRightsRequest,
-)
-from .preference_values import (
-    PreferenceValues,
-    PreferenceValuesDataSubjectPreferenceValues,
-)
-from .processing_activities import (
-    ProcessingActivities,
-    ProcessingActivitiesDataProcessingActivities,
-)
-from .public_data_controllers import (
-    PublicDataControllers,
-    PublicDataControllersDataControllers,
-)
-from .rights_requests import RightsRequests, RightsRequestsDataSubjectsRightsRequests
 from .rights_requests_live import (
     RightsRequestsLive,
     RightsRequestsLiveDataSubjectsRightsRequests,
-)
-from .rights_requests_page import (
-    RightsRequestsPage,
-    RightsRequestsPageDataSubjectsRightsRequests,
 )
 from .rights_requests_stream import (
     RightsRequestsStream,
     RightsRequestsStreamDataSubjectsRightsRequestsStream,
 )
-from .update_consent_value import (
-    UpdateConsentValue,
-    UpdateConsentValueUpdateDataSubjectConsentFormValue,
-)
-from .update_rights_request_status import (
-    UpdateRightsRequestStatus,
-    UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest,
-)
+
+if TYPE_CHECKING:
+    from .consent_form_values import ConsentFormValuesDataSubjectConsentFormValues
+    from .data_controller import DataControllerDataController
+    from .data_controller_counts import DataControllerCounts
+    from .data_controllers import DataControllersDataControllers
+    from .data_subject import DataSubjectDataSubject
+    from .data_subjects import DataSubjectsDataSubjects
+    from .data_subjects_count import DataSubjectsCountDataSubjectsAggregate
+    from .data_subjects_page import DataSubjectsPage, DataSubjectsPageDataSubjects
+    from .input_types import (
+        String_comparison_exp,
+        dataSubjectConsentFormValues_bool_exp,
+        dataSubjectConsentFormValues_stream_cursor_input,
+        dataSubjects_bool_exp,
+        dataSubjects_stream_cursor_input,
+        dataSubjectsRightsRequests_bool_exp,
+        dataSubjectsRightsRequests_stream_cursor_input,
+    )
+    from .insert_rights_request import (
+        InsertRightsRequestInsertDataSubjectsRightsRequest,
+    )
+    from .preference_values import PreferenceValuesDataSubjectPreferenceValues
+    from .processing_activities import ProcessingActivitiesDataProcessingActivities
+    from .public_data_controllers import PublicDataControllersDataControllers
+    from .rights_requests import RightsRequestsDataSubjectsRightsRequests
+    from .rights_requests_page import RightsRequestsPageDataSubjectsRightsRequests
+    from .update_consent_value import (
+        UpdateConsentValueUpdateDataSubjectConsentFormValue,
+    )
+    from .update_rights_request_status import (
+        UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest,
+    )
 
 
 def gql(q: str) -> str:
@@ -105,7 +86,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def consent_form_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> list[ConsentFormValuesDataSubjectConsentFormValues]:
+    ) -> list["ConsentFormValuesDataSubjectConsentFormValues"]:
         """The consent form values one data subject has given, by category.
 
         Runs the GraphQL query `ConsentFormValues` on `dataSubjectConsentFormValues`:
@@ -119,6 +100,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectConsentFormValues` field, GraphQL type
         `[dataSubjectConsentFormValues!]!`.
         """
+        from .consent_form_values import ConsentFormValues
+
         query = gql("""
             query ConsentFormValues($dataSubjectId: uuid!) {
               dataSubjectConsentFormValues(
@@ -150,7 +133,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def update_consent_value(
         self, id: UUID, value: str, **kwargs: Unpack[CallOptions]
-    ) -> Optional[UpdateConsentValueUpdateDataSubjectConsentFormValue]:
+    ) -> Optional["UpdateConsentValueUpdateDataSubjectConsentFormValue"]:
         """Change one consent form value, e.g. "granted" → "denied" (Dxtra docs:
         "UpdateConsentValue"). Returns the updated row, or None when no row has that id
         for this role.
@@ -168,6 +151,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `updateDataSubjectConsentFormValue` field, GraphQL type
         `dataSubjectConsentFormValues`.
         """
+        from .update_consent_value import UpdateConsentValue
+
         query = gql("""
             mutation UpdateConsentValue($id: uuid!, $value: String!) {
               updateDataSubjectConsentFormValue(pk_columns: {id: $id}, _set: {value: $value}) {
@@ -198,7 +183,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def preference_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> list[PreferenceValuesDataSubjectPreferenceValues]:
+    ) -> list["PreferenceValuesDataSubjectPreferenceValues"]:
         """The preference values (free-form JSON per key) one data subject has set.
 
         Runs the GraphQL query `PreferenceValues` on `dataSubjectPreferenceValues`:
@@ -212,6 +197,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectPreferenceValues` field, GraphQL type
         `[dataSubjectPreferenceValues!]!`.
         """
+        from .preference_values import PreferenceValues
+
         query = gql("""
             query PreferenceValues($dataSubjectId: uuid!) {
               dataSubjectPreferenceValues(
@@ -238,7 +225,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def data_controllers(
         self, **kwargs: Unpack[CallOptions]
-    ) -> list[DataControllersDataControllers]:
+    ) -> list["DataControllersDataControllers"]:
         """List the data controllers (organisations) the caller's role can see, oldest
         first.
 
@@ -252,6 +239,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         Returns a list of `DataControllersDataControllers`: the `dataControllers` field,
         GraphQL type `[dataControllers!]!`.
         """
+        from .data_controllers import DataControllers
+
         query = gql("""
             query DataControllers {
               dataControllers(order_by: [{createdAt: asc}]) {
@@ -280,7 +269,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def data_controller(
         self, id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> Optional[DataControllerDataController]:
+    ) -> Optional["DataControllerDataController"]:
         """One data controller by id, or None when it does not exist or the role cannot see
         it.
 
@@ -295,6 +284,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         Returns one `DataControllerDataController`, or None: the `dataController` field,
         GraphQL type `dataControllers`.
         """
+        from .data_controller import DataController
+
         query = gql("""
             query DataController($id: uuid!) {
               dataController(id: $id) {
@@ -326,7 +317,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def data_controller_counts(
         self, id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> DataControllerCounts:
+    ) -> "DataControllerCounts":
         """Counts for one data controller's dashboard: data subjects, open and all rights
         requests, processing activities (Hasura aggregates; the role needs aggregation
         permission).
@@ -345,6 +336,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `data_subjects`, `rights_requests`, `open_rights_requests`,
         `processing_activities`.
         """
+        from .data_controller_counts import DataControllerCounts
+
         query = gql("""
             query DataControllerCounts($id: uuid!) {
               dataSubjects: dataSubjectsAggregate(where: {dataControllerId: {_eq: $id}}) {
@@ -388,7 +381,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def public_data_controllers(
         self, **kwargs: Unpack[CallOptions]
-    ) -> list[PublicDataControllersDataControllers]:
+    ) -> list["PublicDataControllersDataControllers"]:
         """The public view of data controllers: what the anonymous and dataSubject roles
         may see (Hasura trims the schema per role, so DataControllers' createdAt is not
         theirs to read).
@@ -406,6 +399,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         Returns a list of `PublicDataControllersDataControllers`: the `dataControllers`
         field, GraphQL type `[dataControllers!]!`.
         """
+        from .public_data_controllers import PublicDataControllers
+
         query = gql("""
             query PublicDataControllers {
               dataControllers(order_by: [{title: asc}]) {
@@ -436,7 +431,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         limit: Union[Optional[int], UnsetType] = UNSET,
         offset: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> list[DataSubjectsDataSubjects]:
+    ) -> list["DataSubjectsDataSubjects"]:
         """The data subjects of one data controller, newest first, a page at a time (Dxtra
         docs: "GetDataSubjects", filtered by dataControllerId).
 
@@ -452,6 +447,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         Returns a list of `DataSubjectsDataSubjects`: the `dataSubjects` field, GraphQL
         type `[dataSubjects!]!`.
         """
+        from .data_subjects import DataSubjects
+
         query = gql("""
             query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
               dataSubjects(
@@ -484,7 +481,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def data_subject(
         self, id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> Optional[DataSubjectDataSubject]:
+    ) -> Optional["DataSubjectDataSubject"]:
         """One data subject with its data controller (Dxtra docs: "GetDataSubject").
 
         Runs the GraphQL query `DataSubject` on `dataSubject`: Individuals whose
@@ -497,6 +494,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         Returns one `DataSubjectDataSubject`, or None: the `dataSubject` field, GraphQL
         type `dataSubjects`.
         """
+        from .data_subject import DataSubject
+
         query = gql("""
             query DataSubject($id: uuid!) {
               dataSubject(id: $id) {
@@ -530,7 +529,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def data_subjects_count(
         self, controller_id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> DataSubjectsCountDataSubjectsAggregate:
+    ) -> "DataSubjectsCountDataSubjectsAggregate":
         """How many data subjects one data controller has (the REST endpoint
         getdatasubjectscountbycontroller answers the same question).
 
@@ -543,6 +542,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         Returns one `DataSubjectsCountDataSubjectsAggregate`: the
         `dataSubjectsAggregate` field, GraphQL type `dataSubjects_aggregate!`.
         """
+        from .data_subjects_count import DataSubjectsCount
+
         query = gql("""
             query DataSubjectsCount($controllerId: uuid!) {
               dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
@@ -569,7 +570,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         after: Union[Optional[UUID], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> DataSubjectsPage:
+    ) -> "DataSubjectsPage":
         """Every data subject of one data controller in id order, a keyset page at a time:
         the rows whose id is greater than $after (the last id of the previous page).
         Unlike an offset, the cursor does not move when rows are inserted, so each row
@@ -589,6 +590,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         Returns one `DataSubjectsPage`, with one attribute per root field:
         `data_subjects`, `total`.
         """
+        from .data_subjects_page import DataSubjectsPage
+
         query = gql("""
             query DataSubjectsPage($controllerId: uuid!, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
               dataSubjects(
@@ -628,7 +631,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def processing_activities(
         self, controller_id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> list[ProcessingActivitiesDataProcessingActivities]:
+    ) -> list["ProcessingActivitiesDataProcessingActivities"]:
         """The processing activities (GDPR Art. 30 records) of one data controller, by
         name.
 
@@ -642,6 +645,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         Returns a list of `ProcessingActivitiesDataProcessingActivities`: the
         `dataProcessingActivities` field, GraphQL type `[dataProcessingActivities!]!`.
         """
+        from .processing_activities import ProcessingActivities
+
         query = gql("""
             query ProcessingActivities($controllerId: uuid!) {
               dataProcessingActivities(
@@ -673,11 +678,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     async def rights_requests(
         self,
         controller_id: UUID,
-        status: Union[Optional[String_comparison_exp], UnsetType] = UNSET,
+        status: Union[Optional["String_comparison_exp"], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         offset: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> list[RightsRequestsDataSubjectsRightsRequests]:
+    ) -> list["RightsRequestsDataSubjectsRightsRequests"]:
         """The rights requests of one data controller, newest first; optionally only one
         status.
 
@@ -696,6 +701,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectsRightsRequests` field, GraphQL type
         `[dataSubjectsRightsRequests!]!`.
         """
+        from .rights_requests import RightsRequests
+
         query = gql("""
             query RightsRequests($controllerId: uuid!, $status: String_comparison_exp = {}, $limit: Int = 100, $offset: Int = 0) {
               dataSubjectsRightsRequests(
@@ -740,7 +747,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         due_date: Union[Optional[date], UnsetType] = UNSET,
         notes: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> Optional[InsertRightsRequestInsertDataSubjectsRightsRequest]:
+    ) -> Optional["InsertRightsRequestInsertDataSubjectsRightsRequest"]:
         """File a rights request for a data subject. requestType is one of access, rectify,
         erasure, restrict, export, object, noSale; the new request starts in status
         "submitted".
@@ -761,6 +768,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `insertDataSubjectsRightsRequest` field, GraphQL type
         `dataSubjectsRightsRequests`.
         """
+        from .insert_rights_request import InsertRightsRequest
+
         query = gql("""
             mutation InsertRightsRequest($dataSubjectId: uuid!, $dataControllerId: uuid!, $requestType: String!, $dueDate: date, $notes: String) {
               insertDataSubjectsRightsRequest(
@@ -802,7 +811,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def update_rights_request_status(
         self, id: UUID, status: str, **kwargs: Unpack[CallOptions]
-    ) -> Optional[UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest]:
+    ) -> Optional["UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest"]:
         """Move a rights request to another status (e.g. "inProgress", "completed").
         Returns the updated request, or None when no request has that id for this role.
 
@@ -819,6 +828,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         the `updateDataSubjectsRightsRequest` field, GraphQL type
         `dataSubjectsRightsRequests`.
         """
+        from .update_rights_request_status import UpdateRightsRequestStatus
+
         query = gql("""
             mutation UpdateRightsRequestStatus($id: uuid!, $status: String!) {
               updateDataSubjectsRightsRequest(pk_columns: {id: $id}, _set: {status: $status}) {
@@ -853,11 +864,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     async def rights_requests_page(
         self,
         controller_id: UUID,
-        status: Union[Optional[String_comparison_exp], UnsetType] = UNSET,
+        status: Union[Optional["String_comparison_exp"], UnsetType] = UNSET,
         after: Union[Optional[UUID], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> list[RightsRequestsPageDataSubjectsRightsRequests]:
+    ) -> list["RightsRequestsPageDataSubjectsRightsRequests"]:
         """Every rights request of one data controller in id order, a keyset page at a time
         (rows whose id is greater than $after); optionally only one status. Each row
         comes exactly once while rows are inserted;
@@ -878,6 +889,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectsRightsRequests` field, GraphQL type
         `[dataSubjectsRightsRequests!]!`.
         """
+        from .rights_requests_page import RightsRequestsPage
+
         query = gql("""
             query RightsRequestsPage($controllerId: uuid!, $status: String_comparison_exp = {}, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
               dataSubjectsRightsRequests(
@@ -979,9 +992,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def rights_requests_stream(
         self,
-        cursor: list[dataSubjectsRightsRequests_stream_cursor_input],
+        cursor: list["dataSubjectsRightsRequests_stream_cursor_input"],
         batch_size: Union[Optional[int], UnsetType] = UNSET,
-        where: Union[Optional[dataSubjectsRightsRequests_bool_exp], UnsetType] = UNSET,
+        where: Union[
+            Optional["dataSubjectsRightsRequests_bool_exp"], UnsetType
+        ] = UNSET,
         **kwargs: Unpack[SubscribeOptions],
     ) -> AsyncIterator[RightsRequestsStreamDataSubjectsRightsRequestsStream]:
         """Stream: each rights request created after the cursor (e.g. initial_value
@@ -1099,9 +1114,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def data_subjects_stream(
         self,
-        cursor: list[dataSubjects_stream_cursor_input],
+        cursor: list["dataSubjects_stream_cursor_input"],
         batch_size: Union[Optional[int], UnsetType] = UNSET,
-        where: Union[Optional[dataSubjects_bool_exp], UnsetType] = UNSET,
+        where: Union[Optional["dataSubjects_bool_exp"], UnsetType] = UNSET,
         **kwargs: Unpack[SubscribeOptions],
     ) -> AsyncIterator[DataSubjectsStreamDataSubjectsStream]:
         """Stream: each data subject created after the cursor (new sign-ups), one at a
@@ -1207,10 +1222,10 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def consent_values_stream(
         self,
-        cursor: list[dataSubjectConsentFormValues_stream_cursor_input],
+        cursor: list["dataSubjectConsentFormValues_stream_cursor_input"],
         batch_size: Union[Optional[int], UnsetType] = UNSET,
         where: Union[
-            Optional[dataSubjectConsentFormValues_bool_exp], UnsetType
+            Optional["dataSubjectConsentFormValues_bool_exp"], UnsetType
         ] = UNSET,
         **kwargs: Unpack[SubscribeOptions],
     ) -> AsyncIterator[ConsentValuesStreamDataSubjectConsentFormValuesStream]:
@@ -1280,7 +1295,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         page_size: int = 500,
         after: UUID = FIRST_ID,
         **kwargs: Unpack[CallOptions],
-    ) -> AsyncKeysetPager[DataSubjectsPageDataSubjects]:
+    ) -> AsyncKeysetPager["DataSubjectsPageDataSubjects"]:
         """Every row of the query `DataSubjectsPage` (its `dataSubjects` field), fetched
         ``page_size`` at a time by keyset on ``id``: each row that exists when paging
         starts is yielded exactly once, also while rows are inserted. Pass ``after`` (an
@@ -1291,7 +1306,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         ``async for row in ...``, or ``.by_page()`` for whole pages.
         """
 
-        async def page(after: UUID, limit: int) -> Page[DataSubjectsPageDataSubjects]:
+        async def page(after: UUID, limit: int) -> "Page[DataSubjectsPageDataSubjects]":
             result = await self.data_subjects_page(
                 controller_id=controller_id, after=after, limit=limit, **kwargs
             )
@@ -1308,12 +1323,12 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     def iter_rights_requests(
         self,
         controller_id: UUID,
-        status: Union[Optional[String_comparison_exp], UnsetType] = UNSET,
+        status: Union[Optional["String_comparison_exp"], UnsetType] = UNSET,
         *,
         page_size: int = 500,
         after: UUID = FIRST_ID,
         **kwargs: Unpack[CallOptions],
-    ) -> AsyncKeysetPager[RightsRequestsPageDataSubjectsRightsRequests]:
+    ) -> AsyncKeysetPager["RightsRequestsPageDataSubjectsRightsRequests"]:
         """Every row of the query `RightsRequestsPage` (its `dataSubjectsRightsRequests`
         field), fetched ``page_size`` at a time by keyset on ``id``: each row that
         exists when paging starts is yielded exactly once, also while rows are inserted.
@@ -1327,7 +1342,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
         async def page(
             after: UUID, limit: int
-        ) -> Page[RightsRequestsPageDataSubjectsRightsRequests]:
+        ) -> "Page[RightsRequestsPageDataSubjectsRightsRequests]":
             result = await self.rights_requests_page(
                 controller_id=controller_id,
                 status=status,

@@ -2,7 +2,7 @@
 # Source: queries
 
 from datetime import date
-from typing import Optional, Union, Unpack
+from typing import TYPE_CHECKING, Optional, Union, Unpack
 from uuid import UUID
 
 from dxtra_typed._operation_info import OperationInfo
@@ -12,50 +12,31 @@ from dxtra_typed._validation import validated
 
 from .base_client import DxtraBaseClient
 from .base_model import UNSET, UnsetType
-from .consent_form_values import (
-    ConsentFormValues,
-    ConsentFormValuesDataSubjectConsentFormValues,
-)
-from .data_controller import DataController, DataControllerDataController
-from .data_controller_counts import DataControllerCounts
-from .data_controllers import DataControllers, DataControllersDataControllers
-from .data_subject import DataSubject, DataSubjectDataSubject
-from .data_subjects import DataSubjects, DataSubjectsDataSubjects
-from .data_subjects_count import (
-    DataSubjectsCount,
-    DataSubjectsCountDataSubjectsAggregate,
-)
-from .data_subjects_page import DataSubjectsPage, DataSubjectsPageDataSubjects
-from .input_types import String_comparison_exp
-from .insert_rights_request import (
-    InsertRightsRequest,
-    InsertRightsRequestInsertDataSubjectsRightsRequest,
-)
-from .preference_values import (
-    PreferenceValues,
-    PreferenceValuesDataSubjectPreferenceValues,
-)
-from .processing_activities import (
-    ProcessingActivities,
-    ProcessingActivitiesDataProcessingActivities,
-)
-from .public_data_controllers import (
-    PublicDataControllers,
-    PublicDataControllersDataControllers,
-)
-from .rights_requests import RightsRequests, RightsRequestsDataSubjectsRightsRequests
-from .rights_requests_page import (
-    RightsRequestsPage,
-    RightsRequestsPageDataSubjectsRightsRequests,
-)
-from .update_consent_value import (
-    UpdateConsentValue,
-    UpdateConsentValueUpdateDataSubjectConsentFormValue,
-)
-from .update_rights_request_status import (
-    UpdateRightsRequestStatus,
-    UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest,
-)
+
+if TYPE_CHECKING:
+    from .consent_form_values import ConsentFormValuesDataSubjectConsentFormValues
+    from .data_controller import DataControllerDataController
+    from .data_controller_counts import DataControllerCounts
+    from .data_controllers import DataControllersDataControllers
+    from .data_subject import DataSubjectDataSubject
+    from .data_subjects import DataSubjectsDataSubjects
+    from .data_subjects_count import DataSubjectsCountDataSubjectsAggregate
+    from .data_subjects_page import DataSubjectsPage, DataSubjectsPageDataSubjects
+    from .input_types import String_comparison_exp
+    from .insert_rights_request import (
+        InsertRightsRequestInsertDataSubjectsRightsRequest,
+    )
+    from .preference_values import PreferenceValuesDataSubjectPreferenceValues
+    from .processing_activities import ProcessingActivitiesDataProcessingActivities
+    from .public_data_controllers import PublicDataControllersDataControllers
+    from .rights_requests import RightsRequestsDataSubjectsRightsRequests
+    from .rights_requests_page import RightsRequestsPageDataSubjectsRightsRequests
+    from .update_consent_value import (
+        UpdateConsentValueUpdateDataSubjectConsentFormValue,
+    )
+    from .update_rights_request_status import (
+        UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest,
+    )
 
 
 def gql(q: str) -> str:
@@ -75,7 +56,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def consent_form_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> list[ConsentFormValuesDataSubjectConsentFormValues]:
+    ) -> list["ConsentFormValuesDataSubjectConsentFormValues"]:
         """The consent form values one data subject has given, by category.
 
         Runs the GraphQL query `ConsentFormValues` on `dataSubjectConsentFormValues`:
@@ -89,6 +70,8 @@ class DxtraClient(DxtraBaseClient):
         `dataSubjectConsentFormValues` field, GraphQL type
         `[dataSubjectConsentFormValues!]!`.
         """
+        from .consent_form_values import ConsentFormValues
+
         query = gql("""
             query ConsentFormValues($dataSubjectId: uuid!) {
               dataSubjectConsentFormValues(
@@ -120,7 +103,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def update_consent_value(
         self, id: UUID, value: str, **kwargs: Unpack[CallOptions]
-    ) -> Optional[UpdateConsentValueUpdateDataSubjectConsentFormValue]:
+    ) -> Optional["UpdateConsentValueUpdateDataSubjectConsentFormValue"]:
         """Change one consent form value, e.g. "granted" → "denied" (Dxtra docs:
         "UpdateConsentValue"). Returns the updated row, or None when no row has that id
         for this role.
@@ -138,6 +121,8 @@ class DxtraClient(DxtraBaseClient):
         `updateDataSubjectConsentFormValue` field, GraphQL type
         `dataSubjectConsentFormValues`.
         """
+        from .update_consent_value import UpdateConsentValue
+
         query = gql("""
             mutation UpdateConsentValue($id: uuid!, $value: String!) {
               updateDataSubjectConsentFormValue(pk_columns: {id: $id}, _set: {value: $value}) {
@@ -168,7 +153,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def preference_values(
         self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> list[PreferenceValuesDataSubjectPreferenceValues]:
+    ) -> list["PreferenceValuesDataSubjectPreferenceValues"]:
         """The preference values (free-form JSON per key) one data subject has set.
 
         Runs the GraphQL query `PreferenceValues` on `dataSubjectPreferenceValues`:
@@ -182,6 +167,8 @@ class DxtraClient(DxtraBaseClient):
         `dataSubjectPreferenceValues` field, GraphQL type
         `[dataSubjectPreferenceValues!]!`.
         """
+        from .preference_values import PreferenceValues
+
         query = gql("""
             query PreferenceValues($dataSubjectId: uuid!) {
               dataSubjectPreferenceValues(
@@ -208,7 +195,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def data_controllers(
         self, **kwargs: Unpack[CallOptions]
-    ) -> list[DataControllersDataControllers]:
+    ) -> list["DataControllersDataControllers"]:
         """List the data controllers (organisations) the caller's role can see, oldest
         first.
 
@@ -222,6 +209,8 @@ class DxtraClient(DxtraBaseClient):
         Returns a list of `DataControllersDataControllers`: the `dataControllers` field,
         GraphQL type `[dataControllers!]!`.
         """
+        from .data_controllers import DataControllers
+
         query = gql("""
             query DataControllers {
               dataControllers(order_by: [{createdAt: asc}]) {
@@ -250,7 +239,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def data_controller(
         self, id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> Optional[DataControllerDataController]:
+    ) -> Optional["DataControllerDataController"]:
         """One data controller by id, or None when it does not exist or the role cannot see
         it.
 
@@ -265,6 +254,8 @@ class DxtraClient(DxtraBaseClient):
         Returns one `DataControllerDataController`, or None: the `dataController` field,
         GraphQL type `dataControllers`.
         """
+        from .data_controller import DataController
+
         query = gql("""
             query DataController($id: uuid!) {
               dataController(id: $id) {
@@ -296,7 +287,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def data_controller_counts(
         self, id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> DataControllerCounts:
+    ) -> "DataControllerCounts":
         """Counts for one data controller's dashboard: data subjects, open and all rights
         requests, processing activities (Hasura aggregates; the role needs aggregation
         permission).
@@ -315,6 +306,8 @@ class DxtraClient(DxtraBaseClient):
         `data_subjects`, `rights_requests`, `open_rights_requests`,
         `processing_activities`.
         """
+        from .data_controller_counts import DataControllerCounts
+
         query = gql("""
             query DataControllerCounts($id: uuid!) {
               dataSubjects: dataSubjectsAggregate(where: {dataControllerId: {_eq: $id}}) {
@@ -358,7 +351,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def public_data_controllers(
         self, **kwargs: Unpack[CallOptions]
-    ) -> list[PublicDataControllersDataControllers]:
+    ) -> list["PublicDataControllersDataControllers"]:
         """The public view of data controllers: what the anonymous and dataSubject roles
         may see (Hasura trims the schema per role, so DataControllers' createdAt is not
         theirs to read).
@@ -376,6 +369,8 @@ class DxtraClient(DxtraBaseClient):
         Returns a list of `PublicDataControllersDataControllers`: the `dataControllers`
         field, GraphQL type `[dataControllers!]!`.
         """
+        from .public_data_controllers import PublicDataControllers
+
         query = gql("""
             query PublicDataControllers {
               dataControllers(order_by: [{title: asc}]) {
@@ -406,7 +401,7 @@ class DxtraClient(DxtraBaseClient):
         limit: Union[Optional[int], UnsetType] = UNSET,
         offset: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> list[DataSubjectsDataSubjects]:
+    ) -> list["DataSubjectsDataSubjects"]:
         """The data subjects of one data controller, newest first, a page at a time (Dxtra
         docs: "GetDataSubjects", filtered by dataControllerId).
 
@@ -422,6 +417,8 @@ class DxtraClient(DxtraBaseClient):
         Returns a list of `DataSubjectsDataSubjects`: the `dataSubjects` field, GraphQL
         type `[dataSubjects!]!`.
         """
+        from .data_subjects import DataSubjects
+
         query = gql("""
             query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
               dataSubjects(
@@ -454,7 +451,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def data_subject(
         self, id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> Optional[DataSubjectDataSubject]:
+    ) -> Optional["DataSubjectDataSubject"]:
         """One data subject with its data controller (Dxtra docs: "GetDataSubject").
 
         Runs the GraphQL query `DataSubject` on `dataSubject`: Individuals whose
@@ -467,6 +464,8 @@ class DxtraClient(DxtraBaseClient):
         Returns one `DataSubjectDataSubject`, or None: the `dataSubject` field, GraphQL
         type `dataSubjects`.
         """
+        from .data_subject import DataSubject
+
         query = gql("""
             query DataSubject($id: uuid!) {
               dataSubject(id: $id) {
@@ -500,7 +499,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def data_subjects_count(
         self, controller_id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> DataSubjectsCountDataSubjectsAggregate:
+    ) -> "DataSubjectsCountDataSubjectsAggregate":
         """How many data subjects one data controller has (the REST endpoint
         getdatasubjectscountbycontroller answers the same question).
 
@@ -513,6 +512,8 @@ class DxtraClient(DxtraBaseClient):
         Returns one `DataSubjectsCountDataSubjectsAggregate`: the
         `dataSubjectsAggregate` field, GraphQL type `dataSubjects_aggregate!`.
         """
+        from .data_subjects_count import DataSubjectsCount
+
         query = gql("""
             query DataSubjectsCount($controllerId: uuid!) {
               dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
@@ -539,7 +540,7 @@ class DxtraClient(DxtraBaseClient):
         after: Union[Optional[UUID], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> DataSubjectsPage:
+    ) -> "DataSubjectsPage":
         """Every data subject of one data controller in id order, a keyset page at a time:
         the rows whose id is greater than $after (the last id of the previous page).
         Unlike an offset, the cursor does not move when rows are inserted, so each row
@@ -559,6 +560,8 @@ class DxtraClient(DxtraBaseClient):
         Returns one `DataSubjectsPage`, with one attribute per root field:
         `data_subjects`, `total`.
         """
+        from .data_subjects_page import DataSubjectsPage
+
         query = gql("""
             query DataSubjectsPage($controllerId: uuid!, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
               dataSubjects(
@@ -598,7 +601,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def processing_activities(
         self, controller_id: UUID, **kwargs: Unpack[CallOptions]
-    ) -> list[ProcessingActivitiesDataProcessingActivities]:
+    ) -> list["ProcessingActivitiesDataProcessingActivities"]:
         """The processing activities (GDPR Art. 30 records) of one data controller, by
         name.
 
@@ -612,6 +615,8 @@ class DxtraClient(DxtraBaseClient):
         Returns a list of `ProcessingActivitiesDataProcessingActivities`: the
         `dataProcessingActivities` field, GraphQL type `[dataProcessingActivities!]!`.
         """
+        from .processing_activities import ProcessingActivities
+
         query = gql("""
             query ProcessingActivities($controllerId: uuid!) {
               dataProcessingActivities(
@@ -643,11 +648,11 @@ class DxtraClient(DxtraBaseClient):
     def rights_requests(
         self,
         controller_id: UUID,
-        status: Union[Optional[String_comparison_exp], UnsetType] = UNSET,
+        status: Union[Optional["String_comparison_exp"], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         offset: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> list[RightsRequestsDataSubjectsRightsRequests]:
+    ) -> list["RightsRequestsDataSubjectsRightsRequests"]:
         """The rights requests of one data controller, newest first; optionally only one
         status.
 
@@ -666,6 +671,8 @@ class DxtraClient(DxtraBaseClient):
         `dataSubjectsRightsRequests` field, GraphQL type
         `[dataSubjectsRightsRequests!]!`.
         """
+        from .rights_requests import RightsRequests
+
         query = gql("""
             query RightsRequests($controllerId: uuid!, $status: String_comparison_exp = {}, $limit: Int = 100, $offset: Int = 0) {
               dataSubjectsRightsRequests(
@@ -710,7 +717,7 @@ class DxtraClient(DxtraBaseClient):
         due_date: Union[Optional[date], UnsetType] = UNSET,
         notes: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> Optional[InsertRightsRequestInsertDataSubjectsRightsRequest]:
+    ) -> Optional["InsertRightsRequestInsertDataSubjectsRightsRequest"]:
         """File a rights request for a data subject. requestType is one of access, rectify,
         erasure, restrict, export, object, noSale; the new request starts in status
         "submitted".
@@ -731,6 +738,8 @@ class DxtraClient(DxtraBaseClient):
         `insertDataSubjectsRightsRequest` field, GraphQL type
         `dataSubjectsRightsRequests`.
         """
+        from .insert_rights_request import InsertRightsRequest
+
         query = gql("""
             mutation InsertRightsRequest($dataSubjectId: uuid!, $dataControllerId: uuid!, $requestType: String!, $dueDate: date, $notes: String) {
               insertDataSubjectsRightsRequest(
@@ -772,7 +781,7 @@ class DxtraClient(DxtraBaseClient):
     @validated
     def update_rights_request_status(
         self, id: UUID, status: str, **kwargs: Unpack[CallOptions]
-    ) -> Optional[UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest]:
+    ) -> Optional["UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest"]:
         """Move a rights request to another status (e.g. "inProgress", "completed").
         Returns the updated request, or None when no request has that id for this role.
 
@@ -789,6 +798,8 @@ class DxtraClient(DxtraBaseClient):
         the `updateDataSubjectsRightsRequest` field, GraphQL type
         `dataSubjectsRightsRequests`.
         """
+        from .update_rights_request_status import UpdateRightsRequestStatus
+
         query = gql("""
             mutation UpdateRightsRequestStatus($id: uuid!, $status: String!) {
               updateDataSubjectsRightsRequest(pk_columns: {id: $id}, _set: {status: $status}) {
@@ -823,11 +834,11 @@ class DxtraClient(DxtraBaseClient):
     def rights_requests_page(
         self,
         controller_id: UUID,
-        status: Union[Optional[String_comparison_exp], UnsetType] = UNSET,
+        status: Union[Optional["String_comparison_exp"], UnsetType] = UNSET,
         after: Union[Optional[UUID], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
-    ) -> list[RightsRequestsPageDataSubjectsRightsRequests]:
+    ) -> list["RightsRequestsPageDataSubjectsRightsRequests"]:
         """Every rights request of one data controller in id order, a keyset page at a time
         (rows whose id is greater than $after); optionally only one status. Each row
         comes exactly once while rows are inserted;
@@ -848,6 +859,8 @@ class DxtraClient(DxtraBaseClient):
         `dataSubjectsRightsRequests` field, GraphQL type
         `[dataSubjectsRightsRequests!]!`.
         """
+        from .rights_requests_page import RightsRequestsPage
+
         query = gql("""
             query RightsRequestsPage($controllerId: uuid!, $status: String_comparison_exp = {}, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
               dataSubjectsRightsRequests(
@@ -893,7 +906,7 @@ class DxtraClient(DxtraBaseClient):
         page_size: int = 500,
         after: UUID = FIRST_ID,
         **kwargs: Unpack[CallOptions],
-    ) -> KeysetPager[DataSubjectsPageDataSubjects]:
+    ) -> KeysetPager["DataSubjectsPageDataSubjects"]:
         """Every row of the query `DataSubjectsPage` (its `dataSubjects` field), fetched
         ``page_size`` at a time by keyset on ``id``: each row that exists when paging
         starts is yielded exactly once, also while rows are inserted. Pass ``after`` (an
@@ -904,7 +917,7 @@ class DxtraClient(DxtraBaseClient):
         in ...``, or ``.by_page()`` for whole pages.
         """
 
-        def page(after: UUID, limit: int) -> Page[DataSubjectsPageDataSubjects]:
+        def page(after: UUID, limit: int) -> "Page[DataSubjectsPageDataSubjects]":
             result = self.data_subjects_page(
                 controller_id=controller_id, after=after, limit=limit, **kwargs
             )
@@ -921,12 +934,12 @@ class DxtraClient(DxtraBaseClient):
     def iter_rights_requests(
         self,
         controller_id: UUID,
-        status: Union[Optional[String_comparison_exp], UnsetType] = UNSET,
+        status: Union[Optional["String_comparison_exp"], UnsetType] = UNSET,
         *,
         page_size: int = 500,
         after: UUID = FIRST_ID,
         **kwargs: Unpack[CallOptions],
-    ) -> KeysetPager[RightsRequestsPageDataSubjectsRightsRequests]:
+    ) -> KeysetPager["RightsRequestsPageDataSubjectsRightsRequests"]:
         """Every row of the query `RightsRequestsPage` (its `dataSubjectsRightsRequests`
         field), fetched ``page_size`` at a time by keyset on ``id``: each row that
         exists when paging starts is yielded exactly once, also while rows are inserted.
@@ -940,7 +953,7 @@ class DxtraClient(DxtraBaseClient):
 
         def page(
             after: UUID, limit: int
-        ) -> Page[RightsRequestsPageDataSubjectsRightsRequests]:
+        ) -> "Page[RightsRequestsPageDataSubjectsRightsRequests]":
             result = self.rights_requests_page(
                 controller_id=controller_id,
                 status=status,

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from pydantic import ConfigDict, ValidationError, validate_call
 
 from dxtra_typed._errors import InvalidArgumentError
+from dxtra_typed._hints import type_hints
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +43,23 @@ def _describe(exc: ValidationError, func: Callable[..., Any]) -> str:
     return f"{func.__name__}: " + "; ".join(problems) + more
 
 
+def _resolved(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A twin of ``func`` (same code) whose annotations are evaluated, for pydantic.
+
+    Generated signatures name generated classes as forward references (``lazy_imports``)
+    that the client module defines only for type checkers; pydantic would look for them in
+    its globals. The twin leaves ``func`` itself untouched (``help()`` shows the same text).
+    """
+    twin = types.FunctionType(
+        func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__
+    )
+    twin.__kwdefaults__ = func.__kwdefaults__
+    twin.__qualname__ = func.__qualname__
+    twin.__module__ = func.__module__
+    twin.__annotations__ = type_hints(func, include_extras=True)
+    return twin
+
+
 def validated(func: F) -> F:
     """Decorate a generated client method so its arguments are validated before it runs."""
     checker: Callable[..., Any] | None = None
@@ -48,7 +67,7 @@ def validated(func: F) -> F:
     def check(*args: Any, **kwargs: Any) -> Any:
         nonlocal checker
         if checker is None:
-            checker = validate_call(config=_CONFIG)(func)
+            checker = validate_call(config=_CONFIG)(_resolved(func))
         try:
             return checker(*args, **kwargs)
         except ValidationError as exc:

@@ -13,7 +13,6 @@ import contextlib
 import inspect
 import json
 import socket
-import typing
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +26,7 @@ from hypothesis import strategies as st
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from dxtra_typed import DxtraClient, DxtraError, InvalidArgumentError
+from dxtra_typed._hints import type_hints
 from dxtra_typed._response import OPERATION_EXTENSION, parse_response
 
 
@@ -55,7 +55,7 @@ def _operations() -> list[tuple[str, str, Any]]:
     for name, method in inspect.getmembers(DxtraClient, inspect.isfunction):
         if name.startswith("_") or not hasattr(method, "__wrapped__"):
             continue  # only generated, @validated methods
-        hints = typing.get_type_hints(method.__wrapped__)
+        hints = type_hints(method.__wrapped__)
         for param in inspect.signature(method.__wrapped__).parameters.values():
             if param.name != "self" and param.kind is param.POSITIONAL_OR_KEYWORD:
                 found.append((name, param.name, hints[param.name]))

@@ -37,6 +37,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dxtra_typed._hints import type_hints
+
 if TYPE_CHECKING:
     from dxtra_typed._config import Role
     from dxtra_typed._operation_info import OperationInfo
@@ -224,7 +226,7 @@ def parse_variables(op: Operation, pairs: Sequence[str]) -> dict[str, Any]:
     from pydantic import TypeAdapter, ValidationError
 
     signature = inspect.signature(op.function)
-    hints = typing.get_type_hints(op.function)
+    hints = type_hints(op.function)
     params = {
         name: p
         for name, p in signature.parameters.items()

@@ -50,6 +50,12 @@ PLUGINS: Final = (
     "dxtra_typed.codegen.deferred.DeferredBuildPlugin",
     # OPERATIONS: each method's operation name, kind and role, as data (`dxtra-typed call`).
     "dxtra_typed.codegen.operations.OperationTablePlugin",
+    # `lazy_imports` (below): result and input classes imported inside the methods that use
+    # them, annotations as forward references. Named here, after every plugin that writes
+    # methods (ariadne-codegen would append it last anyway), so the next one can follow it.
+    "ariadne_codegen.contrib.client_forward_refs.ClientForwardRefsPlugin",
+    # ...then its method imports go below the docstrings, UnsetType plain again (see lazy.py).
+    "dxtra_typed.codegen.lazy.LazyImportsTidyPlugin",
 )
 
 # Hasura scalars → Python types (docs/design.md says why each).
@@ -73,6 +79,9 @@ _COMMON: Final[dict[str, Any]] = {
     "multipart_uploads": False,
     # A nullable field missing from a response validates as None (schema evolution tolerance).
     "default_optional_fields_to_none": True,
+    # Import cost: a lazy (PEP 562) package __init__ and a client module that imports no
+    # generated class at import time; each method imports its result class on first call.
+    "lazy_imports": True,
 }
 
 # Keys this module derives; a project sets them through [tool.dxtra-typed] instead.

@@ -177,7 +177,8 @@ def _method_source(
         f"def {_iter_name(paged.operation)}({parameters}, **kwargs: Unpack[CallOptions]"
         f") -> {pager}[{row_class}]:\n"
         f'    """{textwrap.indent(doc, "    ").lstrip()}\n    """\n\n'
-        f"    {head}(after: UUID, limit: int) -> Page[{row_class}]:\n"
+        # Quoted: under `lazy_imports` the row class is imported only for type checkers.
+        f'    {head}(after: UUID, limit: int) -> "Page[{row_class}]":\n'
         f"        result = {call}\n"
         f"        return {rows_expr}, {total_expr}\n\n"
         f"    return {pager}(page, page_size=page_size, after=after)\n"
