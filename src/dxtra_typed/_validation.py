@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -27,10 +28,32 @@ F = TypeVar("F", bound=Callable[..., Any])
 _CONFIG = ConfigDict(strict=True, arbitrary_types_allowed=True)
 
 
+# pydantic names the member of a union each error is about; for an optional argument
+# (``int | None | UnsetType``) that adds ``.int`` and an error about the UNSET sentinel, which
+# is a default marker nobody passes. Both are noise in a message about the argument.
+_UNSET_BRANCH = "is-instance[UnsetType]"
+_SCALAR_BRANCHES = frozenset({"int", "str", "bool", "float", "decimal", "uuid", "datetime", "date"})
+
+
+def _relevant(errors: list[Any]) -> list[Any]:
+    kept = [e for e in errors if _UNSET_BRANCH not in map(str, e["loc"])]
+    if not kept:
+        return errors
+    per_argument = Counter(e["loc"][0] if e["loc"] else None for e in kept)
+    tidy = []
+    for error in kept:
+        loc = tuple(error["loc"])
+        if len(loc) >= 2 and per_argument[loc[0]] == 1 and loc[1] in _SCALAR_BRANCHES:
+            error = {**error, "loc": (loc[0], *loc[2:])}  # the one branch left: no tag needed
+        tidy.append(error)
+    return tidy
+
+
 def _describe(exc: ValidationError, func: Callable[..., Any]) -> str:
     names = [name for name in inspect.signature(func).parameters if name != "self"]
     problems = []
-    for error in exc.errors(include_url=False, include_input=False)[:3]:
+    errors = _relevant(list(exc.errors(include_url=False, include_input=False)))
+    for error in errors[:3]:
         loc = list(error["loc"])
         if loc and isinstance(loc[0], int):
             # Positional arguments are reported by index, counting `self`.
@@ -39,7 +62,7 @@ def _describe(exc: ValidationError, func: Callable[..., Any]) -> str:
         where = str(loc[0]) if loc else "arguments"
         detail = ".".join(str(part) for part in loc[1:] if not str(part).startswith("function"))
         problems.append(f"{where}{'.' + detail if detail else ''}: {error['msg']}")
-    more = f" (+{exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+    more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
     return f"{func.__name__}: " + "; ".join(problems) + more
 
 
