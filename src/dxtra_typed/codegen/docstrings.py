@@ -266,10 +266,12 @@ class _SelectionTypes(Visitor):
             self.types[id(node)] = named
 
 
-class DocstringsPlugin(Plugin):
+class OperationCollector(Plugin):
+    """Remembers each client method's operation (by method name) and leaves the method as it
+    is, for plugins that do their work later, in generate_client_module."""
+
     def __init__(self, schema: GraphQLSchema, config_dict: dict[str, Any]) -> None:
         super().__init__(schema, config_dict)
-        self._types: dict[int, dict[int, GraphQLNamedType]] = {}
         self._operations: dict[str, OperationDefinitionNode] = {}
 
     def generate_client_method(
@@ -277,10 +279,16 @@ class DocstringsPlugin(Plugin):
         method_def: ast.FunctionDef | ast.AsyncFunctionDef,
         operation_definition: OperationDefinitionNode,
     ) -> ast.FunctionDef | ast.AsyncFunctionDef:
-        # The docstring is written in generate_client_module, once ShorterResultsPlugin has
-        # settled the return annotation.
         self._operations[method_def.name] = operation_definition
         return method_def
+
+
+class DocstringsPlugin(OperationCollector):
+    # The docstring is written in generate_client_module, once ShorterResultsPlugin has
+    # settled the return annotation.
+    def __init__(self, schema: GraphQLSchema, config_dict: dict[str, Any]) -> None:
+        super().__init__(schema, config_dict)
+        self._types: dict[int, dict[int, GraphQLNamedType]] = {}
 
     def generate_client_module(self, module: ast.Module) -> ast.Module:
         for class_def in module.body:

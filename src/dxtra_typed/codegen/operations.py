@@ -24,10 +24,9 @@ from __future__ import annotations
 import ast
 import json
 
-from ariadne_codegen.plugins.base import Plugin
-from graphql import GraphQLSchema, OperationDefinitionNode
+from graphql import OperationDefinitionNode
 
-from dxtra_typed.codegen.docstrings import comment_above, split_role
+from dxtra_typed.codegen.docstrings import OperationCollector, comment_above, split_role
 
 TABLE_NAME = "OPERATIONS"
 
@@ -55,19 +54,7 @@ def _entry(method: str, definition: OperationDefinitionNode) -> str:
     return "\n".join(lines)
 
 
-class OperationTablePlugin(Plugin):
-    def __init__(self, schema: GraphQLSchema, config_dict: dict[str, object]) -> None:
-        super().__init__(schema, config_dict)
-        self._operations: dict[str, OperationDefinitionNode] = {}
-
-    def generate_client_method(
-        self,
-        method_def: ast.FunctionDef | ast.AsyncFunctionDef,
-        operation_definition: OperationDefinitionNode,
-    ) -> ast.FunctionDef | ast.AsyncFunctionDef:
-        self._operations[method_def.name] = operation_definition
-        return method_def
-
+class OperationTablePlugin(OperationCollector):
     def generate_client_module(self, module: ast.Module) -> ast.Module:
         # An empty table here (it keeps the import in use through ariadne-codegen's unused-
         # import removal); generate_client_code fills it in. Long string literals must not go
