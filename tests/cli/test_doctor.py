@@ -36,6 +36,16 @@ def _env(sb: Sandbox, **extra: str) -> dict[str, str]:
     }
 
 
+def _env_at(port: int) -> dict[str, str]:
+    """Both URLs at one loopback port, with a key that no server there accepts."""
+    base = f"http://127.0.0.1:{port}"
+    return {
+        "DXTRA_API_KEY": WRONG_KEY,
+        "DXTRA_AUTH_URL": base,
+        "DXTRA_API_URL": base + "/v1/graphql",
+    }
+
+
 def doctor(
     capsys: pytest.CaptureFixture[str],
     env: Mapping[str, str],
@@ -118,12 +128,7 @@ def test_wrong_key_fails_the_exchange_with_its_remedy(
 def test_unreachable_url_is_named_refused_with_its_remedy(
     closed_port: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = f"http://127.0.0.1:{closed_port}"
-    env = {
-        "DXTRA_API_KEY": WRONG_KEY,
-        "DXTRA_AUTH_URL": base,
-        "DXTRA_API_URL": base + "/v1/graphql",
-    }
+    env = _env_at(closed_port)
     code, out, _ = doctor(capsys, env)
     assert code == 1
     assert "refused failure" in _row(out, "reachability", "auth health")
@@ -241,12 +246,7 @@ def test_tls_to_a_plain_http_port_is_named_tls(
 def test_a_server_that_never_answers_is_named_timeout(
     silent_port: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = f"http://127.0.0.1:{silent_port}"
-    env = {
-        "DXTRA_API_KEY": WRONG_KEY,
-        "DXTRA_AUTH_URL": base,
-        "DXTRA_API_URL": base + "/v1/graphql",
-    }
+    env = _env_at(silent_port)
     code, out, _ = doctor(capsys, env, "--timeout", "0.2")
     assert code == 1
     assert "timeout failure" in _row(out, "reachability", "auth health")
