@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dxtra_typed.codegen._settings import Settings, load_settings
+from dxtra_typed.codegen._settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,6 @@ class Project:
     schema_path: Path
     queries_path: Path
     skip_rules: tuple[str, ...]
-    settings: Settings
 
     def shown(self, path: Path) -> str:
         try:
@@ -37,5 +36,4 @@ def load_project(root: Path, config_path: Path | None = None) -> Project:
         schema_path=settings.schema_path,
         queries_path=settings.queries_path,
         skip_rules=settings.skip_rules,
-        settings=settings,
     )
