@@ -33,6 +33,8 @@ from dxtra_typed.schema_tools._errors import SchemaToolError
 CONFIG_FILE: Final = "codegen.toml"
 TABLE: Final = "dxtra-typed"
 TEMPLATES: Final = Path(__file__).parent / "templates"
+# graphql-core validation rules skipped unless [tool.ariadne-codegen] skip_validation_rules says.
+DEFAULT_SKIP_RULES: Final = ("NoUnusedFragments",)
 
 # Run in this order: ShorterResults first (later plugins see its return types).
 PLUGINS: Final = (
@@ -129,7 +131,7 @@ class Settings:
 
     @property
     def skip_rules(self) -> tuple[str, ...]:
-        skip = self.ariadne.get("skip_validation_rules", ["NoUnusedFragments"])
+        skip = self.ariadne.get("skip_validation_rules", DEFAULT_SKIP_RULES)
         return tuple(str(s) for s in skip)
 
     def ariadne_configs(self, out_root: Path | None = None) -> list[dict[str, Any]]:

@@ -41,10 +41,11 @@ from graphql import (
 )
 from graphql.language import NamedTypeNode, VariableDefinitionNode
 
+from dxtra_typed.codegen._settings import DEFAULT_SKIP_RULES
+
 from ._errors import SchemaToolError
 
 DEFAULT_ROLE = "user"
-DEFAULT_SKIP_RULES = ("NoUnusedFragments",)
 _ROLE_LINE = re.compile(r"^\s*#\s*role:\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
 GRAPHQL_SUFFIXES = (".graphql", ".graphqls", ".gql")
 
