@@ -117,16 +117,16 @@ def client_classes(root: Path, config_path: Path | None = None) -> tuple[type[An
     """The sync and async clients of the project at ``root`` (its generated package imported
     from the project's folder), or the bundled ones when there is no project there."""
     from dxtra_typed.codegen._settings import load_settings
-    from dxtra_typed.schema_tools._errors import SchemaToolError
+    from dxtra_typed.schema_tools._errors import NoProjectError, SchemaToolError
 
     try:
         settings = load_settings(root, config_path)
-    except SchemaToolError as exc:
-        if config_path is None and str(exc).startswith("no dxtra-typed project"):
-            from dxtra_generated.async_client import AsyncDxtraClient
-            from dxtra_generated.client import DxtraClient
+    except NoProjectError:
+        from dxtra_generated.async_client import AsyncDxtraClient
+        from dxtra_generated.client import DxtraClient
 
-            return DxtraClient, AsyncDxtraClient
+        return DxtraClient, AsyncDxtraClient
+    except SchemaToolError as exc:
         raise UsageError(str(exc)) from None
     where = str(settings.import_root)
     if where not in sys.path:

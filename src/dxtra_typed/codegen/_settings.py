@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from dxtra_typed.schema_tools._errors import SchemaToolError
+from dxtra_typed.schema_tools._errors import NoProjectError, SchemaToolError
 
 CONFIG_FILE: Final = "codegen.toml"
 TABLE: Final = "dxtra-typed"
@@ -246,7 +246,7 @@ def load_settings(root: Path, config_path: Path | None = None) -> Settings:
         if not isinstance(table, dict):
             raise SchemaToolError(f"{path}: [tool.{TABLE}] must be a table")
         return settings_from_table(root, path, table, dict(tool.get("ariadne-codegen", {})))
-    raise SchemaToolError(
+    raise NoProjectError(
         f"no dxtra-typed project in {root}: no {CONFIG_FILE} (nor [tool.{TABLE}] in "
         "pyproject.toml); run `dxtra-typed init` there, or pass --root/--config"
     )

@@ -15,3 +15,8 @@ class SetupError(SchemaToolError):
     """The command cannot run at all: no API key, a key the auth service refuses, a URL that
     does not answer. ``check --live`` exits 2 on it (as ``schema pull`` does) instead of
     reporting it as a problem of every operation."""
+
+
+class NoProjectError(SchemaToolError):
+    """No project settings at all in the folder (no codegen.toml, no [tool.dxtra-typed] in
+    pyproject.toml): ``call`` then falls back to the bundled client."""
