@@ -280,9 +280,8 @@ async def test_legacy_auth_failure_sends_connection_error_then_closes(sb: Sandbo
         }
         assert await closed_with(ws) == (
             4400,
-            _ws.close_reason(
-                "4400: Connection initialization failed: Could not verify JWT: JWTExpired"
-            ),
+            '{"server_error_msg":'
+            '"4400: Connection initialization failed: Could not verify JWT: JWTExpired"}',
         )
 
 
@@ -313,7 +312,8 @@ async def test_socket_ends_when_the_jwt_expires_by_the_injected_clock(close: boo
         with pytest.raises(TimeoutError):
             await recv_data(modern, timeout=0.3)  # still valid: nothing but the socket
         now[0] += 2
-        expected = (4400, _ws.EXPIRED_REASON) if close else (None, None)
+        reason = '{"server_error_msg":"4400: Could not verify JWT: JWTExpired"}'
+        expected = (4400, reason) if close else (None, None)
         assert await closed_with(modern, 2) == expected
         if close:
             assert await recv_data(legacy) == {
@@ -504,6 +504,15 @@ async def test_execution_errors_arrive_in_a_next(sb: Sandbox, socket: ClientConn
     }
 
 
+def test_a_long_close_reason_is_shortened_inside_the_json() -> None:
+    """RFC 6455 caps a reason at 123 bytes; the sandbox cuts the message, not the JSON."""
+    reason = _ws.close_reason("4400: Parsing client message failed: " + "\u00e9" * 200)
+    size = len(reason.encode())
+    # As long as fits: one more two-byte character would not.
+    assert 121 < size <= 123
+    assert json.loads(reason)["server_error_msg"].startswith("4400: Parsing client message")
+
+
 async def test_protocol_errors_close_with_hasura_codes(
     sb: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -514,7 +523,10 @@ async def test_protocol_errors_close_with_hasura_codes(
     await send(ws, subscribe("1", COUNT))
     await send(ws, subscribe("1", COUNT))
     code, reason = await closed_with(ws)
-    assert (code, reason) == (4409, _ws.close_reason("4409: Subscriber for 1 already exists"))
+    assert (code, reason) == (
+        4409,
+        '{"server_error_msg":"4409: Subscriber for 1 already exists"}',
+    )
     ws = await open_socket(sb)
     await ws.send("{not json")
     code, reason = await closed_with(ws)
@@ -522,7 +534,10 @@ async def test_protocol_errors_close_with_hasura_codes(
     assert json.loads(reason)["server_error_msg"].startswith("4400: Parsing client")
     ws = await open_socket(sb)
     await send(ws, {"type": "connection_init", "payload": {}})
-    assert await closed_with(ws) == (4429, _ws.close_reason("4429: Too many requests"))
+    assert await closed_with(ws) == (
+        4429,
+        '{"server_error_msg":"4429: Too many requests"}',
+    )
     monkeypatch.setattr(_ws, "CONNECTION_INIT_TIMEOUT", 0.2)
     async with connect(ws_url(sb), subprotocols=[TWS]) as ws:  # type: ignore[list-item]
         assert await closed_with(ws) == (
