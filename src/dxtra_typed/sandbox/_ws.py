@@ -108,7 +108,7 @@ class WebSocketHub:
         log: RequestLog,
         faults: FaultPlan,
         *,
-        unauthorized_role: str | None = "anonymous",
+        unauthorized_role: str | None,
         jwt_expiry_close: bool = False,
     ) -> None:
         self.auth = auth
