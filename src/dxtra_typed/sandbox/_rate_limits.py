@@ -90,14 +90,15 @@ class SlidingWindow:
         index = now_ms // self.window_ms
         remaining = self.window_ms - now_ms % self.window_ms
         count = self._counts.get((index, key), 0)
-        if count >= self.limit:
-            return False
         previous = min(self._counts.get((index - 1, key), 0), self.limit) / self.window_ms
+        # The estimate is never negative, so this also refuses a full current window (upstream
+        # checks that first, and re-checks after its store's increment; under the lock a
+        # counted request is always within the limit).
         if math.floor(previous * remaining) + count >= self.limit:
             return False
         self._prune(index)
         self._counts[(index, key)] = count + 1
-        return count + 1 <= self.limit
+        return True
 
     def _prune(self, index: int) -> None:
         # Upstream's entries expire after two windows.
