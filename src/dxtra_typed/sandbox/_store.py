@@ -203,7 +203,7 @@ class Store:
                 for stmt in _ddl(table):
                     self._conn.execute(stmt)
             seeded = self._conn.execute(
-                "SELECT value FROM _sandbox_meta WHERE key = 'seeded'"
+                f"SELECT value FROM {_META_TABLE} WHERE key = 'seeded'"
             ).fetchone()
             if seeded is None:
                 if rows is None:
@@ -213,7 +213,7 @@ class Store:
                 for name, table_rows in rows.items():
                     self.insert_many(name, table_rows)
                 self._conn.execute(
-                    "INSERT INTO _sandbox_meta VALUES ('seeded', ?)", (str(seed_rows),)
+                    f"INSERT INTO {_META_TABLE} VALUES ('seeded', ?)", (str(seed_rows),)
                 )
 
     def remember(self, key: str, make: Callable[[], str]) -> str:
@@ -221,12 +221,12 @@ class Store:
         it on first use, so a restart on the same file gives the same value."""
         with self.lock, self.transaction():
             found = self._conn.execute(
-                "SELECT value FROM _sandbox_meta WHERE key = ?", (key,)
+                f"SELECT value FROM {_META_TABLE} WHERE key = ?", (key,)
             ).fetchone()
             if found is not None:
                 return str(found[0])
             value = make()
-            self._conn.execute("INSERT INTO _sandbox_meta VALUES (?, ?)", (key, value))
+            self._conn.execute(f"INSERT INTO {_META_TABLE} VALUES (?, ?)", (key, value))
             return value
 
     @classmethod
