@@ -349,13 +349,12 @@ class AuthService:
     async def _pat_endpoint(self, request: Request) -> Response:
         # BearerAuthElevated is required: kin-openapi's security check runs before the body's.
         authorization = request.headers.get("authorization")
-        problem = self._security_problem(authorization)
+        user_id, problem = self._security_check(authorization)
         if problem is not None:
             return _validator_error(
                 f"error in openapi3filter.SecurityRequirementsError: "
                 f"security requirements failed: {problem}"
             )
-        user_id = self._bearer_user(authorization)
 
         def flow(body: dict[str, Any]) -> Any:
             if user_id is None or user_id not in self.users:
@@ -394,21 +393,21 @@ class AuthService:
             return self._run(flow, {})
         return await self._respond(request, "VerifyTokenRequest", {"token": "string"}, (), flow)
 
-    def _security_problem(self, authorization: str | None) -> str | None:
-        """Why hasura-auth's JWT middleware (`go/controller/jwt.go`) refuses the header."""
+    def _security_check(self, authorization: str | None) -> tuple[str | None, str | None]:
+        """(the token's user id, None), or (None, why hasura-auth's JWT middleware
+        (`go/controller/jwt.go`) refuses the header): the token is verified once."""
         parts = (authorization or "").split(" ")
         if len(parts) != 2 or parts[0] != "Bearer":
-            return "invalid authorization header"
+            return None, "invalid authorization header"
         try:
-            self.issuer.verify(parts[1])
+            return self.issuer.verify(parts[1]).user_id, None
         except TokenRejected as exc:
             reason = (
                 "token has invalid claims: token is expired"
                 if "JWTExpired" in exc.message
                 else "token is unverifiable"
             )
-            return f"error validating token: error parsing token: {reason}"
-        return None
+            return None, f"error validating token: error parsing token: {reason}"
 
     def _bearer_user(self, authorization: str | None) -> str | None:
         if authorization is None or not authorization.startswith("Bearer "):
