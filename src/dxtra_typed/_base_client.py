@@ -82,9 +82,11 @@ class _Call:
     kwargs: dict[str, Any]
 
     def attempt_kwargs(self, retries_taken: int) -> dict[str, Any]:
-        headers = dict(self.kwargs["headers"])
-        if retries_taken:
-            headers[RETRY_COUNT_HEADER] = str(retries_taken)
+        """The request for this attempt: the first as prepared (no copies on the hot path;
+        httpx copies what it keeps), a retry with its count in a header."""
+        if not retries_taken:
+            return self.kwargs
+        headers = {**self.kwargs["headers"], RETRY_COUNT_HEADER: str(retries_taken)}
         return {**self.kwargs, "headers": headers}
 
     def delay(
