@@ -24,11 +24,11 @@ import math
 import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 import httpx
 
-OperationKind = Literal["query", "mutation", "subscription"]
+from dxtra_typed._operation_info import OperationKind
 
 DEFAULT_MAX_RETRIES: Final = 2
 INITIAL_DELAY: Final = 0.5
