@@ -24,16 +24,14 @@ from pydantic import BaseModel
 
 from dxtra_typed._auth import ROLE_EXTENSION, AsyncTokenCache, DxtraAuth, SyncTokenCache
 from dxtra_typed._client_common import (
-    DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
     NOT_GIVEN,
-    USER_AGENT,
     AsyncClientOverrides,
     ClientCore,
     ClientOverrides,
     Timeout,
     _NotGiven,
-    shared_ssl_context,
+    http_settings,
 )
 from dxtra_typed._config import ClientConfig, Role
 from dxtra_typed._errors import APIConnectionError, APITimeoutError
@@ -214,11 +212,7 @@ class SyncBaseClient(_Common, ClientCore[httpx.Client]):
     _tokens: SyncTokenCache | None
 
     def _new_http(self, timeout: Timeout, *, auth: bool = False) -> httpx.Client:
-        if auth:
-            return httpx.Client(
-                timeout=timeout, headers={"User-Agent": USER_AGENT}, verify=shared_ssl_context()
-            )
-        return httpx.Client(timeout=timeout, limits=DEFAULT_LIMITS, verify=shared_ssl_context())
+        return httpx.Client(**http_settings(timeout, auth=auth))
 
     def _start_auth(
         self, config: ClientConfig, policy: RetryPolicy, store: TokenStore | None
@@ -371,17 +365,7 @@ class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
         self._ws_settings = ws
 
     def _new_http(self, timeout: Timeout, *, auth: bool = False) -> httpx.AsyncClient:
-        backend = self._http_backend
-        if auth:
-            return async_http_client(
-                backend,
-                timeout=timeout,
-                headers={"User-Agent": USER_AGENT},
-                verify=shared_ssl_context(),
-            )
-        return async_http_client(
-            backend, timeout=timeout, limits=DEFAULT_LIMITS, verify=shared_ssl_context()
-        )
+        return async_http_client(self._http_backend, **http_settings(timeout, auth=auth))
 
     def _start_auth(
         self, config: ClientConfig, policy: RetryPolicy, store: TokenStore | None

@@ -97,6 +97,18 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def http_settings(timeout: Timeout, *, auth: bool) -> dict[str, Any]:
+    """What a client's own httpx clients are built with, sync or async: the API's is pooled,
+    the auth exchange's carries the User-Agent (API calls send it with their own headers)."""
+    if auth:
+        return {
+            "timeout": timeout,
+            "headers": {"User-Agent": USER_AGENT},
+            "verify": shared_ssl_context(),
+        }
+    return {"timeout": timeout, "limits": DEFAULT_LIMITS, "verify": shared_ssl_context()}
+
+
 def _settings(
     api_key: str | None,
     auth_url: str | None,
