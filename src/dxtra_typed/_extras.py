@@ -18,6 +18,8 @@ EXTRA_MODULES: Final[dict[str, tuple[str, ...]]] = {
     "codegen": ("ariadne_codegen", "graphql", "ruff"),
     "sandbox": ("graphql", "starlette", "uvicorn", "websockets"),
     "subscriptions": ("websockets",),
+    "fleet": ("cryptography",),
+    "redis": ("cryptography", "redis"),
 }
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from dxtra_typed._errors import ConfigurationError
+from dxtra_typed._extras import require_extra
 from dxtra_typed._secret import Secret
-from dxtra_typed._token_store import Release, TokenSlot, TokenStore, require_extra
+from dxtra_typed._token_store import Release, TokenSlot, TokenStore
 
 if TYPE_CHECKING:
     from dxtra_typed._sealing import Sealer
@@ -37,7 +38,7 @@ class FileTokenStore(TokenStore):
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        require_extra("cryptography", "fleet", "FileTokenStore")
+        require_extra("fleet", "FileTokenStore")
         try:
             import fcntl  # noqa: F401
         except ImportError:  # pragma: no cover - Windows

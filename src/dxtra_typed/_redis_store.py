@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from dxtra_typed._errors import ConfigurationError
+from dxtra_typed._extras import require_extra
 from dxtra_typed._logging import logger
 from dxtra_typed._secret import Secret
-from dxtra_typed._token_store import Release, TokenSlot, TokenStore, require_extra
+from dxtra_typed._token_store import Release, TokenSlot, TokenStore
 
 if TYPE_CHECKING:
     import redis
@@ -44,8 +45,7 @@ class RedisTokenStore(TokenStore):
         prefix: str = DEFAULT_PREFIX,
         lease: float = DEFAULT_LEASE,
     ) -> None:
-        require_extra("cryptography", "redis", "RedisTokenStore")
-        require_extra("redis", "redis", "RedisTokenStore")
+        require_extra("redis", "RedisTokenStore")
         import redis as redis_lib
 
         if lease <= 0:

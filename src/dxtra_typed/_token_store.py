@@ -15,7 +15,6 @@ behaviour with a warning: the cache is an optimisation, never a reason for a cal
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -33,14 +32,6 @@ ENV_TOKEN_CACHE: Final = "DXTRA_TOKEN_CACHE"
 _REDIS_SCHEMES: Final = ("redis://", "rediss://", "unix://")
 
 Release = Callable[[], None]
-
-
-def require_extra(module: str, extra: str, what: str) -> None:
-    """A ConfigurationError naming the extra to install, before anything is half-built."""
-    if importlib.util.find_spec(module) is None:
-        raise ConfigurationError(
-            f"{what} needs the {extra!r} extra: pip install 'dxtra-typed[{extra}]'"
-        )
 
 
 class TokenSlot(ABC):
