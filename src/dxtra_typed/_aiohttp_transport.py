@@ -51,6 +51,16 @@ def _aiohttp_cause(exc: BaseException) -> BaseException:
     return cause if isinstance(cause, (aiohttp.ClientError, asyncio.TimeoutError)) else exc
 
 
+def _exact_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
+    """What to raise instead of ``exc`` (sending or reading), or None to let it through as is:
+    not a transport failure, or httpx's own error with no aiohttp error behind it."""
+    cause = _aiohttp_cause(exc)
+    mapped = httpx_error_for(cause, request)
+    if mapped is None or (isinstance(exc, httpx.TransportError) and cause is exc):
+        return None
+    return mapped
+
+
 class _ExactErrorsStream(httpx.AsyncByteStream):
     """The response body stream, with read errors mapped by ``httpx_error_for``."""
 
@@ -63,11 +73,10 @@ class _ExactErrorsStream(httpx.AsyncByteStream):
             async for chunk in self._inner:
                 yield chunk
         except (TimeoutError, httpx.TransportError, aiohttp.ClientError) as exc:
-            cause = _aiohttp_cause(exc)
-            mapped = httpx_error_for(cause, self._request)
-            if mapped is None or (isinstance(exc, httpx.TransportError) and cause is exc):
+            mapped = _exact_error(exc, self._request)
+            if mapped is None:
                 raise
-            raise mapped from cause
+            raise mapped from _aiohttp_cause(exc)
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -78,11 +87,10 @@ class ExactErrorsAiohttpTransport(AiohttpTransport):
         try:
             response = await super().handle_async_request(request)
         except (TimeoutError, httpx.TransportError, aiohttp.ClientError) as exc:
-            cause = _aiohttp_cause(exc)
-            mapped = httpx_error_for(cause, request)
-            if mapped is None or (isinstance(exc, httpx.TransportError) and cause is exc):
+            mapped = _exact_error(exc, request)
+            if mapped is None:
                 raise
-            raise mapped from cause
+            raise mapped from _aiohttp_cause(exc)
         assert isinstance(response.stream, httpx.AsyncByteStream)
         response.stream = _ExactErrorsStream(response.stream, request)
         return response
