@@ -15,6 +15,7 @@ import pytest
 
 from dxtra_typed import AsyncDxtraClient, DxtraClient
 from dxtra_typed._http_backends import HttpBackend
+from dxtra_typed.pytest_plugin import sandbox_settings
 from dxtra_typed.sandbox import Sandbox
 
 Kind = Literal["sync", "async", "async-aiohttp"]
@@ -39,13 +40,7 @@ async def make_client(kind: Kind, dxtra_sandbox: Sandbox) -> AsyncIterator[Clien
 
     def factory(sandbox: Sandbox | None = None, **overrides: Any) -> AnyClient:
         sb = sandbox or dxtra_sandbox
-        settings: dict[str, Any] = {
-            "api_key": sb.pat,
-            "auth_url": sb.auth_url,
-            "api_url": sb.api_url,
-            "env": {},
-        }
-        settings.update(overrides)
+        settings = {**sandbox_settings(sb), **overrides}
         client: AnyClient
         if kind == "sync":
             client = DxtraClient(**settings)

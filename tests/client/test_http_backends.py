@@ -4,7 +4,6 @@ mapping that decides whether a failed mutation may be sent again."""
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import aiohttp
 import httpx
@@ -15,6 +14,7 @@ from dxtra_typed import AsyncDxtraClient, ConfigurationError
 from dxtra_typed._aiohttp_transport import ExactErrorsAiohttpTransport, httpx_error_for
 from dxtra_typed._base_client import _pin_async_library
 from dxtra_typed._retry import never_sent
+from dxtra_typed.pytest_plugin import sandbox_settings
 from dxtra_typed.sandbox import Sandbox
 
 _REQUEST = httpx.Request("POST", "http://127.0.0.1:9/v1/graphql")
@@ -72,12 +72,7 @@ def test_missing_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch
 async def test_aiohttp_backend_serves_api_calls_and_token_exchanges(
     dxtra_sandbox: Sandbox,
 ) -> None:
-    settings: dict[str, Any] = {
-        "api_key": dxtra_sandbox.pat,
-        "auth_url": dxtra_sandbox.auth_url,
-        "api_url": dxtra_sandbox.api_url,
-        "env": {},
-    }
+    settings = sandbox_settings(dxtra_sandbox)
     async with AsyncDxtraClient(**settings, http_backend="aiohttp") as client:
         assert await client.data_controllers()
         assert client._tokens is not None and client._tokens.exchanges == 1

@@ -35,6 +35,7 @@ from dxtra_typed._auth import AccessToken
 from dxtra_typed._sealing import SealedSession, Sealer
 from dxtra_typed._secret import Secret
 from dxtra_typed._token_store import Release, TokenSlot
+from dxtra_typed.pytest_plugin import sandbox_settings
 from dxtra_typed.sandbox import Sandbox
 
 from .conftest import ClientFactory, resolve
@@ -95,7 +96,7 @@ def sb() -> Any:
 
 
 def _settings(sb: Sandbox, **extra: Any) -> dict[str, Any]:
-    return {"api_key": sb.pat, "auth_url": sb.auth_url, "api_url": sb.api_url, "env": {}, **extra}
+    return {**sandbox_settings(sb), **extra}
 
 
 async def test_clients_sharing_a_file_store_sign_in_once(
