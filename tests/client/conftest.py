@@ -8,6 +8,7 @@ backend, ``resolve`` awaits a result only when the async client returned a corou
 from __future__ import annotations
 
 import inspect
+import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal, TypeVar
 
@@ -22,6 +23,13 @@ Kind = Literal["sync", "async", "async-aiohttp"]
 AnyClient = DxtraClient | AsyncDxtraClient
 T = TypeVar("T")
 ClientFactory = Callable[..., AnyClient]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound once, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 async def resolve(value: Any) -> Any:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -29,16 +28,12 @@ from dxtra_typed import DxtraClient, DxtraError, InvalidArgumentError
 from dxtra_typed._hints import type_hints
 from dxtra_typed._response import OPERATION_EXTENSION, parse_response
 
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from .conftest import closed_port
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[DxtraClient]:
-    port = _closed_port()
+    port = closed_port()
     with DxtraClient(
         role="anonymous",
         api_url=f"http://127.0.0.1:{port}/v1/graphql",

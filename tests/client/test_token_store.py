@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from dxtra_typed._token_store import Release, TokenSlot
 from dxtra_typed.pytest_plugin import sandbox_settings
 from dxtra_typed.sandbox import Sandbox
 
-from .conftest import ClientFactory, resolve
+from .conftest import ClientFactory, closed_port, resolve
 
 AUTH = "https://auth.example"
 SESSION = SealedSession("header.payload.signature", 1000.0, 4600.0, str(uuid.uuid4()))
@@ -259,18 +258,11 @@ async def test_async_clients_share_the_redis_store(
     assert sb.stats.signin_pat == 1
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 async def test_an_unreachable_redis_degrades_to_this_process(
     make_client: ClientFactory, sb: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="dxtra_typed")
-    url = f"redis://:hunter2-password@127.0.0.1:{_closed_port()}/0"
+    url = f"redis://:hunter2-password@127.0.0.1:{closed_port()}/0"
     client = make_client(sb, token_store=RedisTokenStore(url))
     assert await resolve(client.data_controllers())
     assert await resolve(client.data_controllers())
