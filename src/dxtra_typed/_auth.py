@@ -95,13 +95,17 @@ def token_expiry(access_token: str, expires_in: object, now: float) -> float:
     return now + 900.0  # Nhost's default access-token lifetime
 
 
+def renewal_margin(lifetime: float) -> float:
+    """How long before ``exp`` a token of this lifetime is renewed: 60 s, or a quarter of its
+    life when that is shorter (so a short-lived token is not renewed on every call)."""
+    return min(REFRESH_MARGIN_SECONDS, max(lifetime, 0.0) / 4)
+
+
 def needs_refresh(token: AccessToken | None, now: float) -> bool:
     """True when there is no token or it is within the refresh margin of expiring."""
     if token is None:
         return True
-    lifetime = max(token.expires_at - token.issued_at, 0.0)
-    margin = min(REFRESH_MARGIN_SECONDS, lifetime / 4)
-    return now >= token.expires_at - margin
+    return now >= token.expires_at - renewal_margin(token.expires_at - token.issued_at)
 
 
 def _json_request(url: str, payload: dict[str, str]) -> httpx.Request:

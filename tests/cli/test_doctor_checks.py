@@ -9,7 +9,7 @@ import ssl
 import httpx
 import pytest
 
-from dxtra_typed._auth import REMEDY_401_LOCAL
+from dxtra_typed._auth import REMEDY_401_LOCAL, renewal_margin
 from dxtra_typed._errors import REMEDY_401
 from dxtra_typed.cli._doctor_checks import (
     check_checklist,
@@ -19,7 +19,6 @@ from dxtra_typed.cli._doctor_checks import (
     check_roles,
     estimate_skew,
     exit_code,
-    renewal_margin,
 )
 from dxtra_typed.cli._doctor_facts import (
     Claims,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import urlsplit
 
-from dxtra_typed._auth import REFRESH_MARGIN_SECONDS, remedy_401
+from dxtra_typed._auth import remedy_401, renewal_margin
 from dxtra_typed._config import (
     DEFAULT_API_URL,
     ENV_API_KEY,
@@ -320,11 +320,6 @@ def estimate_skew(facts: Facts) -> Skew | None:
     """The most precise sample (the JWT's iat when there is one: `exp` is on that clock)."""
     samples = skew_samples(facts)
     return min(samples, key=lambda s: s.uncertainty) if samples else None
-
-
-def renewal_margin(lifetime: float) -> float:
-    """How long before `exp` the client renews (``_auth.needs_refresh``)."""
-    return min(REFRESH_MARGIN_SECONDS, max(lifetime, 0.0) / 4)
 
 
 def check_clock(facts: Facts, skew: Skew | None) -> list[Result]:
