@@ -85,7 +85,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def consent_form_values(
-        self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
+        self, data_subject_id: Union[UUID, str], **kwargs: Unpack[CallOptions]
     ) -> list["ConsentFormValuesDataSubjectConsentFormValues"]:
         """The consent form values one data subject has given, by category.
 
@@ -132,7 +132,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def update_consent_value(
-        self, id: UUID, value: str, **kwargs: Unpack[CallOptions]
+        self, id: Union[UUID, str], value: str, **kwargs: Unpack[CallOptions]
     ) -> Optional["UpdateConsentValueUpdateDataSubjectConsentFormValue"]:
         """Change one consent form value, e.g. "granted" → "denied" (Dxtra docs:
         "UpdateConsentValue"). Returns the updated row, or None when no row has that id
@@ -182,7 +182,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def preference_values(
-        self, data_subject_id: UUID, **kwargs: Unpack[CallOptions]
+        self, data_subject_id: Union[UUID, str], **kwargs: Unpack[CallOptions]
     ) -> list["PreferenceValuesDataSubjectPreferenceValues"]:
         """The preference values (free-form JSON per key) one data subject has set.
 
@@ -268,7 +268,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def data_controller(
-        self, id: UUID, **kwargs: Unpack[CallOptions]
+        self, id: Union[UUID, str], **kwargs: Unpack[CallOptions]
     ) -> Optional["DataControllerDataController"]:
         """One data controller by id, or None when it does not exist or the role cannot see
         it.
@@ -316,7 +316,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def data_controller_counts(
-        self, id: UUID, **kwargs: Unpack[CallOptions]
+        self, id: Union[UUID, str], **kwargs: Unpack[CallOptions]
     ) -> "DataControllerCounts":
         """Counts for one data controller's dashboard: data subjects, open and all rights
         requests, processing activities (Hasura aggregates; the role needs aggregation
@@ -427,7 +427,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def data_subjects(
         self,
-        controller_id: UUID,
+        controller_id: Union[UUID, str],
         limit: Union[Optional[int], UnsetType] = UNSET,
         offset: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
@@ -480,7 +480,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def data_subject(
-        self, id: UUID, **kwargs: Unpack[CallOptions]
+        self, id: Union[UUID, str], **kwargs: Unpack[CallOptions]
     ) -> Optional["DataSubjectDataSubject"]:
         """One data subject with its data controller (Dxtra docs: "GetDataSubject").
 
@@ -528,7 +528,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def data_subjects_count(
-        self, controller_id: UUID, **kwargs: Unpack[CallOptions]
+        self, controller_id: Union[UUID, str], **kwargs: Unpack[CallOptions]
     ) -> "DataSubjectsCountDataSubjectsAggregate":
         """How many data subjects one data controller has (the REST endpoint
         getdatasubjectscountbycontroller answers the same question).
@@ -566,8 +566,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def data_subjects_page(
         self,
-        controller_id: UUID,
-        after: Union[Optional[UUID], UnsetType] = UNSET,
+        controller_id: Union[UUID, str],
+        after: Union[Optional[Union[UUID, str]], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
     ) -> "DataSubjectsPage":
@@ -630,7 +630,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def processing_activities(
-        self, controller_id: UUID, **kwargs: Unpack[CallOptions]
+        self, controller_id: Union[UUID, str], **kwargs: Unpack[CallOptions]
     ) -> list["ProcessingActivitiesDataProcessingActivities"]:
         """The processing activities (GDPR Art. 30 records) of one data controller, by
         name.
@@ -677,7 +677,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def rights_requests(
         self,
-        controller_id: UUID,
+        controller_id: Union[UUID, str],
         status: Union[Optional["String_comparison_exp"], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         offset: Union[Optional[int], UnsetType] = UNSET,
@@ -741,8 +741,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def insert_rights_request(
         self,
-        data_subject_id: UUID,
-        data_controller_id: UUID,
+        data_subject_id: Union[UUID, str],
+        data_controller_id: Union[UUID, str],
         request_type: str,
         due_date: Union[Optional[date], UnsetType] = UNSET,
         notes: Union[Optional[str], UnsetType] = UNSET,
@@ -810,7 +810,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def update_rights_request_status(
-        self, id: UUID, status: str, **kwargs: Unpack[CallOptions]
+        self, id: Union[UUID, str], status: str, **kwargs: Unpack[CallOptions]
     ) -> Optional["UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest"]:
         """Move a rights request to another status (e.g. "inProgress", "completed").
         Returns the updated request, or None when no request has that id for this role.
@@ -863,9 +863,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def rights_requests_page(
         self,
-        controller_id: UUID,
+        controller_id: Union[UUID, str],
         status: Union[Optional["String_comparison_exp"], UnsetType] = UNSET,
-        after: Union[Optional[UUID], UnsetType] = UNSET,
+        after: Union[Optional[Union[UUID, str]], UnsetType] = UNSET,
         limit: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[CallOptions],
     ) -> list["RightsRequestsPageDataSubjectsRightsRequests"]:
@@ -931,7 +931,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def rights_requests_live(
         self,
-        controller_id: UUID,
+        controller_id: Union[UUID, str],
         limit: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[SubscribeOptions],
     ) -> AsyncIterator[list[RightsRequestsLiveDataSubjectsRightsRequests]]:
@@ -1063,7 +1063,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     async def data_subjects_live(
         self,
-        controller_id: UUID,
+        controller_id: Union[UUID, str],
         limit: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Unpack[SubscribeOptions],
     ) -> AsyncIterator[list[DataSubjectsLiveDataSubjects]]:
@@ -1168,7 +1168,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
     @validated
     async def consent_values_live(
-        self, data_subject_id: UUID, **kwargs: Unpack[SubscribeOptions]
+        self, data_subject_id: Union[UUID, str], **kwargs: Unpack[SubscribeOptions]
     ) -> AsyncIterator[list[ConsentValuesLiveDataSubjectConsentFormValues]]:
         """Live: the consent form values of one data subject, by category; re-sent when one
         changes.
@@ -1290,7 +1290,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     def iter_data_subjects(
         self,
-        controller_id: UUID,
+        controller_id: Union[UUID, str],
         *,
         page_size: int = 500,
         after: UUID = FIRST_ID,
@@ -1322,7 +1322,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
     @validated
     def iter_rights_requests(
         self,
-        controller_id: UUID,
+        controller_id: Union[UUID, str],
         status: Union[Optional["String_comparison_exp"], UnsetType] = UNSET,
         *,
         page_size: int = 500,

@@ -8,8 +8,10 @@ ariadne-codegen ends every generated method with ``**kwargs: Any`` (its #344), w
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
 
 import httpx
+from annotated_types import Ge
 from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict  # pydantic validates only this one on Python 3.11
 
@@ -23,7 +25,7 @@ class CallOptions(TypedDict, total=False):
 
     timeout: float | httpx.Timeout | None
     """This call's timeout; None means no timeout."""
-    max_retries: int
+    max_retries: Annotated[int, Ge(0)]
     """Retries for this call (0 turns them off)."""
     role: Role
     """X-Hasura-Role for this call; the JWT must allow it."""

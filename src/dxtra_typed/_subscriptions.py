@@ -34,9 +34,10 @@ import random
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Final, Protocol
 
-from pydantic import BaseModel, ValidationError
+from annotated_types import Ge
+from pydantic import BaseModel, ConfigDict, ValidationError, with_config
 from pydantic_core import to_jsonable_python
 from typing_extensions import TypedDict  # pydantic validates only this one on Python 3.11
 
@@ -79,6 +80,8 @@ class SubscriptionProtocolError(InvalidResponseError):
         super().__init__(message, status_code=WS_STATUS, body=body)
 
 
+# extra="forbid": a misspelt option (`max_reconect=`) is refused, as for CallOptions.
+@with_config(ConfigDict(extra="forbid"))
 class SubscribeOptions(TypedDict, total=False):
     """Per-subscription options (the ``**kwargs`` of every generated subscription method)."""
 
@@ -86,7 +89,7 @@ class SubscribeOptions(TypedDict, total=False):
     """x-hasura-role for this subscription; the JWT must allow it."""
     headers: Mapping[str, str]
     """Extra headers on the WebSocket handshake (not in connection_init)."""
-    max_reconnects: int
+    max_reconnects: Annotated[int, Ge(0)]
     """Consecutive failed reconnect attempts before APIConnectionError (0: never reconnect)."""
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+import typing
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
+from uuid import UUID
 
-from pydantic import ConfigDict, ValidationError, validate_call
+from pydantic import BeforeValidator, ConfigDict, ValidationError, validate_call
+from pydantic_core import PydanticCustomError
 
 from dxtra_typed._errors import InvalidArgumentError
 from dxtra_typed._hints import type_hints
@@ -83,20 +86,94 @@ def _resolved(func: Callable[..., Any]) -> Callable[..., Any]:
     return twin
 
 
+def lenient_ids(hint: Any) -> Any:
+    """``hint`` with every ``UUID`` (or ``UUID | str``) accepting a UUID or a UUID string,
+    handed over as a ``UUID``.
+
+    Ids arrive as strings (JSON, URLs, environment variables, the CLI); refusing
+    ``data_subject(id="6f1c...")`` would make every caller write ``UUID(...)``, so generated
+    signatures say ``Union[UUID, str]`` for a ``uuid`` argument. The string must still be a
+    UUID: anything else (an int, bytes, ``"abc"``) is refused, naming the argument, and the
+    method body always receives a ``UUID``.
+    """
+    if hint is UUID:
+        return Annotated[UUID, BeforeValidator(_uuid_from_str)]
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        members = typing.get_args(hint)
+        if UUID in members:
+            members = tuple(m for m in members if m is not str)
+        if len(members) == 1:
+            return lenient_ids(members[0])
+        return typing.Union[tuple(lenient_ids(arg) for arg in members)]  # noqa: UP007
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return list[lenient_ids(item)]  # type: ignore[misc]
+    return hint
+
+
+def _uuid_from_str(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "uuid_parsing", "Input should be a UUID or a UUID string"
+            ) from None
+    return value
+
+
+def _checker(func: Callable[..., Any]) -> Callable[..., Any]:
+    twin = _resolved(func)
+    twin.__annotations__ = {name: lenient_ids(hint) for name, hint in twin.__annotations__.items()}
+    return validate_call(config=_CONFIG)(twin)
+
+
+def _invalid(exc: ValidationError, func: Callable[..., Any]) -> InvalidArgumentError | None:
+    """The typed error for ``exc`` if it is about ``func``'s own arguments, else None."""
+    if exc.title not in (func.__name__, func.__qualname__):
+        return None  # raised by the body (a response model, say): not ours to reword
+    return InvalidArgumentError(_describe(exc, func))
+
+
 def validated(func: F) -> F:
-    """Decorate a generated client method so its arguments are validated before it runs."""
+    """Decorate a generated client method so its arguments are validated before it runs.
+
+    A coroutine function gets an ``async def`` wrapper: pydantic (>= 2.10) validates a
+    coroutine function's arguments only when the call is awaited, so the check must happen
+    inside the awaited wrapper to be caught and reworded; and ``inspect.iscoroutinefunction``
+    stays True for it (``create_autospec`` then makes awaitable mocks; tenacity and others pick
+    their async path by that test). Async generator functions (subscriptions) and plain
+    functions (pagers, the sync client) are validated at call time, before anything runs.
+    """
     checker: Callable[..., Any] | None = None
 
-    def check(*args: Any, **kwargs: Any) -> Any:
+    def check() -> Callable[..., Any]:
         nonlocal checker
         if checker is None:
-            checker = validate_call(config=_CONFIG)(_resolved(func))
-        try:
-            return checker(*args, **kwargs)
-        except ValidationError as exc:
-            # Only errors about *these* arguments; anything the body raises passes through.
-            if exc.title not in (func.__name__, func.__qualname__):
-                raise
-            raise InvalidArgumentError(_describe(exc, func)) from None
+            checker = _checker(func)
+        return checker
 
-    return cast(F, functools.wraps(func)(check))
+    if inspect.iscoroutinefunction(func):
+
+        async def call_async(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await check()(*args, **kwargs)
+            except ValidationError as exc:
+                error = _invalid(exc, func)
+                if error is None:
+                    raise
+                raise error from None
+
+        return cast(F, functools.wraps(func)(call_async))
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return check()(*args, **kwargs)
+        except ValidationError as exc:
+            error = _invalid(exc, func)
+            if error is None:
+                raise
+            raise error from None
+
+    return cast(F, functools.wraps(func)(call))

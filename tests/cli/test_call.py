@@ -107,7 +107,7 @@ def test_parse_variables_converts_through_the_annotations() -> None:
     [
         (
             ["DataSubjects", "--var", "controllerId=nope"],
-            "--var controllerId=nope: Input should be a valid UUID",
+            "--var controllerId=nope: Input should be a UUID or a UUID string",
         ),
         (
             ["DataSubjects", "--var", f"controllerId={UUID(int=1)}", "--var", "limit=ten"],
@@ -164,7 +164,7 @@ def test_role_flag_and_subprocess_without_traceback(dxtra_sandbox: Sandbox) -> N
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     (line,) = bad.stderr.strip().splitlines()
-    assert line.startswith("dxtra-typed call: --var id=12: Input should be a valid UUID")
+    assert line.startswith("dxtra-typed call: --var id=12: Input should be a UUID or a UUID string")
 
 
 def test_operation_facts_come_from_the_codegen_table_not_from_docstrings(

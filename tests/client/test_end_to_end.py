@@ -54,6 +54,15 @@ async def test_results_are_typed_models(make_client: ClientFactory) -> None:
     assert await resolve(client.data_subject(id=uuid.uuid4())) is None
 
 
+async def test_uuid_strings_are_accepted_for_uuid_arguments(make_client: ClientFactory) -> None:
+    """Ids held as strings (JSON, URLs, environment) work as they do in the CLI."""
+    client = make_client()
+    controller = (await resolve(client.data_controllers()))[0]
+    subjects = await resolve(client.data_subjects(controller_id=str(controller.id), limit=1))
+    subject = await resolve(client.data_subject(id=str(subjects[0].id).upper()))
+    assert subject is not None and subject.id == subjects[0].id
+
+
 async def test_user_sees_only_its_own_controllers(make_client: ClientFactory) -> None:
     controllers = await resolve(make_client().data_controllers())
     # The seeded user belongs to two of the three controllers.

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dxtra_typed._hints import type_hints
+from dxtra_typed._validation import lenient_ids
 
 if TYPE_CHECKING:
     from dxtra_typed._config import Role
@@ -241,7 +242,7 @@ def parse_variables(op: Operation, pairs: Sequence[str]) -> dict[str, Any]:
         if python_name not in params:
             known = ", ".join(params) or "none"
             raise UsageError(f"--var {name}: {op.name} has no such variable (variables: {known})")
-        adapter: TypeAdapter[Any] = TypeAdapter(_without_unset(hints[python_name]))
+        adapter: TypeAdapter[Any] = TypeAdapter(lenient_ids(_without_unset(hints[python_name])))
         try:
             if raw == "null":
                 value = adapter.validate_python(None)
