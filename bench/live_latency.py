@@ -28,7 +28,7 @@ async def measure(samples: int) -> list[float]:
             api_key=sb.pat, auth_url=sb.auth_url, api_url=sb.api_url, env={}
         ) as client:
             events = client.rights_requests_live(controller_id=CONTROLLER, limit=5)
-            async with contextlib.aclosing(events):  # type: ignore[type-var]
+            async with contextlib.aclosing(events):
                 await anext(events)
                 for _ in range(samples):
                     row = await client.insert_rights_request(

@@ -190,7 +190,7 @@ async def follow_stream(
     ]
     only = dataSubjectsRightsRequests_bool_exp(dataControllerId=uuid_comparison_exp(_eq=CONTROLLER))
     events = client.rights_requests_stream(cursor=cursor, batch_size=50, where=only)
-    async with contextlib.aclosing(events):  # type: ignore[type-var]
+    async with contextlib.aclosing(events):
         async for row in events:
             seen.append(str(row.id))
             if done.is_set():

@@ -84,3 +84,22 @@ async def main() -> None:
     async with AsyncClient.from_env() as client:
         client."""
     assert "controller_contacts" in complete(asynchronous, project, [str(project)])
+
+
+@pytest.mark.parametrize(
+    ("call", "fields"),
+    [
+        ("client.rights_requests_stream(cursor=[])", {"id", "status", "request_type"}),
+        ("client.data_subjects_live(controller_id=cid)", {"append", "index"}),
+    ],
+    ids=["stream-row", "live-snapshot"],
+)
+def test_subscription_items_complete(call: str, fields: set[str], tmp_path: Path) -> None:
+    """``async for`` over a subscription, with and without ``aclosing``: the items complete."""
+    plain = ASYNC.format(tail=f"async for item in {call}:\n            item.")
+    closing = "from contextlib import aclosing\n" + ASYNC.format(
+        tail=f"async with aclosing({call}) as items:\n"
+        "            async for item in items:\n                item."
+    )
+    assert fields <= complete(plain, tmp_path)
+    assert fields <= complete(closing, tmp_path)

@@ -8,12 +8,20 @@ import pydoc
 import re
 import subprocess
 import sys
+import typing
 import uuid
 from typing import Any
 
 import pytest
 
-from dxtra_typed import AsyncDxtraClient, ConfigurationError, DxtraClient, InvalidArgumentError
+from dxtra_typed import (
+    AsyncDxtraClient,
+    ConfigurationError,
+    DxtraClient,
+    InvalidArgumentError,
+    Subscription,
+)
+from dxtra_typed._hints import type_hints
 from dxtra_typed._options import CallOptions
 from dxtra_typed._subscriptions import SubscribeOptions
 
@@ -66,7 +74,7 @@ def test_docstrings_list_the_options_each_method_takes() -> None:
     subscriptions = 0
     for cls in (DxtraClient, AsyncDxtraClient):
         for name, method in _operation_methods(cls).items():
-            if inspect.isasyncgenfunction(inspect.unwrap(method)):
+            if typing.get_origin(type_hints(method)["return"]) is Subscription:
                 subscriptions += 1
                 assert _options_listed(method) == list(SubscribeOptions.__annotations__), name
             else:

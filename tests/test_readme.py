@@ -135,6 +135,7 @@ def test_your_own_operations_walkthrough(readme_env: dict[str, str], tmp_path: P
     env = {**os.environ, **readme_env, "PATH": path}
     start, end = README.count("\n", 0, _START) + 1, README.count("\n", 0, _END) + 1
     ran: set[str] = set()
+    typed: list[str] = []
     for line, language, code in all_blocks():
         if not start <= line < end:
             continue
@@ -150,15 +151,21 @@ def test_your_own_operations_walkthrough(readme_env: dict[str, str], tmp_path: P
             shown = tomllib.loads(code)["tool"]["dxtra-typed"]
             assert shown == load_settings(project).table(), f"README.md:{line}"
         elif language == "python":
-            script = project / f"readme_line_{line}.py"
-            if "def test_" in code:
-                script = project / f"test_readme_line_{line}.py"
+            named = re.match(r"# file: (\S+)\n", code)
+            script = project / (named.group(1) if named else f"readme_line_{line}.py")
+            script.parent.mkdir(parents=True, exist_ok=True)
             script.write_text(code, encoding="utf-8")
+            typed.append(str(script.relative_to(project)))
             if "def test_" in code:
-                argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", script.name]
+                # Plain `pytest`, as a user types it: no -m (which would put the folder on
+                # sys.path), no settings but those `init` wrote.
+                pytest_bin = str(Path(sys.executable).parent / "pytest")
+                argv = [pytest_bin, "-q", "-p", "no:cacheprovider", str(script.parent.name)]
             else:
                 argv = [sys.executable, script.name]
             _run(argv, project, env, line)
         else:
             raise AssertionError(f"README.md:{line}: no runner for ```{language} blocks")
     assert ran == {"bash", "graphql", "toml", "python"}
+    # The python blocks, fixture tests included, as `mypy --strict` sees them in the project.
+    _run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *typed], project, env, 0)

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from dxtra_typed._http_backends import HttpBackend
     from dxtra_typed._pagination import AsyncKeysetPager, KeysetPager
     from dxtra_typed._redis_store import RedisTokenStore
+    from dxtra_typed._subscription_iter import Subscription
     from dxtra_typed._subscriptions import (
         SubscribeOptions,
         SubscriptionProtocolError,
@@ -93,6 +94,7 @@ __all__ = [
     "RedisTokenStore",
     "Role",
     "SubscribeOptions",
+    "Subscription",
     "SubscriptionProtocolError",
     "SubscriptionSettings",
     "TokenStore",
@@ -109,6 +111,7 @@ _WHERE: dict[str, str] = {
     "KeysetPager": "dxtra_typed._pagination",
     "AsyncKeysetPager": "dxtra_typed._pagination",
     "SubscribeOptions": "dxtra_typed._subscriptions",
+    "Subscription": "dxtra_typed._subscription_iter",
     "SubscriptionProtocolError": "dxtra_typed._subscriptions",
     "SubscriptionSettings": "dxtra_typed._subscriptions",
     "iterate_blocking": "dxtra_typed._blocking",

@@ -4,6 +4,8 @@ bundled client (in-process; tests/test_user_project.py does it from a built whee
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,7 +43,12 @@ def test_init_writes_a_project(tmp_path: Path, capsys: pytest.CaptureFixture[str
     project = tmp_path / "acme-reports"
     assert cli(["init", str(project)]) == 0
     files = sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file())
-    assert files == ["codegen.toml", "queries/example.graphql", "schema/schema.graphql"]
+    assert files == [
+        "codegen.toml",
+        "pyproject.toml",
+        "queries/example.graphql",
+        "schema/schema.graphql",
+    ]
     settings = load_settings(project)
     assert settings.package == "acme_reports_dxtra"
     assert (settings.client, settings.async_client) == ("Client", "AsyncClient")
@@ -148,6 +155,79 @@ def test_call_before_generate_says_what_to_do(
     project = _project(tmp_path, "not_generated_yet")
     assert cli(["call", "--list", "--root", str(project)]) == 2
     assert "run `dxtra-typed generate` first" in capsys.readouterr().err
+
+
+FIXTURE_TEST = """\
+from dxtra_typed.pytest_plugin import ClientFactory
+from {package}.client import Client
+
+
+def test_titles(dxtra_client_factory: ClientFactory) -> None:
+    client = dxtra_client_factory(Client)
+    assert [row.title for row in client.controller_titles()]
+"""
+
+
+def _tool(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def test_plain_pytest_runs_a_fixture_test_in_a_fresh_project(tmp_path: Path) -> None:
+    """No settings to add: init's pyproject.toml puts the project folder on pytest's path."""
+    project = _project(tmp_path, "tested_dxtra")
+    generate(project)
+    (project / "tests").mkdir()
+    (project / "tests" / "test_titles.py").write_text(FIXTURE_TEST.format(package="tested_dxtra"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DXTRA_", "PYTEST_"))}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [_tool("pytest"), "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "1 passed" in result.stdout
+
+
+def test_the_generated_package_is_left_out_of_the_users_linters(tmp_path: Path) -> None:
+    project = _project(tmp_path, "linted_dxtra")
+    generate(project)
+    (project / "report.py").write_text(
+        "from linted_dxtra.client import Client\n\n\n"
+        "def titles(client: Client) -> list[str]:\n"
+        "    return [row.title for row in client.controller_titles()]\n"
+    )
+    ruff = subprocess.run(
+        [_tool("ruff"), "check", "--select", "UP,E501", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ruff.returncode == 0, ruff.stdout[-3000:]
+    pyright = subprocess.run(
+        [_tool("basedpyright"), "--level", "warning", "--pythonpath", sys.executable],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "0 errors, 0 warnings" in pyright.stdout, pyright.stdout[-3000:]
+
+
+def test_init_leaves_an_existing_pyproject_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "mine"\n')
+    assert cli(["init", str(tmp_path), "--package", "mine_dxtra"]) == 0
+    assert (tmp_path / "pyproject.toml").read_text() == '[project]\nname = "mine"\n'
+    assert 'pythonpath = ["."]' in capsys.readouterr().out
 
 
 def test_a_stale_project_package_fails_check(tmp_path: Path) -> None:

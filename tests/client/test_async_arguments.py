@@ -24,7 +24,7 @@ from uuid import UUID
 
 import pytest
 
-from dxtra_typed import AsyncDxtraClient, InvalidArgumentError
+from dxtra_typed import AsyncDxtraClient, InvalidArgumentError, Subscription
 from dxtra_typed.codegen._driver import generate
 
 ROOT = Path(__file__).parents[2]
@@ -92,7 +92,9 @@ def _required(method: Callable[..., Any]) -> dict[str, Any]:
 
 
 def _is_subscription(method: Callable[..., Any]) -> bool:
-    return inspect.isasyncgenfunction(inspect.unwrap(method))
+    from dxtra_typed._hints import type_hints
+
+    return typing.get_origin(type_hints(method)["return"]) is Subscription
 
 
 def _cases(method: Callable[..., Any]) -> list[dict[str, Any]]:
@@ -107,7 +109,7 @@ def _cases(method: Callable[..., Any]) -> list[dict[str, Any]]:
     cases.append({**good, "role": "root"})
     cases.append({**good, "headers": 5})
     if _is_subscription(method):
-        cases.append({**good, "max_reconnects": -1})
+        cases += [{**good, "max_reconnects": -1}, {**good, "timeout": 3}]
     else:
         cases.append({**good, "max_retries": -1})
     return cases

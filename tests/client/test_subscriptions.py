@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
@@ -65,7 +65,7 @@ def stream(
     settings: SubscriptionSettings | None = None,
     sleeps: list[float] | None = None,
     **kw: Any,
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     async def sleep(delay: float) -> None:
         if sleeps is not None:
             sleeps.append(delay)
@@ -87,9 +87,9 @@ def stream(
     )
 
 
-async def take_rows(events: AsyncIterator[Any], count: int) -> list[int]:
+async def take_rows(events: AsyncGenerator[Any, None], count: int) -> list[int]:
     seen: list[int] = []
-    async with contextlib.aclosing(events):  # type: ignore[type-var]
+    async with contextlib.aclosing(events):
         async for data in events:
             seen.extend(row["seq"] for row in data[STREAM_FIELD])
             if len(seen) >= count:
@@ -384,7 +384,7 @@ async def test_cancel_closes_the_socket_cleanly() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await events.aclose()  # type: ignore[attr-defined]
+        await events.aclose()
         for _ in range(50):
             if fake.close_codes:
                 break
@@ -398,7 +398,7 @@ async def test_fast_producer_is_held_back_not_buffered() -> None:
     async with fake_hasura(row_fields={"blob": "x" * 65_536}) as fake:
         fake.add_rows(400)
         events = stream(fake, batch=1, settings=SubscriptionSettings(max_queue=4))
-        async with contextlib.aclosing(events):  # type: ignore[type-var]
+        async with contextlib.aclosing(events):
             for _ in range(5):
                 await anext(events)
                 await asyncio.sleep(0.05)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +34,7 @@ from dxtra_typed import (
     AsyncDxtraClient,
     DxtraClient,
     GraphQLError,
+    Subscription,
     SubscriptionSettings,
     ValidationFailedError,
     iterate_blocking,
@@ -88,12 +91,12 @@ async def insert(client: AsyncDxtraClient, count: int, concurrency: int = 8) -> 
 
 
 async def collect(
-    events: AsyncIterator[RightsRequestsStreamDataSubjectsRightsRequestsStream],
+    events: Subscription[RightsRequestsStreamDataSubjectsRightsRequestsStream],
     count: int,
     timeout: float,
 ) -> list[RightsRequestsStreamDataSubjectsRightsRequestsStream]:
     rows: list[RightsRequestsStreamDataSubjectsRightsRequestsStream] = []
-    async with contextlib.aclosing(events):  # type: ignore[type-var]
+    async with contextlib.aclosing(events):
         async with asyncio.timeout(timeout):
             async for row in events:
                 rows.append(row)
@@ -155,7 +158,7 @@ async def test_an_evaluation_error_raises_a_typed_error(protocol: str) -> None:
         async with client_for(sb, ws=settings) as client:
             start = await newest_created_at(client)
             events = client.rights_requests_stream(cursor=cursor_after(start), where=bad)
-            async with contextlib.aclosing(events):  # type: ignore[type-var]
+            async with contextlib.aclosing(events):
                 with pytest.raises(GraphQLError) as caught:
                     async with asyncio.timeout(10):
                         await anext(events)
@@ -184,7 +187,7 @@ async def test_live_query_sees_an_update_pushed_by_the_change(
     with Sandbox() as sb:
         async with client_for(sb) as client:
             events = client.rights_requests_live(controller_id=ACME, limit=5)
-            async with contextlib.aclosing(events):  # type: ignore[type-var]
+            async with contextlib.aclosing(events):
                 first = await anext(events)
                 row = (await insert(client, 1))[0]
                 async with asyncio.timeout(10):
@@ -218,7 +221,7 @@ async def test_aclose_closes_the_socket_at_once() -> None:
     with Sandbox() as sb:
         async with client_for(sb) as client:
             events = client.rights_requests_live(controller_id=ACME, limit=3)
-            async with contextlib.aclosing(events):  # type: ignore[type-var]
+            async with contextlib.aclosing(events):
                 async for _ in events:
                     break
             lingering = [
@@ -282,3 +285,51 @@ async def test_a_revoked_jwt_ends_the_socket_with_1006_and_the_stream_resumes(
     assert [r.id for r in rows] == [r.id for r in [*first, *rest]]  # none lost, none twice
     assert exchanges == 2  # the JWT was renewed once
     assert connections >= 2
+
+
+_BREAK_SCRIPT = """\
+import asyncio, datetime, sys
+from dxtra_typed import AsyncDxtraClient
+from dxtra_typed.sandbox import Sandbox
+from dxtra_typed.types import (
+    cursor_ordering,
+    dataSubjectsRightsRequests_stream_cursor_input as Cursor,
+    dataSubjectsRightsRequests_stream_cursor_value_input as From,
+)
+
+async def main(sb: Sandbox, kind: str) -> None:
+    client = AsyncDxtraClient(api_key=sb.pat, auth_url=sb.auth_url, api_url=sb.api_url, env={})
+    controller = (await client.data_controllers())[0]
+    if kind == "stream":
+        start = From(createdAt=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+        events = client.rights_requests_stream(
+            cursor=[Cursor(initial_value=start, ordering=cursor_ordering.ASC)]
+        )
+    else:
+        events = client.rights_requests_live(controller_id=controller.id)
+    async for _ in events:
+        print("event")
+        break  # no aclosing: `events` is still referenced when main() returns
+    await client.aclose()
+
+with Sandbox() as sb:
+    asyncio.run(main(sb, sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("kind", ["live", "stream"])
+def test_leaving_with_break_writes_nothing_to_stderr(kind: str, tmp_path: Path) -> None:
+    """Without aclosing, the subscription is closed at garbage collection or interpreter
+    exit: quietly (it used to print "aclose(): asynchronous generator is already running")."""
+    script = tmp_path / "early_exit.py"
+    script.write_text(_BREAK_SCRIPT)
+    result = subprocess.run(
+        [sys.executable, str(script), kind],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout == "event\n"
+    assert result.stderr == ""

@@ -116,7 +116,7 @@ async def test_subscription_paths_have_no_secret(
         since = (await client.rights_requests(controller_id=controller.id, limit=1))[0].created_at
         sb.faults.drop_sockets_every(1)  # every socket cut after one message: reconnects
         events = client.rights_requests_stream(cursor=_cursor(since), batch_size=1)
-        async with contextlib.aclosing(events):  # type: ignore[type-var]
+        async with contextlib.aclosing(events):
             for _ in range(3):
                 await client.insert_rights_request(
                     data_subject_id=subject.id,
@@ -130,7 +130,7 @@ async def test_subscription_paths_have_no_secret(
         bad = dataSubjectsRightsRequests_bool_exp(status=String_comparison_exp(_regex="("))
         broken = client.rights_requests_stream(cursor=_cursor(since), where=bad)
         with pytest.raises(DxtraError) as info:
-            async with contextlib.aclosing(broken):  # type: ignore[type-var]
+            async with contextlib.aclosing(broken):
                 await anext(broken)
         texts += [
             str(info.value),
@@ -140,7 +140,7 @@ async def test_subscription_paths_have_no_secret(
     async with AsyncDxtraClient(api_key=WRONG, **common) as wrong:  # type: ignore[arg-type]
         refused = wrong.rights_requests_stream(cursor=_cursor(since))
         with pytest.raises(DxtraError) as denied:
-            async with contextlib.aclosing(refused):  # type: ignore[type-var]
+            async with contextlib.aclosing(refused):
                 await anext(refused)
         texts += [str(denied.value), "".join(traceback.format_exception(denied.value))]
     texts += [r.getMessage() for r in caplog.records] + [r.exc_text or "" for r in caplog.records]

@@ -6,7 +6,13 @@ Writes, and never overwrites (an existing file is named, exit 2, nothing written
 - ``queries/example.graphql``: one commented operation (``--with-examples``: the bundled
   operations instead, as a starting point);
 - ``schema/schema.graphql``: pulled from the API as ``DXTRA_ROLE`` (default ``user``) when
-  ``DXTRA_API_KEY`` is set, else the bundled reconstruction of Dxtra's schema.
+  ``DXTRA_API_KEY`` is set, else the bundled reconstruction of Dxtra's schema;
+- ``pyproject.toml`` (only when the folder has none; else a note says what to add): pytest's
+  ``pythonpath = ["."]``, so plain ``pytest`` imports the generated package from tests in
+  ``tests/`` (it sits in the project folder, not installed), and the generated package
+  excluded from ruff and pyright/basedpyright, whose rule sets are the user's, not codegen's
+  (it passes ``mypy --strict``; basedpyright's standard mode warned ~40 times on it, ruff with
+  ``UP,E501`` ~70 times).
 
 The generated package is named after the folder (``acme-reports`` → ``acme_reports_dxtra``)
 unless ``--package`` says otherwise, so it imports beside the bundled ``dxtra_generated``.
@@ -57,6 +63,21 @@ schema = "schema/schema.graphql"
 queries = "queries"
 client = "Client"
 async_client = "AsyncClient"
+"""
+
+
+TOOLS = """\
+# Written by `dxtra-typed init` for the tools you run in this folder.
+# pytest: tests under tests/ import the generated package `{package}` from this folder.
+[tool.pytest.ini_options]
+pythonpath = ["."]
+
+# The generated package follows codegen's style, not your linters' rules: leave it out.
+[tool.ruff]
+extend-exclude = ["{package}"]
+
+[tool.pyright]  # pyright and basedpyright
+exclude = ["{package}", "**/node_modules", "**/__pycache__", "**/.*"]
 """
 
 
@@ -124,6 +145,15 @@ def run(args: argparse.Namespace) -> int:
             files[f"queries/{source.name}"] = source.read_text(encoding="utf-8")
     else:
         files["queries/example.graphql"] = EXAMPLE
+    tools_note = None
+    if (root / "pyproject.toml").exists():
+        tools_note = (
+            "init: pyproject.toml exists and was left as it is; for plain `pytest` to import "
+            f'{package}, add [tool.pytest.ini_options] pythonpath = ["."] (and exclude '
+            f"{package}/ from your linters)"
+        )
+    else:
+        files["pyproject.toml"] = TOOLS.format(package=package)
     schema_name = "schema/schema.graphql"
     pull = bool(os.environ.get("DXTRA_API_KEY"))
     files[schema_name] = None if pull else bundled_schema.read_text("utf-8")
@@ -161,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
             fh.write(text)
     shown = [name for name in files if name != schema_name]
     print(f"init: wrote {', '.join(shown)} and {schema_name} ({origin})")
+    if tools_note is not None:
+        print(tools_note)
     print(
         f"init: next: `dxtra-typed generate` writes the package {package}/ "
         f"(from {package}.client import Client; from {package}.async_client import AsyncClient)"

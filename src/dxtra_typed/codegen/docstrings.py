@@ -144,6 +144,7 @@ def _return_sentence(annotation: ast.expr | None) -> str:
         ("list[", "a list of `{}`"),
         ("Optional[", "one `{}`, or None"),
         ("AsyncIterator[", "an async iterator of `{}`"),
+        ("Subscription[", "an async iterator (`Subscription`) of `{}`"),
     ):
         if text.startswith(prefix) and text.endswith("]"):
             inner = text[len(prefix) : -1]

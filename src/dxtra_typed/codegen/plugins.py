@@ -23,15 +23,19 @@ the partial data as a typed model. ``model_validate`` on an already-validated in
 returns it unchanged, so the generated return line stays as ariadne-codegen wrote it.
 
 Subscriptions (async client only) get ``**kwargs: Unpack[SubscribeOptions]`` and
-``execute_ws(..., result_type=Result)`` the same way. A *streaming* subscription (root field
-``<table>Stream`` with a ``cursor`` argument) yields one row per event instead of one batch::
+``execute_ws(..., result_type=Result)`` the same way, and become plain methods returning a
+``Subscription`` (``dxtra_typed._subscription_iter`` says why: ``aclosing`` type-checks, a
+``break`` stays quiet, editors complete the items)::
 
-    async def rights_requests_stream(...) -> AsyncIterator[RightsRequestsStreamData...]:
-        async for data in self.execute_ws(..., result_type=RightsRequestsStream, **kwargs):
-            for row in RightsRequestsStream.model_validate(data).data_subjects_rights_...:
-                yield row
+    def rights_requests_live(...) -> Subscription[list[RightsRequestsLiveData...]]:
+        return Subscription(
+            self.execute_ws(..., result_type=RightsRequestsLive, **kwargs),
+            lambda data: RightsRequestsLive.model_validate(data).data_subjects_rights_requests,
+        )
 
-so ``async for request in client.rights_requests_stream(...)`` sees each request once; the
+A *streaming* subscription (root field ``<table>Stream`` with a ``cursor`` argument) uses
+``Subscription.rows`` and yields one row per item instead of one batch, so
+``async for request in client.rights_requests_stream(...)`` sees each request once; the
 base client resumes a dropped stream after the last row of the last batch it handed over,
 which is the last row yielded (the socket is read again only when the loop asks for more).
 """
@@ -146,6 +150,88 @@ def _close_inner_stream(method: ast.AsyncFunctionDef) -> None:
                 )
 
 
+def _as_subscription(method: ast.AsyncFunctionDef, stream: bool) -> ast.FunctionDef | None:
+    """The generated ``async def`` generator → a plain method returning a ``Subscription``::
+
+        async def x_live(...) -> AsyncIterator[list[Row]]:
+            async for data in self.execute_ws(...):
+                yield Result.model_validate(data).field
+
+    becomes::
+
+        def x_live(...) -> Subscription[list[Row]]:
+            return Subscription(
+                self.execute_ws(...), lambda data: Result.model_validate(data).field
+            )
+
+    A stream (``stream``) uses ``Subscription.rows`` and yields one row at a time. See
+    ``dxtra_typed._subscription_iter`` for why (typing with ``aclosing``, a quiet ``break``,
+    completion). None when the body is not the shape above (left as written).
+    """
+    returns = method.returns
+    if not (
+        isinstance(returns, ast.Subscript)
+        and isinstance(returns.value, ast.Name)
+        and returns.value.id == "AsyncIterator"
+    ):
+        return None
+    for index, statement in enumerate(method.body):
+        if not (
+            isinstance(statement, ast.AsyncFor)
+            and isinstance(statement.iter, ast.Call)
+            and isinstance(statement.iter.func, ast.Attribute)
+            and statement.iter.func.attr == "execute_ws"
+            and isinstance(statement.target, ast.Name)
+        ):
+            continue
+        body: Any = statement.body  # ShorterResultsPlugin may leave a bare statement
+        single = body[0] if isinstance(body, list) and len(body) == 1 else body
+        if not (
+            isinstance(single, ast.Expr)
+            and isinstance(single.value, ast.Yield)
+            and single.value.value is not None
+        ):
+            return None
+        item = returns.slice
+        if stream:
+            if not (
+                isinstance(item, ast.Subscript)
+                and isinstance(item.value, ast.Name)
+                and item.value.id in ("list", "List")
+            ):
+                return None
+            item = item.slice
+        factory: ast.expr = ast.Name(id="Subscription", ctx=ast.Load())
+        if stream:
+            factory = ast.Attribute(value=factory, attr="rows", ctx=ast.Load())
+        convert = ast.Lambda(
+            args=ast.arguments(
+                posonlyargs=[],
+                args=[ast.arg(arg=statement.target.id)],
+                kwonlyargs=[],
+                kw_defaults=[],
+                defaults=[],
+            ),
+            body=single.value.value,
+        )
+        method.body[index] = ast.copy_location(
+            ast.Return(value=ast.Call(func=factory, args=[statement.iter, convert], keywords=[])),
+            statement,
+        )
+        plain = ast.FunctionDef(
+            name=method.name,
+            args=method.args,
+            body=method.body,
+            decorator_list=method.decorator_list,
+            returns=ast.Subscript(
+                value=ast.Name(id="Subscription", ctx=ast.Load()), slice=item, ctx=ast.Load()
+            ),
+            type_comment=method.type_comment,
+        )
+        return ast.copy_location(plain, method)
+    return None
+
+
 def _result_class(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     for node in ast.walk(method):
         if (
@@ -231,13 +317,25 @@ class DxtraClientPlugin(Plugin):
 
     def generate_client_module(self, module: ast.Module) -> ast.Module:
         for node in ast.walk(module):
-            if isinstance(node, ast.AsyncFunctionDef) and node.name in self._streams:
-                _flatten_stream(node)
-        for node in ast.walk(module):
-            if isinstance(node, ast.AsyncFunctionDef) and node.name in self._subscriptions:
-                _close_inner_stream(node)
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for index, method in enumerate(node.body):
+                if isinstance(method, ast.AsyncFunctionDef) and method.name in self._subscriptions:
+                    plain = _as_subscription(method, stream=method.name in self._streams)
+                    if plain is not None:
+                        node.body[index] = plain
+                        continue
+                    # An unexpected shape: keep the generator, at least closing the inner one.
+                    if method.name in self._streams:
+                        _flatten_stream(method)
+                    _close_inner_stream(method)
         imports: list[Any] = [
             ast.ImportFrom(module="contextlib", names=[ast.alias(name="aclosing")], level=0),
+            ast.ImportFrom(
+                module="dxtra_typed._subscription_iter",
+                names=[ast.alias(name="Subscription")],
+                level=0,
+            ),
             ast.ImportFrom(module="typing", names=[ast.alias(name="Unpack")], level=0),
             ast.ImportFrom(
                 module="dxtra_typed._options", names=[ast.alias(name="CallOptions")], level=0
