@@ -389,8 +389,8 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         Organisations that control personal data; a dashboard user sees only the ones
         they are a team member of.
 
-        Role: written for `anonymous` (Hasura trims the schema per role); call it on a
-        client with that role or pass `role="anonymous"`.
+        Role: written for `anonymous` (Hasura trims the schema per role), so it runs as
+        `anonymous` whatever the client's role; pass `role=...` to run it as another.
 
         Args:
             **kwargs: per-call options (timeout, max_retries, role, headers).
@@ -400,6 +400,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .public_data_controllers import PublicDataControllers
 
+        kwargs.setdefault("role", "anonymous")
         query = gql("""
             query PublicDataControllers {
               dataControllers(order_by: [{title: asc}]) {

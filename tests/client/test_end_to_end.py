@@ -63,6 +63,20 @@ async def test_uuid_strings_are_accepted_for_uuid_arguments(make_client: ClientF
     assert subject is not None and subject.id == subjects[0].id
 
 
+async def test_an_operations_declared_role_beats_the_clients_and_a_per_call_role_beats_both(
+    make_client: ClientFactory, dxtra_sandbox: Sandbox
+) -> None:
+    """`# role: anonymous` above PublicDataControllers: it runs as anonymous on a `user`
+    client (3 rows, as `dxtra-typed call` shows), unless the call says `role=`."""
+    client = make_client()
+    mark = dxtra_sandbox.requests.mark()
+    assert len(await resolve(client.public_data_controllers())) == 3
+    assert len(await resolve(client.public_data_controllers(role="user"))) == 2
+    sent = [r for r in dxtra_sandbox.requests.since(mark) if r.path == "/v1/graphql"]
+    assert [r.role_header for r in sent] == ["anonymous", "user"]
+    assert client.role == "user"  # the client's own role is untouched
+
+
 async def test_user_sees_only_its_own_controllers(make_client: ClientFactory) -> None:
     controllers = await resolve(make_client().data_controllers())
     # The seeded user belongs to two of the three controllers.

@@ -420,9 +420,16 @@ def run(args: argparse.Namespace) -> int:
 def run_operation(
     client_class: type[Any], method: str, variables: dict[str, Any], role: Role | None
 ) -> Any:
-    """One query or mutation through ``client_class.from_env()`` as ``role``."""
+    """One query or mutation through ``client_class.from_env()`` as ``role``.
+
+    The role goes per call too: a generated method's own ``# role:`` beats the client's role
+    (see README, "Which role a call runs as"), and ``--role`` must beat both."""
     with client_class.from_env(role=role) as client:
-        return getattr(client, method)(**variables)
+        return getattr(client, method)(**variables, **_per_call(role))
+
+
+def _per_call(role: Role | None) -> dict[str, Any]:
+    return {} if role is None else {"role": role}
 
 
 def run_subscription(
@@ -451,7 +458,7 @@ def run_subscription(
         nonlocal seen
         async with (
             client_class.from_env(role=role) as client,
-            aclosing(getattr(client, method)(**variables)) as events,
+            aclosing(getattr(client, method)(**variables, **_per_call(role))) as events,
         ):
             async for event in events:
                 print(printer.render(event), flush=True)

@@ -203,8 +203,8 @@ def method_docstring(
     if role is not None:
         parts.append(
             _paragraph(
-                f"Role: written for `{role}` (Hasura trims the schema per role); call it on a "
-                f'client with that role or pass `role="{role}"`.'
+                f"Role: written for `{role}` (Hasura trims the schema per role), so it runs as "
+                f"`{role}` whatever the client's role; pass `role=...` to run it as another."
             )
         )
     variables = definition.variable_definitions or ()

@@ -48,6 +48,8 @@ from typing import Any
 from ariadne_codegen.plugins.base import Plugin
 from graphql import FieldNode, OperationDefinitionNode, OperationType
 
+from dxtra_typed.codegen.docstrings import comment_above, split_role
+
 
 def _unpack(options: str) -> ast.Subscript:
     return ast.Subscript(
@@ -232,6 +234,27 @@ def _as_subscription(method: ast.AsyncFunctionDef, stream: bool) -> ast.Function
     return None
 
 
+def _declared_role(method: ast.FunctionDef | ast.AsyncFunctionDef, role: str) -> None:
+    """``kwargs.setdefault("role", "<role>")`` first in the body: an operation written for a
+    role (``# role:`` above it) runs as that role unless the call passes ``role=``; the
+    client's own role is for the operations that declare none. Per call, then operation,
+    then client: the most specific setting wins, as ``dxtra-typed call`` does it."""
+    if method.args.kwarg is None:
+        return
+    statement = ast.Expr(
+        value=ast.Call(
+            func=ast.Attribute(
+                value=ast.Name(id=method.args.kwarg.arg, ctx=ast.Load()),
+                attr="setdefault",
+                ctx=ast.Load(),
+            ),
+            args=[ast.Constant(value="role"), ast.Constant(value=role)],
+            keywords=[],
+        )
+    )
+    method.body.insert(0, statement)
+
+
 def _result_class(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     for node in ast.walk(method):
         if (
@@ -285,6 +308,9 @@ class DxtraClientPlugin(Plugin):
         method_def: ast.FunctionDef | ast.AsyncFunctionDef,
         operation_definition: OperationDefinitionNode,
     ) -> ast.FunctionDef | ast.AsyncFunctionDef:
+        _, role = split_role(comment_above(operation_definition))
+        if role is not None:
+            _declared_role(method_def, role)
         if operation_definition.operation == OperationType.SUBSCRIPTION:
             self._subscriptions.add(method_def.name)
             if method_def.args.kwarg is not None:
