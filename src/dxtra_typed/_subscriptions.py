@@ -33,7 +33,7 @@ import json
 import random
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Annotated, Any, Final, Protocol
 
 from annotated_types import Ge
@@ -70,6 +70,10 @@ LEGACY_WS: Final = "graphql-ws"
 SUBPROTOCOLS: Final = (TRANSPORT_WS, LEGACY_WS)
 WS_STATUS: Final = 101  # "status" of a WebSocket message: the socket answered 101
 _JWT_HINTS: Final = ("jwtexpired", "invalid-jwt", "jwt expired", "could not verify jwt")
+# Hasura's legacy `connection_error` carries only the *message* of the error that refused
+# connection_init, not its code; these messages name the code, so a refused role raises the
+# same AccessDeniedError (with its remedy) over a WebSocket as over HTTP.
+_CONNECTION_ERROR_CODES: Final = (("not in allowed roles", "access-denied"),)
 
 
 class SubscriptionProtocolError(InvalidResponseError):
@@ -228,13 +232,44 @@ def _error_details(payload: object) -> list[GraphQLErrorDetail]:
     ]
 
 
+def _with_known_codes(details: list[GraphQLErrorDetail]) -> list[GraphQLErrorDetail]:
+    """A code for each code-less detail whose message is one Hasura gives for a known code."""
+    coded = []
+    for detail in details:
+        if detail.code is None:
+            lowered = detail.message.lower()
+            for hint, code in _CONNECTION_ERROR_CODES:
+                if hint in lowered:
+                    detail = replace(detail, code=code)
+                    break
+        coded.append(detail)
+    return coded
+
+
+def _refused_init_error(closed: _Closed, attempts: int, role: str | None, what: str) -> Exception:
+    """graphql-transport-ws: Hasura refuses a connection_init with a bare 4403, whatever was
+    wrong. Refused again with a fresh token, the role is what is left: say so with the typed
+    error an HTTP call gets for a role the token does not allow."""
+    detail = GraphQLErrorDetail(
+        message=(
+            f"connection_init refused {attempts} times ({closed.reason}), the last time with a "
+            f"fresh token; the role {role!r} is likely not one the token allows"
+        ),
+        code="access-denied",
+    )
+    return make_graphql_error([detail], data=None, operation=what)
+
+
 class _Closed(Exception):
     """The socket closed (or never opened) before ``complete``: reconnect material."""
 
-    def __init__(self, reason: str, *, jwt_expired: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, jwt_expired: bool = False, refused_init: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.jwt_expired = jwt_expired
+        self.refused_init = refused_init  # a 4403 answering connection_init
 
 
 class _Complete(Exception):
@@ -298,7 +333,7 @@ class _Socket:
                 body=reason,
             )
         text = f"socket closed ({code or 'no close frame'}{': ' + reason if reason else ''})"
-        return _Closed(text, jwt_expired=jwt)
+        return _Closed(text, jwt_expired=jwt, refused_init=code == 4403 and not self.acked)
 
     async def recv(self) -> dict[str, Any]:
         from websockets.exceptions import ConnectionClosed
@@ -335,7 +370,9 @@ class _Socket:
         if _is_jwt_problem(text):
             return _Closed(f"connection refused: {text}", jwt_expired=True)
         return make_graphql_error(
-            _error_details(payload), data=None, operation=self.request.operation_name
+            _with_known_codes(_error_details(payload)),
+            data=None,
+            operation=self.request.operation_name,
         )
 
     async def start(self, token: Secret | None, variables: dict[str, Any]) -> None:
@@ -529,6 +566,8 @@ async def run_subscription(request: _Request) -> AsyncGenerator[Any, None]:
                 continue
             delay = retry_delay(failures, request.policy, None, request.random())
             if delay is None:
+                if closed.refused_init and failures and request.tokens is not None:
+                    raise _refused_init_error(closed, failures + 1, request.role, what) from None
                 tries = f" after {failures + 1} attempts" if failures else ""
                 raise APIConnectionError(
                     f"{what}: the subscription to {request.url} failed{tries}: {closed.reason}"

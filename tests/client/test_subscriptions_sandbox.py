@@ -31,6 +31,7 @@ from dxtra_generated.rights_requests_stream import (
 )
 
 from dxtra_typed import (
+    AccessDeniedError,
     AsyncDxtraClient,
     DxtraClient,
     GraphQLError,
@@ -39,6 +40,7 @@ from dxtra_typed import (
     ValidationFailedError,
     iterate_blocking,
 )
+from dxtra_typed.pytest_plugin import sandbox_settings
 from dxtra_typed.sandbox import Sandbox
 from dxtra_typed.sandbox._seed import CONTROLLER_IDS, SIGNED_IN_SUBJECT_ID
 
@@ -333,3 +335,21 @@ def test_leaving_with_break_writes_nothing_to_stderr(kind: str, tmp_path: Path) 
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout == "event\n"
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("protocol", [TWS, LEGACY])
+async def test_a_role_the_token_lacks_is_access_denied_as_over_http(
+    protocol: str, dxtra_sandbox: Sandbox
+) -> None:
+    """The same typed error and remedy as an HTTP call with that role (not a code-less
+    GraphQLError, nor an APIConnectionError after reconnects)."""
+    settings = SubscriptionSettings(subprotocols=(protocol,), max_reconnects=1, initial_delay=0)
+    async with AsyncDxtraClient(**sandbox_settings(dxtra_sandbox), ws=settings) as client:
+        with pytest.raises(AccessDeniedError) as over_http:
+            await client.data_controllers(role="dataSubject")
+        events = client.rights_requests_live(controller_id=ACME, role="dataSubject")
+        with pytest.raises(AccessDeniedError) as info:
+            async with events:
+                await anext(events)
+    assert info.value.code == over_http.value.code == "access-denied"
+    assert "check the X-Hasura-Role" in str(info.value)
