@@ -41,6 +41,7 @@ from dxtra_typed._errors import (
     status_remedy,
 )
 from dxtra_typed._logging import logger
+from dxtra_typed._response import public_response, wait_hint
 from dxtra_typed._retry import REFRESH, SIGNIN, RetryPolicy
 from dxtra_typed._secret import Secret, redact
 
@@ -168,6 +169,7 @@ def parse_session(
         detail = _describe_auth_error(body, text)
         where = f"{what} at {response.request.url} failed (HTTP {status}, {detail})"
         kept: object = body if body is not None else text
+        public = public_response(response, text.encode())
         if status == 400:
             raise AuthenticationBadRequestError(
                 f"{where}; the API key is malformed, or rejected and the reason concealed: "
@@ -175,6 +177,7 @@ def parse_session(
                 status_code=status,
                 body=kept,
                 request_id=request_id,
+                response=public,
             )
         if status == 401:
             raise AuthenticationStatusError(
@@ -183,13 +186,15 @@ def parse_session(
                 status_code=status,
                 body=kept,
                 request_id=request_id,
+                response=public,
             )
         remedy = status_remedy(status)
         raise status_error_class(status)(
-            where + (f"; {remedy}" if remedy else ""),
+            where + (f"; {remedy}{wait_hint(response)}" if remedy else ""),
             status_code=status,
             body=kept,
             request_id=request_id,
+            response=public,
         )
     session = body.get("session") if wrapped and isinstance(body, dict) else body
     token = session.get("accessToken") if isinstance(session, dict) else None

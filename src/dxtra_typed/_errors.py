@@ -19,9 +19,13 @@ and an expired JWT (HTTP 200 with ``extensions.code = "invalid-jwt"`` from Hasur
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    import httpx
 
 # Remedies from Dxtra's authentication page, error table.
 REMEDY_400 = "check that the API key was copied whole (PATs are UUIDs)"
@@ -72,7 +76,13 @@ class InvalidResponseError(DxtraError):
 
 
 class APIError(DxtraError):
-    """A response that refused the request. ``status_code`` is the HTTP status as received."""
+    """A response that refused the request. ``status_code`` is the HTTP status as received.
+
+    ``response`` is the HTTP response (``httpx.Response``: status, headers, body), as httpx's
+    and the OpenAI SDK's status errors carry it; None for an error that came over a WebSocket.
+    Its ``request`` keeps only the method and URL: the request's Authorization header and an
+    exchange's API key stay out of the exception.
+    """
 
     def __init__(
         self,
@@ -81,11 +91,13 @@ class APIError(DxtraError):
         status_code: int,
         body: object = None,
         request_id: str | None = None,
+        response: httpx.Response | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.body = body
         self.request_id = request_id
+        self.response = response
 
 
 class APIStatusError(APIError):
@@ -109,7 +121,16 @@ class NotFoundError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """HTTP 429."""
+    """HTTP 429. ``retry_after``: the seconds the server asked to wait (``Retry-After`` or
+    ``retry-after-ms``), None when it did not say."""
+
+    @property
+    def retry_after(self) -> float | None:
+        if self.response is None:
+            return None
+        from dxtra_typed._retry import parse_retry_after
+
+        return parse_retry_after(self.response.headers, time.time())
 
 
 class InternalServerError(APIStatusError):
@@ -177,8 +198,11 @@ class GraphQLError(APIError):
         status_code: int = 200,
         body: object = None,
         request_id: str | None = None,
+        response: httpx.Response | None = None,
     ) -> None:
-        super().__init__(message, status_code=status_code, body=body, request_id=request_id)
+        super().__init__(
+            message, status_code=status_code, body=body, request_id=request_id, response=response
+        )
         self.errors = list(errors)
         self.data = data
         self.typed_data = typed_data
@@ -286,6 +310,7 @@ def make_graphql_error(
     status_code: int = 200,
     body: object = None,
     request_id: str | None = None,
+    response: httpx.Response | None = None,
 ) -> GraphQLError:
     """The typed error for a GraphQL ``errors`` list, chosen by the first error's code."""
     first = errors[0] if errors else GraphQLErrorDetail(message="unknown error")
@@ -304,6 +329,7 @@ def make_graphql_error(
         status_code=status_code,
         body=body,
         request_id=request_id,
+        response=response,
     )
 
 

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import gc
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -183,6 +184,31 @@ def _promote_young() -> None:
         gc.collect(0)
 
 
+def public_response(response: httpx.Response, content: bytes | None = None) -> httpx.Response:
+    """``response`` for an exception to carry: status, headers and body as received (or
+    ``content``, e.g. redacted), its request reduced to method and URL (no Authorization
+    header, no request body: an exchange's body is the API key). Built only for an error."""
+    headers = httpx.Headers(response.headers)
+    headers.pop("content-encoding", None)  # the content below is already decoded
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=response.content if content is None else content,
+        request=httpx.Request(response.request.method, response.request.url),
+        extensions={"http_version": response.extensions.get("http_version", b"HTTP/1.1")},
+    )
+
+
+def wait_hint(response: httpx.Response) -> str:
+    """`` (Retry-After: 120 s, in .retry_after)`` for a 429 that says how long to wait."""
+    if response.status_code != 429:
+        return ""
+    from dxtra_typed._retry import parse_retry_after
+
+    seconds = parse_retry_after(response.headers, time.time())
+    return "" if seconds is None else f" (Retry-After: {seconds:g} s, in .retry_after)"
+
+
 def parse_response_slow(
     response: httpx.Response, result_type: type[BaseModel] | None = None
 ) -> Any:
@@ -210,9 +236,13 @@ def parse_response_slow(
         remedy = status_remedy(status)
         message = f"{what}: HTTP {status} from {response.url}"
         message += f" ({detail})" if detail else ""
-        message += f"; {remedy}" if remedy else ""
+        message += f"; {remedy}{wait_hint(response)}" if remedy else ""
         raise status_error_class(status)(
-            message, status_code=status, body=body, request_id=request_id
+            message,
+            status_code=status,
+            body=body,
+            request_id=request_id,
+            response=public_response(response),
         )
     try:
         body = loads_exact(response.content)
@@ -247,6 +277,7 @@ def parse_response_slow(
             status_code=status,
             body=body,
             request_id=request_id,
+            response=public_response(response),
         )
     if not isinstance(data, dict):
         raise InvalidResponseError(

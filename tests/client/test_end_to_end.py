@@ -14,6 +14,7 @@ from dxtra_typed import (
     ConfigurationError,
     InvalidJWTError,
     PermissionDeniedError,
+    RateLimitError,
     ValidationFailedError,
 )
 from dxtra_typed.sandbox import Sandbox
@@ -193,7 +194,8 @@ async def test_data_subject_pat_with_data_subject_role(
     make_client: ClientFactory, dxtra_sandbox: Sandbox
 ) -> None:
     client = make_client(api_key=dxtra_sandbox.data_subject_pat, role="dataSubject")
-    controllers = await resolve(client.public_data_controllers())
+    # The operation's `# role: anonymous` beats the client's role; the call's role beats it.
+    controllers = await resolve(client.public_data_controllers(role="dataSubject"))
     assert len(controllers) == 1
     with pytest.raises(ValidationFailedError, match="createdAt"):
         await resolve(client.data_controllers())  # a column this role may not read
@@ -279,3 +281,45 @@ def test_issued_jwt_carries_the_sandbox_user(dxtra_sandbox: Sandbox) -> None:
     token = dxtra_sandbox.mint_token()
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["https://hasura.io/jwt/claims"]["x-hasura-user-id"] == SANDBOX_USER_ID
+
+
+async def test_a_429_carries_its_response_and_retry_after(
+    make_client: ClientFactory, fresh_dxtra_sandbox: Sandbox
+) -> None:
+    """As httpx's and the OpenAI SDK's status errors: ``.response`` (status, headers, body),
+    and the wait the server asked for, without the request's credentials."""
+    client = make_client(fresh_dxtra_sandbox)
+    await resolve(client.data_controllers())
+    fresh_dxtra_sandbox.faults.inject("graphql", "status", status=429, retry_after=120)
+    with pytest.raises(RateLimitError) as info:
+        await resolve(client.data_controllers())
+    error = info.value
+    assert error.retry_after == 120
+    assert "Retry-After: 120 s" in str(error)
+    assert error.response is not None and error.response.status_code == 429
+    assert error.response.headers["retry-after"] == "120"
+    assert "too-many-requests" in error.response.text
+    assert error.response.request.url.path == "/v1/graphql"
+    assert "authorization" not in error.response.request.headers
+
+
+async def test_an_auth_error_carries_its_response_without_the_key(
+    make_client: ClientFactory, dxtra_sandbox: Sandbox
+) -> None:
+    key = "5b0c5e0e-0000-4000-8000-00000000dead"
+    client = make_client(api_key=key)
+    with pytest.raises(AuthenticationError) as info:
+        await resolve(client.data_controllers())
+    response = info.value.response
+    assert response is not None and response.status_code in (400, 401)
+    assert response.request.url.path == "/v1/signin/pat"
+    assert key not in response.text and not response.request.content
+    assert key not in str(dict(response.request.headers))
+
+
+async def test_graphql_errors_carry_their_response(make_client: ClientFactory) -> None:
+    client = make_client()
+    with pytest.raises(AccessDeniedError) as info:
+        await resolve(client.data_controllers(role="dataSubject"))
+    assert info.value.response is not None and info.value.response.status_code == 200
+    assert "access-denied" in info.value.response.text

@@ -58,9 +58,9 @@ async def test_a_reserved_header_on_a_subscription_is_the_same_error(
         env={},
     ) as client:
         sockets = dxtra_sandbox.stats.ws_connections
-        events = client.rights_requests_live(controller_id=ACME, headers={"X-Hasura-Role": "me"})
         with pytest.raises(ConfigurationError, match="role=") as info:
-            await events.__anext__()  # raised before connecting: the generator is finished
+            # Raised by the call itself, before connecting (as for an operation method).
+            client.rights_requests_live(controller_id=ACME, headers={"X-Hasura-Role": "me"})
         http = DxtraClient(api_key="k", api_url="http://127.0.0.1:9/v1/graphql", env={})
         with http, pytest.raises(ConfigurationError) as http_info:
             http.data_controllers(headers={"X-Hasura-Role": "me"})

@@ -2,6 +2,9 @@
 
 Waits go through the client's injectable sleep (recorded, not slept), and token time through
 injected clocks, so nothing here depends on the speed of the machine.
+
+Tests about tokens call ``public_data_controllers(role="user")``: the operation declares
+``# role: anonymous`` (no token), and a declared role beats the client's own.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ async def test_short_lived_tokens_1000_calls_refresh_not_exchange_per_call(
         failures = 0
         for _ in range(1000):
             try:
-                await resolve(client.public_data_controllers())
+                await resolve(client.public_data_controllers(role="user"))
             except Exception:
                 failures += 1
             clock.now += 0.01  # 1,000 calls over 10 s of token time: five TTLs
@@ -100,7 +103,8 @@ async def test_cold_async_client_200_concurrent_calls_one_exchange(
         env={},
         http_backend=http_backend,
     ) as client:
-        results = await asyncio.gather(*(client.public_data_controllers() for _ in range(200)))
+        calls = (client.public_data_controllers(role="user") for _ in range(200))
+        results = await asyncio.gather(*calls)
         assert client._tokens is not None and client._tokens.exchanges == 1
     assert all(results) and len(results) == 200
     assert dxtra_sandbox.stats.exchanges - before == 1
@@ -120,7 +124,7 @@ def test_cold_sync_client_50_threads_one_exchange(dxtra_sandbox: Sandbox) -> Non
         def call() -> None:
             start.wait(timeout=10)
             try:
-                client.public_data_controllers()
+                client.public_data_controllers(role="user")
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
@@ -138,9 +142,9 @@ async def test_expired_tokens_renew_and_replay(
     make_client: ClientFactory, sandbox: Sandbox
 ) -> None:
     client = make_client(sandbox=sandbox)
-    await resolve(client.public_data_controllers())
+    await resolve(client.public_data_controllers(role="user"))
     assert sandbox.expire_tokens() == 1
-    assert await resolve(client.public_data_controllers())
+    assert await resolve(client.public_data_controllers(role="user"))
     assert (sandbox.stats.signin_pat, sandbox.stats.token_refresh) == (1, 1)
 
 
@@ -148,10 +152,10 @@ async def test_rejected_refresh_token_falls_back_to_the_pat(
     make_client: ClientFactory, sandbox: Sandbox
 ) -> None:
     client = make_client(sandbox=sandbox)
-    await resolve(client.public_data_controllers())
+    await resolve(client.public_data_controllers(role="user"))
     sandbox.auth.revoke_refresh_tokens()
     sandbox.expire_tokens()
-    assert await resolve(client.public_data_controllers())
+    assert await resolve(client.public_data_controllers(role="user"))
     assert (sandbox.stats.signin_pat, sandbox.stats.token_refresh) == (2, 1)
 
 
@@ -302,7 +306,7 @@ async def test_auth_service_hiccups_are_retried(make_client: ClientFactory) -> N
             api_key=str(uuid.uuid4()), auth_url=server.url, api_url=server.url + "/v1/graphql"
         )
         slept = record_sleeps(client)
-        assert await resolve(client.public_data_controllers()) == []
+        assert await resolve(client.public_data_controllers(role="user")) == []
         assert server.counts["/v1/signin/pat"] == 3
         assert slept[1] == 2.0 and len(slept) == 2
 
@@ -321,7 +325,7 @@ async def test_auth_service_refusal_is_not_retried(make_client: ClientFactory) -
             api_key=str(uuid.uuid4()), auth_url=server.url, api_url=server.url + "/v1/graphql"
         )
         with pytest.raises(AuthenticationError):
-            await resolve(client.public_data_controllers())
+            await resolve(client.public_data_controllers(role="user"))
         assert server.counts["/v1/signin/pat"] == 1
 
 
