@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -503,6 +503,37 @@ def validate_body(
     return body
 
 
+_GO_ESCAPES: Final = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    "\\": "\\\\",
+    '"': '\\"',
+}
+
+
+def go_quote(text: str) -> str:
+    """Go's ``%q`` (``strconv.Quote``), as kin-openapi formats the pattern in its message:
+    double quotes, and every backslash doubled (``"\\b[0-9a-f]{8}\\b-..."``)."""
+    out = []
+    for char in text:
+        if char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif char.isprintable():
+            out.append(char)
+        elif ord(char) < 0x80:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
+
+
 def _type_problem(kind: str, value: Any) -> str | None:
     if kind == "boolean":
         return None if isinstance(value, bool) else "value must be a boolean"
@@ -511,7 +542,7 @@ def _type_problem(kind: str, value: Any) -> str | None:
     if not isinstance(value, str):
         return "value must be a string"
     if kind == "uuid" and _UUID_RE.search(value) is None:
-        return f'string doesn\'t match the regular expression "{UUID_PATTERN}"'
+        return f"string doesn't match the regular expression {go_quote(UUID_PATTERN)}"
     if kind == "date-time":
         try:
             _parse_datetime(value)
