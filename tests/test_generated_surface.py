@@ -90,6 +90,15 @@ def test_help_shows_unset_defaults_readably() -> None:
     assert "= UNSET" in async_text and "object at 0x" not in async_text
 
 
+def test_help_shows_the_per_call_options_readably() -> None:
+    """Not Python's ``**kwargs: *<class 'dxtra_typed._options.CallOptions'>``."""
+    text = pydoc.plain(pydoc.render_doc(DxtraClient.data_subjects))
+    assert "**kwargs: Unpack[CallOptions])" in text and "<class" not in text
+    async_text = pydoc.plain(pydoc.render_doc(AsyncDxtraClient.rights_requests_live))
+    assert "**kwargs: Unpack[SubscribeOptions])" in async_text
+    assert "**kwargs: Unpack[CallOptions])" in str(inspect.signature(AsyncDxtraClient.data_subjects))
+
+
 def test_importing_a_client_defines_no_result_or_input_class() -> None:
     # lazy_imports: the first DxtraClient(...) imports only the package, its client and base
     # modules; a method imports its result (and input) classes on its first call.

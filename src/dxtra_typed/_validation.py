@@ -17,7 +17,7 @@ import types
 import typing
 from collections import Counter
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, Unpack, cast
 from uuid import UUID
 
 from pydantic import BeforeValidator, ConfigDict, ValidationError, validate_call
@@ -136,6 +136,32 @@ def _invalid(exc: ValidationError, func: Callable[..., Any]) -> InvalidArgumentE
     return InvalidArgumentError(_describe(exc, func))
 
 
+class _Shown:
+    """An annotation that ``inspect`` (so ``help()`` and IPython's ``?``) prints as written."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def _readable_signature(func: Callable[..., Any]) -> inspect.Signature:
+    """``func``'s signature with ``**kwargs: Unpack[CallOptions]`` shown as that, not as
+    Python's ``*<class 'dxtra_typed._options.CallOptions'>`` (the docstring's Args name the
+    options). Built when the class is defined: a few microseconds a method."""
+    signature = inspect.signature(func)
+    params = []
+    for param in signature.parameters.values():
+        if param.kind is param.VAR_KEYWORD and typing.get_origin(param.annotation) is Unpack:
+            (options,) = typing.get_args(param.annotation)
+            param = param.replace(annotation=_Shown(f"Unpack[{options.__name__}]"))
+        params.append(param)
+    return signature.replace(parameters=params)
+
+
 def validated(func: F) -> F:
     """Decorate a generated client method so its arguments are validated before it runs.
 
@@ -165,7 +191,9 @@ def validated(func: F) -> F:
                     raise
                 raise error from None
 
-        return cast(F, functools.wraps(func)(call_async))
+        functools.update_wrapper(call_async, func)
+        call_async.__signature__ = _readable_signature(func)  # type: ignore[attr-defined]
+        return cast(F, call_async)
 
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -176,4 +204,6 @@ def validated(func: F) -> F:
                 raise
             raise error from None
 
-    return cast(F, functools.wraps(func)(call))
+    functools.update_wrapper(call, func)
+    call.__signature__ = _readable_signature(func)  # type: ignore[attr-defined]
+    return cast(F, call)

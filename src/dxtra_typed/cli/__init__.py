@@ -22,6 +22,8 @@ EXIT_BROKEN_PIPE = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dxtra_typed._version import __version__
+
     parser = argparse.ArgumentParser(
         prog="dxtra-typed",
         description=(
@@ -29,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
             "operations (init), compile them (generate), check and call them, pull and diff "
             "the schema, and run a local sandbox."
         ),
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"dxtra-typed {__version__} (Python {sys.version.split()[0]})",
     )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _COMMANDS:
