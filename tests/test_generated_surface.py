@@ -96,7 +96,8 @@ def test_help_shows_the_per_call_options_readably() -> None:
     assert "**kwargs: Unpack[CallOptions])" in text and "<class" not in text
     async_text = pydoc.plain(pydoc.render_doc(AsyncDxtraClient.rights_requests_live))
     assert "**kwargs: Unpack[SubscribeOptions])" in async_text
-    assert "**kwargs: Unpack[CallOptions])" in str(inspect.signature(AsyncDxtraClient.data_subjects))
+    signature = str(inspect.signature(AsyncDxtraClient.data_subjects))
+    assert "**kwargs: Unpack[CallOptions])" in signature
 
 
 def test_importing_a_client_defines_no_result_or_input_class() -> None:
