@@ -43,7 +43,12 @@ def test_editing_a_query_without_regenerating_fails_the_check(
     query.write_text(edited)
     assert check(project, project / "codegen.toml") == 1
     err = capsys.readouterr().err
-    assert "data_subjects.py" in err and "make generate" in err
+    # A user's project (no Makefile of ours): only the command that works there.
+    assert "data_subjects.py" in err and "run `dxtra-typed generate` and commit" in err
+    assert "make generate" not in err
+    shutil.copy(ROOT / "Makefile", project / "Makefile")  # this repository: both
+    assert check(project, project / "codegen.toml") == 1
+    assert "`dxtra-typed generate` (here: `make generate`)" in capsys.readouterr().err
 
 
 def test_a_hand_edit_or_stray_file_in_generated_fails_the_check(project: Path) -> None:

@@ -95,10 +95,22 @@ async def test_a_subscription_without_websockets_names_the_extra(
     monkeypatch.setitem(sys.modules, "websockets", None)
     sb = dxtra_sandbox
     async with AsyncDxtraClient(sb.pat, auth_url=sb.auth_url, api_url=sb.api_url, env={}) as client:
-        live = client.data_subjects_live(controller_id=uuid.UUID(int=1))
         with pytest.raises(MissingExtraError) as caught:
-            await anext(live)
+            client.data_subjects_live(controller_id=uuid.UUID(int=1))  # raised by the call
     message = str(caught.value)
     assert "\n" not in message
     assert 'pip install "dxtra-typed[subscriptions]"' in message
     assert caught.value.extra == "subscriptions"
+
+
+async def test_the_aiohttp_backend_without_its_extra_is_a_missing_extra_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)
+    monkeypatch.delitem(sys.modules, "dxtra_typed._aiohttp_transport", raising=False)
+    with pytest.raises(MissingExtraError) as caught:
+        AsyncDxtraClient(
+            str(uuid.uuid4()), api_url="http://127.0.0.1:9/v1/graphql", http_backend="aiohttp"
+        )
+    assert caught.value.extra == "aiohttp"
+    assert 'pip install "dxtra-typed[aiohttp]"' in str(caught.value)

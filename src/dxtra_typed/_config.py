@@ -89,11 +89,11 @@ def check_optional_str(value: object, what: str) -> str | None:
     return value
 
 
-def _check_url(value: str, what: str) -> str:
+def _check_url(value: str, what: str, example: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigurationError(
-            f"{what} must be an http(s) URL such as {DEFAULT_API_URL!r}, got {value!r}"
+            f"{what} must be an http(s) URL such as {example!r}, got {value!r}"
         )
     return value.rstrip("/")
 
@@ -123,14 +123,14 @@ def normalize_auth_url(value: str) -> str:
     Dxtra's docs set ``AUTH_URL=https://auth.dxtra.ai/v1/signin/pat`` (the full endpoint), so
     that form is accepted too and cut back to the base.
     """
-    value = _check_url(value, f"auth_url ({ENV_AUTH_URL})")
+    value = _check_url(value, f"auth_url ({ENV_AUTH_URL})", DEFAULT_AUTH_URL)
     if value.endswith(_SIGNIN_SUFFIX):
         value = value[: -len(_SIGNIN_SUFFIX)]
     return value
 
 
 def normalize_api_url(value: str) -> str:
-    return _check_url(value, f"api_url ({ENV_API_URL})")
+    return _check_url(value, f"api_url ({ENV_API_URL})", DEFAULT_API_URL)
 
 
 def resolve_config(

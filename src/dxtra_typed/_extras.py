@@ -20,6 +20,7 @@ EXTRA_MODULES: Final[dict[str, tuple[str, ...]]] = {
     "subscriptions": ("websockets",),
     "fleet": ("cryptography",),
     "redis": ("cryptography", "redis"),
+    "aiohttp": ("httpx_aiohttp", "aiohttp"),
 }
 
 

@@ -31,11 +31,9 @@ def async_http_client(backend: HttpBackend, **settings: Any) -> httpx.AsyncClien
     ``backend``'s transport."""
     if check_http_backend(backend) == "httpx":
         return httpx.AsyncClient(**settings)
-    try:
-        from dxtra_typed._aiohttp_transport import AiohttpClient
-    except ImportError as exc:
-        raise ConfigurationError(
-            "http_backend='aiohttp' needs the aiohttp extra: pip install 'dxtra-typed[aiohttp]' "
-            f"({exc})"
-        ) from None
+    from dxtra_typed._extras import require_extra
+
+    require_extra("aiohttp", "http_backend='aiohttp'")  # MissingExtraError, as every extra
+    from dxtra_typed._aiohttp_transport import AiohttpClient
+
     return AiohttpClient(**settings)

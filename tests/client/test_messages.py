@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -101,3 +102,18 @@ def test_a_failed_pat_exchange_writes_a_debug_line(
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert "PAT exchange failed: HTTP 401, error code invalid-pat" in lines
     assert all(wrong not in line for line in [r.getMessage() for r in caplog.records])
+
+
+@pytest.mark.parametrize(
+    ("setting", "example"),
+    [("auth_url", "'https://auth.dxtra.ai'"), ("api_url", "'https://api.dxtra.ai/v1/graphql'")],
+)
+def test_a_malformed_url_is_shown_an_example_of_its_own_kind(setting: str, example: str) -> None:
+    from dxtra_typed import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as info:
+        urls: dict[str, Any] = {setting: "auth.dxtra.ai"}
+        DxtraClient(api_key=str(uuid.uuid4()), env={}, **urls)
+    assert str(info.value).startswith(f"{setting} (DXTRA_") and f"such as {example}" in str(
+        info.value
+    )

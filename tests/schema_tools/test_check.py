@@ -38,7 +38,8 @@ def test_a_typo_prints_file_line_and_the_field_and_fails(
         f"queries/data_subjects.graphql:{index + 1}:{column}: "
         "Cannot query field 'dId' on type 'dataSubjects'." in captured.out
     )
-    assert "freshness not checked" in captured.err
+    assert "not compared with a fresh generate" in captured.err
+    assert "generated/" not in captured.err  # a user's package is not called generated/
 
 
 def test_a_syntax_error_is_located_too(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,8 +55,21 @@ def test_a_stale_generated_package_fails_the_check(
 ) -> None:
     project = copy_project(tmp_path / "p", with_generated=True)
     (project / "generated" / "dxtra_generated" / "stray.py").write_text("")
+    query = project / "queries" / "data_subjects.graphql"
+    query.write_text(
+        query.read_text().replace(
+            "    ...DataSubjectSummary\n", "    ...DataSubjectSummary\n    updatedAt\n", 1
+        )
+    )
     assert check(project) == 1
-    assert "stale file (codegen no longer writes it): stray.py" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # One line per file, not the generated code's diff; `--diff` shows that.
+    assert "  stray.py: stale (codegen no longer writes it)" in err
+    assert "  data_subjects.py: 4 line(s) added, 1 removed" in err
+    assert "@@" not in err and "regenerated/" not in err
+    assert "run `dxtra-typed generate` and commit" in err and "make generate" not in err
+    assert check(project, "--diff") == 1
+    assert "+++ regenerated/data_subjects.py" in capsys.readouterr().err
 
 
 PUBLIC_BUT_NOT_FOR_ANONYMOUS = """

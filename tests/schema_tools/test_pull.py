@@ -172,3 +172,16 @@ def test_one_exchange_serves_every_role_the_token_allows(dxtra_sandbox: Sandbox)
     assert len(me.type_map) < len(user.type_map)
     exchanges = [r for r in dxtra_sandbox.requests.since(mark) if "signin" in str(r.path)]
     assert len(exchanges) == 1
+
+
+def test_pull_outside_a_project_writes_nothing_and_says_what_to_pass(
+    dxtra_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["schema", "pull"]) == 2
+    err = capsys.readouterr().err
+    assert "no dxtra-typed project" in err and "--output" in err and "dxtra-typed init" in err
+    assert list(tmp_path.iterdir()) == []

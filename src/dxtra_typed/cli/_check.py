@@ -1,4 +1,4 @@
-"""`dxtra-typed check [--live]`: are the operations valid, and is generated/ fresh?
+"""`dxtra-typed check [--live] [--diff]`: are the operations valid, and is the package fresh?
 
 The static check validates with the rules ariadne-codegen applies, so it fails exactly when
 `generate` would, but with `file:line:col` for every error instead of codegen's first message.
@@ -33,6 +33,11 @@ def register(subcommands: Any) -> None:
         action="store_true",
         help="also validate each operation against the live schema of its `# role:` "
         "(default user), introspected from DXTRA_API_URL",
+    )
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="show how a stale generated package differs (default: one line per file)",
     )
     parser.add_argument(
         "--skip-generated",
@@ -82,12 +87,15 @@ def run(args: argparse.Namespace) -> int:
     if args.skip_generated:
         pass
     elif problems:
-        _err("check: generated/ freshness not checked: fix the operations first")
+        _err(
+            "check: the generated package was not compared with a fresh generate: "
+            "fix the operations first"
+        )
     else:
         from dxtra_typed.codegen._driver import check as check_generated
 
         try:
-            if check_generated(root, project.config_path) != 0:
+            if check_generated(root, project.config_path, show_diff=args.diff) != 0:
                 failed = True
         except Exception as exc:  # codegen failing is a problem to report, not a crash
             _err(f"check: codegen failed: {type(exc).__name__}: {_first_line(exc)}")

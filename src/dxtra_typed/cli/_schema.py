@@ -55,8 +55,8 @@ def register(subcommands: Any) -> None:
         "--output",
         "-o",
         default=None,
-        help="file to write, '-' for stdout (default: the project's schema file, "
-        "else schema/schema.graphql)",
+        help="file to write, '-' for stdout (default: the project's schema file; outside a "
+        "project this option is needed)",
     )
     add_project_arguments(pull)
     pull.set_defaults(run=run_pull)
@@ -92,15 +92,21 @@ def run_pull(args: argparse.Namespace) -> int:
         from dxtra_typed.codegen._settings import load_settings
         from dxtra_typed.schema_tools import SchemaToolError
 
-        # The project's schema file; outside a project, schema/schema.graphql.
+        # The project's schema file. Outside a project there is no file it could mean: say
+        # so rather than invent a schema/ folder wherever the command happened to run.
         root = (args.root or Path.cwd()).resolve()
         try:
             output = str(load_settings(root, args.config).schema_path)
         except SchemaToolError as exc:
-            if args.config is not None:
-                _err(f"dxtra-typed schema pull: error: {exc}")
-                return EXIT_ERROR
-            output = "schema/schema.graphql"
+            reason = str(exc)
+            if args.config is None:
+                reason = (
+                    f"no dxtra-typed project in {root} (no codegen.toml, nor a "
+                    "[tool.dxtra-typed] table in pyproject.toml), so no schema file to write: "
+                    "pass --output FILE (or - for stdout), or run `dxtra-typed init` first"
+                )
+            _err(f"dxtra-typed schema pull: error: {reason}")
+            return EXIT_ERROR
     return pull_schema(args.role, output if output == "-" else Path(output), "schema pull")
 
 

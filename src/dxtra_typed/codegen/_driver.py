@@ -127,20 +127,47 @@ def diff_packages(committed: Path, fresh: Path) -> list[str]:
     return problems
 
 
-def check(root: Path, config_path: Path | None = None) -> int:
+def changed_files(committed: Path, fresh: Path) -> list[str]:
+    """One line per file that differs: ``client.py: 3 line(s) added, 1 removed``."""
+    old, new = (_files(committed) if committed.exists() else {}), _files(fresh)
+    lines = [
+        f"{name}: stale (codegen no longer writes it)" for name in sorted(old.keys() - new.keys())
+    ]
+    lines += [f"{name}: missing (codegen writes it)" for name in sorted(new.keys() - old.keys())]
+    for name in sorted(old.keys() & new.keys()):
+        if old[name] != new[name]:
+            diff = list(difflib.ndiff(old[name].splitlines(), new[name].splitlines()))
+            added = sum(1 for line in diff if line.startswith("+ "))
+            removed = sum(1 for line in diff if line.startswith("- "))
+            lines.append(f"{name}: {added} line(s) added, {removed} removed")
+    return lines
+
+
+def _regenerate_hint(root: Path) -> str:
+    """``dxtra-typed generate``, and ``make generate`` only where a Makefile has that target
+    (this repository): a user's project has no Makefile of ours."""
+    makefile = root / "Makefile"
+    has_target = makefile.is_file() and "\ngenerate:" in "\n" + makefile.read_text("utf-8")
+    return "`dxtra-typed generate`" + (" (here: `make generate`)" if has_target else "")
+
+
+def check(root: Path, config_path: Path | None = None, *, show_diff: bool = True) -> int:
     """Exit status 0 when the generated package matches a fresh run over the schema and
-    operations, else 1."""
+    operations, else 1. ``show_diff``: the differences as a unified diff (this repository's
+    ``make check-generated``); else one line per file (``dxtra-typed check``, whose user
+    wants to know *that* the package is stale, not read generated code)."""
     settings = load_settings(root, config_path)
     shown = f"{settings.package_path.rstrip('/')}/{settings.package}".removeprefix("./")
     with tempfile.TemporaryDirectory(prefix="dxtra-codegen-") as tmp:
         fresh = generate(root, config_path, out_root=Path(tmp))
         problems = diff_packages(settings.package_dir(), fresh)
+        listed = problems if show_diff else changed_files(settings.package_dir(), fresh)
     if problems:
-        for problem in problems:
-            print(problem, file=sys.stderr)
+        for problem in listed:
+            print(problem if show_diff else f"  {problem}", file=sys.stderr)
         print(
             f"check-generated: {shown} is stale ({len(problems)} difference(s)); "
-            "run `dxtra-typed generate` (here: `make generate`) and commit the result.",
+            f"run {_regenerate_hint(root)} and commit the result.",
             file=sys.stderr,
         )
         return 1

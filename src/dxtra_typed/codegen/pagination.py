@@ -94,7 +94,8 @@ def paged_operation(
         raise PaginationError(
             f"{name} declares $after and $limit but its `{rows.name.value}` lacks "
             + ", ".join(problems)
-            + " (keyset pagination on the primary key; see docs/design.md)"
+            + " (keyset pagination on the primary key `id`: see the dxtra-typed README, "
+            '"Pagination")'
         )
     count_attr = None
     for field in fields:
