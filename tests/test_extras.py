@@ -101,16 +101,3 @@ async def test_a_subscription_without_websockets_names_the_extra(
     assert "\n" not in message
     assert 'pip install "dxtra-typed[subscriptions]"' in message
     assert caught.value.extra == "subscriptions"
-
-
-async def test_the_aiohttp_backend_without_its_extra_is_a_missing_extra_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)
-    monkeypatch.delitem(sys.modules, "dxtra_typed._aiohttp_transport", raising=False)
-    with pytest.raises(MissingExtraError) as caught:
-        AsyncDxtraClient(
-            str(uuid.uuid4()), api_url="http://127.0.0.1:9/v1/graphql", http_backend="aiohttp"
-        )
-    assert caught.value.extra == "aiohttp"
-    assert 'pip install "dxtra-typed[aiohttp]"' in str(caught.value)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import sniffio
 
-from dxtra_typed import AsyncDxtraClient, ConfigurationError
+from dxtra_typed import AsyncDxtraClient, ConfigurationError, MissingExtraError
 from dxtra_typed._aiohttp_transport import ExactErrorsAiohttpTransport, httpx_error_for
 from dxtra_typed._base_client import _pin_async_library
 from dxtra_typed._retry import never_sent
@@ -65,8 +65,10 @@ def test_unknown_backend_is_a_configuration_error() -> None:
 def test_missing_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)  # as if not installed
     monkeypatch.delitem(sys.modules, "dxtra_typed._aiohttp_transport", raising=False)
-    with pytest.raises(ConfigurationError, match=r"pip install 'dxtra-typed\[aiohttp\]'"):
+    # The same MissingExtraError (a ConfigurationError) and message as every other extra.
+    with pytest.raises(MissingExtraError, match=r'pip install "dxtra-typed\[aiohttp\]"') as info:
         AsyncDxtraClient(api_key="k", http_backend="aiohttp", env={})
+    assert info.value.extra == "aiohttp"
 
 
 async def test_aiohttp_backend_serves_api_calls_and_token_exchanges(
