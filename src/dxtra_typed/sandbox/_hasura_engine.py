@@ -184,7 +184,7 @@ def _contains(big: Any, small: Any) -> bool:
         )
     if isinstance(small, list):
         return isinstance(big, list) and all(any(_contains(b, s) for b in big) for s in small)
-    return big == small
+    return bool(big == small)
 
 
 class _Request:
@@ -378,8 +378,8 @@ class _Request:
                     return False
                 continue
             if op in ("_has_key", "_has_keys_any", "_has_keys_all"):
-                keys = [raw] if isinstance(raw, str) else list(raw)
-                present = [isinstance(value, dict) and x in value for x in keys]
+                wanted = [raw] if isinstance(raw, str) else list(raw)
+                present = [isinstance(value, dict) and x in value for x in wanted]
                 if not (any(present) if op == "_has_keys_any" else all(present)):
                     return False
                 continue
@@ -503,10 +503,19 @@ class _Request:
 
     def _default(self, table: Table, column: str) -> Any:
         type_ = table.columns[column]
+        if table.nullable.get(column, True) and column not in table.primary_key:
+            return None
+        for rel in table.relationships.values():
+            # A required key left out points at an existing row (Hasura would take a column
+            # preset such as X-Hasura-User-Id, or refuse), so the relationship resolves.
+            if rel.kind == "object" and rel.join is not None and rel.join[0] == column:
+                target = self.tables[rel.target]
+                if rel.join[1] in target.primary_key and column not in table.primary_key:
+                    rows = self.visible(target)
+                    if rows:
+                        return rows[0].get(rel.join[1])
         if type_ == "uuid":
             return str(uuid.uuid4())
-        if table.nullable.get(column, True):
-            return None
         if type_ == "timestamptz":
             return self.now
         if type_ == "date":
@@ -959,12 +968,12 @@ class SchemaEngine:
             rel = table.relationships[table.aggregates[name]]
             target = self.tables[rel.target]
             return _Agg(target, req.select(target, args, req.related(table, row, rel)))
-        rel = table.relationships.get(name)
-        if rel is None:
+        found = table.relationships.get(name)
+        if found is None:
             return None
-        target = self.tables[rel.target]
-        related = req.related(table, row, rel)
-        if rel.kind == "object":
+        target = self.tables[found.target]
+        related = req.related(table, row, found)
+        if found.kind == "object":
             return _RowRef(target, related[0]) if related else None
         return [_RowRef(target, r) for r in req.select(target, args, related)]
 

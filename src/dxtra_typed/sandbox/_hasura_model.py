@@ -163,9 +163,6 @@ class HasuraModel:
                     table.aggregates[fname] = candidates[0]
             self.tables[name] = table
 
-    def table_of(self, type_: object) -> Table | None:
-        return self.tables.get(getattr(get_named_type(type_), "name", ""))  # type: ignore[arg-type]
-
     # --- root fields ---
 
     def _classify_roots(self) -> None:

@@ -53,13 +53,18 @@ class SeedFile:
         self.permissions = permissions
 
 
+def generated_id(table: str, i: int) -> str:
+    """The uuid of generated row ``i`` of ``table`` (``--seed-rows``): the same on every run."""
+    return str(uuid.uuid5(_NAMESPACE, f"{table}:{i}"))
+
+
 def _value(table: Table, column: str, i: int, enums: EnumLookup) -> Any:
     type_ = table.columns[column]
     if type_ in enums:
         values = sorted(enums[type_])
         return values[i % len(values)] if values else None
     if type_ == "uuid":
-        return str(uuid.uuid5(_NAMESPACE, f"{table.name}:{i}"))
+        return generated_id(table.name, i)
     if type_ == "timestamptz":
         return _T0 + timedelta(hours=i)
     if type_ == "date":
@@ -85,6 +90,15 @@ def generated_rows(
     }
     if not count:
         return rows
+    for name, table in tables.items():
+        values = enums.get(f"{name}_enum")
+        if values and len(table.primary_key) == 1:
+            # An enum table: its rows are the enum's values, one each (as in Hasura).
+            key = table.primary_key[0]
+            rows[name] = [
+                {**{c: _value(table, c, i, enums) for c in table.columns}, key: value}
+                for i, value in enumerate(sorted(values))
+            ]
     # Keys may chain (a one-to-one table's key is another's key): a few passes settle them.
     for _ in range(3):
         for name, table in tables.items():
@@ -93,12 +107,13 @@ def generated_rows(
                     continue
                 here, there = rel.join
                 target = tables[rel.target]
-                if rel.kind == "object" and there in target.primary_key:
-                    for i, row in enumerate(rows[name]):
-                        row[here] = rows[rel.target][i % count][there]
-                elif here in table.primary_key:
-                    for j, other in enumerate(rows[rel.target]):
-                        other[there] = rows[name][j % count][here]
+                targets, sources = rows[rel.target], rows[name]
+                if rel.kind == "object" and there in target.primary_key and targets:
+                    for i, row in enumerate(sources):
+                        row[here] = targets[i % len(targets)][there]
+                elif here in table.primary_key and sources:
+                    for j, other in enumerate(targets):
+                        other[there] = sources[j % len(sources)][here]
     return rows
 
 

@@ -47,9 +47,7 @@ class ProjectSandbox:
         """Keyword arguments for ``Sandbox`` (empty: the bundled Dxtra sandbox)."""
         if self.schema is None:
             return {}
-        schema: Any = (
-            {None: self.schema, **self.roles} if self.roles else self.schema
-        )
+        schema: Any = {None: self.schema, **self.roles} if self.roles else self.schema
         return {
             "schema": schema,
             "seed": self.seed,
@@ -117,7 +115,7 @@ def project_sandbox(start: Path) -> ProjectSandbox | None:
     roles = table.get("roles", {})
     if not isinstance(roles, dict) or not all(isinstance(v, str) for v in roles.values()):
         raise ConfigurationError(
-            f"{settings.config_path}: [tool.{SANDBOX_TABLE}] roles must map role = \"file\""
+            f'{settings.config_path}: [tool.{SANDBOX_TABLE}] roles must map role = "file"'
         )
     return ProjectSandbox(
         root,

@@ -192,19 +192,6 @@ class Sandbox:
         engine.load(checked.rows)
         engine.permissions.update(checked.permissions)
 
-    def add_rows(self, rows: Mapping[str, Any]) -> None:
-        """Add rows (``{table: [row, ...]}``, the seed file's form) to a schema-served sandbox;
-        ``SeedError`` names the table, row and column of the first that does not fit."""
-        from ._hasura_engine import SchemaEngine
-        from ._hasura_seed import rows_from
-
-        engine = self.engine
-        if not isinstance(engine, SchemaEngine):
-            raise ConfigurationError("add_rows needs a sandbox started with schema=")
-        checked = rows_from(dict(rows), engine.tables, engine.enums())
-        engine.load(checked.rows)
-        engine.permissions.update(checked.permissions)
-
     # --- credentials ------------------------------------------------------------------------
 
     def add_pat(
@@ -342,7 +329,6 @@ class Sandbox:
 
 def _rate_limiter(spec: str | RateLimiter | None, clock: Clock | None) -> RateLimiter | None:
     from ._rate_limits import RateLimiter
-    from ._schema_sandbox import SchemaSource
 
     if spec is None or spec == "off":
         return None
