@@ -13,13 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import uuid
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
@@ -34,6 +31,9 @@ from ._exact_json import loads as exact_loads
 from ._faults import ENDPOINT_PATHS, Fault, FaultPlan
 from ._hasura_errors import HasuraError
 from ._rate_limits import RateLimiter
+from ._request_log import GRAPHQL_PATH as GRAPHQL_PATH
+from ._request_log import RequestLog as RequestLog
+from ._request_log import RequestRecord as RequestRecord  # re-exported: tests read it here
 from ._session import (
     ANONYMOUS_ROLE,
     hasura_error_body,
@@ -44,7 +44,6 @@ from ._ws import WebSocketHub
 # Hasura CE's GET /v1/graphql handler (`Hasura.App`, MonadGQLApiHandler AppM): persisted queries
 # are an Enterprise feature, so every GET is `throw400 NotSupported`, sent with status 200.
 GET_NOT_SUPPORTED = ("not-supported", "PersistedQueryNotSupported")
-GRAPHQL_PATH = "/v1/graphql"
 RETRY_COUNT_HEADER = "x-dxtra-retry-count"
 MAX_BODY_BYTES = 1024 * 1024
 # A body past the cap is still read (and discarded) up to here, so the client gets its 413
@@ -61,76 +60,6 @@ class EngineLike(Protocol):
 
 
 SessionFactory = Callable[[str, "str | None"], Any]
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """What a test may check about a request the client sent; never a credential's value."""
-
-    seq: int
-    method: str
-    path: str
-    status: int
-    role_header: str | None
-    has_auth: bool
-    operation_name: str | None
-    retry_count: str | None
-    request_id: str
-    session_role: str | None
-    error_code: str | None
-    user_agent: str | None
-    content_type: str | None
-    fault: str | None = None  # the injected fault's kind, if one answered this request
-
-
-class RequestLog(Sequence[RequestRecord]):
-    """Bounded, thread-safe, and numbered, so a shared sandbox's log can be read "since now"."""
-
-    def __init__(self, maxlen: int = 1000) -> None:
-        self._records: deque[RequestRecord] = deque(maxlen=maxlen)
-        self._lock = threading.Lock()
-        self._next = 0
-
-    def _append(self, **fields: Any) -> None:
-        with self._lock:
-            self._records.append(RequestRecord(seq=self._next, **fields))
-            self._next += 1
-
-    def mark(self) -> int:
-        """A position to pass to `since()` later."""
-        with self._lock:
-            return self._next
-
-    def since(self, mark: int) -> list[RequestRecord]:
-        return [r for r in self.snapshot() if r.seq >= mark]
-
-    def snapshot(self) -> list[RequestRecord]:
-        with self._lock:
-            return list(self._records)
-
-    def graphql(self) -> list[RequestRecord]:
-        return [r for r in self.snapshot() if r.path == GRAPHQL_PATH]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._records.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._records)
-
-    @overload
-    def __getitem__(self, index: int) -> RequestRecord: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[RequestRecord]: ...
-    def __getitem__(self, index: int | slice) -> RequestRecord | list[RequestRecord]:
-        return self.snapshot()[index]
-
-    def __iter__(self) -> Iterator[RequestRecord]:
-        return iter(self.snapshot())
-
-    def __repr__(self) -> str:
-        return f"RequestLog({len(self)} records)"
 
 
 class _Recorder:

@@ -28,9 +28,10 @@ from ._tokens import DEFAULT_ACCESS_TOKEN_TTL, Clock, Identity, TokenIssuer
 if TYPE_CHECKING:
     import uvicorn
 
-    from ._app import EngineLike, RequestLog
+    from ._app import EngineLike
     from ._auth_routes import AuthService, AuthStats
     from ._rate_limits import RateLimiter
+    from ._request_log import RequestLog
     from ._schema_sandbox import SchemaSource
     from ._store import Store
     from ._ws import WebSocketHub
@@ -69,8 +70,9 @@ class Sandbox:
         canned: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     ) -> None:
         # Imported here so `import dxtra_typed.sandbox` works without the extra installed.
-        from ._app import MAX_BODY_BYTES, RequestLog
+        from ._app import MAX_BODY_BYTES
         from ._auth_routes import REFRESH_TOKEN_TTL, AuthService
+        from ._request_log import RequestLog
 
         # Whole seconds, as Nhost's AUTH_*_EXPIRES_IN; 1 s is the shortest life a test needs.
         for name, ttl in (

@@ -59,9 +59,9 @@ from ._session import resolve_session
 from ._tokens import TokenRejected
 
 if TYPE_CHECKING:
-    from ._app import RequestLog
     from ._auth_routes import AuthService
     from ._faults import FaultPlan
+    from ._request_log import RequestLog
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
