@@ -26,6 +26,7 @@ from dxtra_typed.sandbox._hasura_engine import SchemaEngine
 from dxtra_typed.sandbox._hasura_seed import SeedError, generated_id
 from dxtra_typed.sandbox._schema_sandbox import build_engine
 from tests.sandbox.test_websocket import LEGACY, TWS, open_socket, recv_data, send
+from tests.support.processes import read_exports, reap, start
 
 MINI = Path(__file__).parent / "data" / "mini_hasura.graphql"
 DXTRA = Path(sys.executable).parent / "dxtra-typed"
@@ -421,3 +422,87 @@ def test_cli_seed_errors_exit_2_with_one_line(tmp_path: Path, seed: str, named: 
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and named in lines[0] and str(path) in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.json"]
+
+
+def test_schema_flag_takes_one_file_or_role_files(tmp_path: Path) -> None:
+    from dxtra_typed.cli._sandbox import _schema_source
+
+    assert _schema_source([str(MINI)]) == MINI
+    assert _schema_source([str(MINI), f"viewer={MINI}"]) == {None: MINI, "viewer": MINI}
+    with pytest.raises(ConfigurationError, match="twice for role 'viewer'"):
+        _schema_source([f"viewer={MINI}", f"viewer={MINI}"])
+
+
+def test_a_yaml_seed_says_what_it_needs(tmp_path: Path) -> None:
+    pytest.importorskip("graphql")
+    try:
+        import yaml  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        path = tmp_path / "seed.yaml"
+        path.write_text("pets: []\n")
+        with pytest.raises(SeedError, match="PyYAML"):
+            build_engine(MINI, seed=path)
+    else:  # pragma: no cover - depends on the environment
+        path = tmp_path / "seed.yaml"
+        path.write_text("pets:\n  - {name: Yam, kind: cat}\n")
+        assert data(build_engine(MINI, seed=path), "{ animals { name } }") == {
+            "animals": [{"name": "Yam"}]
+        }
+
+
+def _project(tmp_path: Path, extra: str = "") -> Path:
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "schema.graphql").write_text(MINI.read_text())
+    (tmp_path / "seed.json").write_text(json.dumps(SEED))
+    (tmp_path / "codegen.toml").write_text('[tool.dxtra-typed]\npackage = "mini"\n' + extra)
+    return tmp_path
+
+
+def test_in_a_project_the_sandbox_serves_its_schema_and_seed(tmp_path: Path) -> None:
+    from dxtra_typed.sandbox._project import project_sandbox
+
+    project = _project(tmp_path, '\n[tool.dxtra-typed-sandbox]\nseed = "seed.json"\n')
+    found = project_sandbox(project / "schema")  # from a sub-folder, too
+    assert found is not None
+    assert found.sandbox_options() == {
+        "schema": project / "schema" / "schema.graphql",
+        "seed": project / "seed.json",
+        "canned": None,
+        "seed_rows": 0,
+    }
+    proc = start([DXTRA, "sandbox"], cwd=project)
+    try:
+        exports = read_exports(proc)
+        token = httpx.post(
+            exports["DXTRA_AUTH_URL"] + "/v1/signin/pat",
+            json={"personalAccessToken": exports["DXTRA_API_KEY"]},
+        ).json()["session"]["accessToken"]
+        answer = httpx.post(
+            exports["DXTRA_API_URL"],
+            json={"query": "{ animalsAggregate { aggregate { count } } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert answer == {"data": {"animalsAggregate": {"aggregate": {"count": 4}}}}
+    finally:
+        reap(proc)
+
+
+def test_outside_a_project_or_on_the_bundled_schema_the_bundled_sandbox_serves(
+    tmp_path: Path,
+) -> None:
+    from dxtra_typed.sandbox._project import project_sandbox
+    from dxtra_typed.sandbox._sdl import render_sdl
+
+    assert project_sandbox(tmp_path) is None
+    project = _project(tmp_path)
+    (project / "schema" / "schema.graphql").write_text(render_sdl("user"))
+    found = project_sandbox(project)
+    assert found is not None and found.sandbox_options() == {}
+
+
+def test_unknown_project_sandbox_keys_are_named(tmp_path: Path) -> None:
+    from dxtra_typed.sandbox._project import project_sandbox
+
+    project = _project(tmp_path, "\n[tool.dxtra-typed-sandbox]\nsede = 'x'\n")
+    with pytest.raises(ConfigurationError, match=r"unknown key.*sede"):
+        project_sandbox(project)
