@@ -47,6 +47,8 @@ from graphql import (
 from pydantic import BaseModel, TypeAdapter
 
 from dxtra_typed import GraphQLError
+from dxtra_typed.pytest_plugin import sandbox_settings
+from dxtra_typed.sandbox import Sandbox
 from dxtra_typed.sandbox._hasura_model import HasuraModel
 from dxtra_typed.sandbox._hasura_seed import generated_id
 from tests.support.processes import Lines, read_exports, reap, start
@@ -70,13 +72,14 @@ subscription NewNotebookMembers($cursor: [notebook_member_stream_cursor_input]!)
 }
 """,
 }
-# Canned answers for the carnet-de-bord Actions its operations call; `remove_notebook_focus`
-# stays uncanned, to see the named error.
+# Canned answers (--canned) for the three carnet-de-bord Actions its operations call; without
+# them an Action answers with an error naming it (checked on a sandbox with none).
 CANNED = {
     "update_socio_pro": {"id": generated_id("notebook", 0)},
     "create_notebook_target": {"id": generated_id("notebook_target", 0)},
+    "remove_notebook_focus": {"id": generated_id("notebook_focus", 0)},
 }
-UNCANNED_ACTION = ("DeleteNotebookFocusById", "remove_notebook_focus")
+ACTION = ("DeleteNotebookFocusById", "remove_notebook_focus")
 
 
 def _realschemas() -> Path:
@@ -301,8 +304,6 @@ def test_every_query_and_mutation_runs_with_typed_results(served: Served) -> Non
         for info in served.operations().values():
             if info.kind not in ("query", "mutation"):
                 continue
-            if info.name == UNCANNED_ACTION[0]:
-                continue
             result = _call(served, client, info.name)
             assert _typed(result, served.package.__name__), (info.name, result)
             ran.append(info.name)
@@ -310,7 +311,7 @@ def test_every_query_and_mutation_runs_with_typed_results(served: Served) -> Non
         d.name.value
         for d in served.document.definitions
         if isinstance(d, OperationDefinitionNode) and d.operation.value != "subscription" and d.name
-    } - {UNCANNED_ACTION[0]}
+    }
     assert set(ran) == expected
 
 
@@ -357,9 +358,12 @@ def test_a_mutation_is_visible_to_the_next_query(served: Served) -> None:
 def test_an_action_answers_with_an_error_naming_it(served: Served) -> None:
     if served.name != "carnet-de-bord":
         pytest.skip("the Nhost schema has no Action")
-    with served.package.Client(**served.settings) as client, pytest.raises(GraphQLError) as caught:
-        _call(served, client, UNCANNED_ACTION[0])
-    assert f'"{UNCANNED_ACTION[1]}"' in str(caught.value)
+    schema = _realschemas() / served.name / "schema.graphql"
+    with Sandbox(schema=schema) as uncanned:
+        settings = {**served.settings, **sandbox_settings(uncanned)}
+        with served.package.Client(**settings) as client, pytest.raises(GraphQLError) as caught:
+            _call(served, client, ACTION[0])
+    assert f'"{ACTION[1]}"' in str(caught.value)
     assert "Action" in str(caught.value)
 
 
