@@ -229,6 +229,15 @@ def test_updates_deletes_and_all_or_nothing_mutations(engine: SchemaEngine) -> N
     assert data(engine, '{ animals(where: {name: {_in: ["Ghost", "Bad"]}}) { id } }') == {
         "animals": []
     }
+    failed = run(
+        engine,
+        """mutation { changeAnimals(where: {}, _set: {name: "Same"}) { affected_rows }
+          removeAnimals(where: {}) { affected_rows }
+          bad: addAnimal(object: {name: "Bad", kind: cat, big: "many"}) { id } }""",
+    )
+    assert failed["errors"][0]["extensions"]["code"] == "data-exception"
+    names = data(engine, "{ animals(order_by: [{name: asc}]) { name } }")["animals"]
+    assert [n["name"] for n in names] == ["Fido", "Rex", "Zed"]
 
 
 def test_an_action_names_itself_and_canned_answers_serve_it() -> None:

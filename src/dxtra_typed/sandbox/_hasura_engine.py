@@ -102,12 +102,22 @@ class MemoryStore:
     def transaction(self) -> Iterator[None]:
         """All of a block's writes or none: the rows are restored when it raises."""
         with self.lock:
-            saved = {name: [dict(r) for r in rows] for name, rows in self.rows.items()}
+            # Writes never change a row dict in place (they replace it), so copying the lists
+            # is enough to restore: O(rows) pointers, not O(rows x columns) values.
+            saved = {name: list(rows) for name, rows in self.rows.items()}
             try:
                 yield
             except BaseException:
                 self.rows = saved
                 raise
+
+    def replace(self, table: str, old: Row, new: Row) -> None:
+        """Put ``new`` where ``old`` is (rows are replaced, never changed in place)."""
+        rows = self.rows[table]
+        for i, row in enumerate(rows):
+            if row is old:
+                rows[i] = new
+                return
 
     def add(self, table: str, rows: list[Row]) -> None:
         with self.lock:
@@ -593,11 +603,10 @@ class _Request:
                 cond = on_conflict.get("where")
                 if cond and not self.matches(table, existing, cond):
                     continue
-                for c in columns:
-                    if c in obj:
-                        existing[c] = row[c]
-                out.append(existing)
-                saved = existing
+                updated = {**existing, **{c: row[c] for c in columns if c in obj}}
+                self.store.replace(table.name, existing, updated)
+                out.append(updated)
+                saved = updated
             else:
                 self.store.rows[table.name].append(row)
                 out.append(row)
@@ -616,7 +625,11 @@ class _Request:
         return out
 
     def update(self, table: Table, rows: list[Row], args: Mapping[str, Any]) -> list[Row]:
-        for row in rows:
+        out: list[Row] = []
+        stored = self.store.rows[table.name]
+        positions = {id(r): i for i, r in enumerate(stored)}
+        for old in rows:
+            row = dict(old)
             for name, value in (args.get("_set") or {}).items():
                 row[name] = self.coerce(table, name, value)
             for name, value in (args.get("_inc") or {}).items():
@@ -632,7 +645,9 @@ class _Request:
             for name, value in (args.get("_delete_elem") or {}).items():
                 if isinstance(row.get(name), list):
                     row[name] = [v for i, v in enumerate(row[name]) if i != value]
-        return rows
+            stored[positions[id(old)]] = row
+            out.append(row)
+        return out
 
     def delete(self, table: Table, rows: list[Row]) -> list[Row]:
         doomed = {id(r) for r in rows}
