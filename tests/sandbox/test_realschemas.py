@@ -413,3 +413,31 @@ def test_a_stream_delivers_inserted_rows_exactly_once(served: Served) -> None:
     labels = [getattr(r, "comment", None) or getattr(r, "member_type", None) for r in rows]
     assert labels == ["stream 1", "stream 2", "stream 3"]
     assert len({str(r.id) for r in rows}) == 3
+
+
+def test_relationship_joins_are_inferred_from_names() -> None:
+    def model(name: str) -> HasuraModel:
+        return HasuraModel(build_schema((_realschemas() / name / "schema.graphql").read_text()))
+
+    nhost, carnet = model("nhost-sdk-demo"), model("carnet-de-bord")
+    expected = {
+        (nhost, "comments", "user"): ("userId", "id"),
+        (nhost, "users", "defaultRoleByRole"): ("defaultRole", "role"),
+        (nhost, "authRoles", "usersByDefaultRole"): ("role", "defaultRole"),
+        (carnet, "notebook_member", "creator"): ("creatorId", "id"),
+        (carnet, "notebook_member", "account"): ("accountId", "id"),
+        (carnet, "notebook_situation", "refSituation"): ("situationId", "id"),
+        (carnet, "ref_target", "refTheme"): ("theme", "name"),
+        (carnet, "account", "notebooksWhereMember"): ("id", "accountId"),
+    }
+    for (m, table, rel), join in expected.items():
+        assert m.tables[table].relationships[rel].join == join, (table, rel)
+    unjoined = [
+        (t.name, r.name)
+        for m in (nhost, carnet)
+        for t in m.tables.values()
+        for r in t.relationships.values()
+        if r.join is None
+    ]
+    # A view's relationships name no column of either side.
+    assert unjoined == [("notebook_public_view", "members"), ("notebook_public_view", "notebook")]

@@ -245,11 +245,16 @@ class HasuraModel:
             # Forward: this table holds the key (`user` → `userId`, `admin_structure` →
             # `adminStructureId`, `creator` → `creatorId`).
             names = {_norm(rel.name) + "id", _norm(rel.name) + _norm(pk_there)}
-            names |= {s + "id" for s in _singulars(rel.target)}
-            col = matching(table.columns, names, target.columns[pk_there])
+            # The relationship's name first: `creator` → `creatorId` even beside `accountId`.
+            col = matching(table.columns, names, target.columns[pk_there]) or matching(
+                table.columns, {s + "id" for s in _singulars(rel.target)}, target.columns[pk_there]
+            )
             if col is None and "By" in rel.name:
-                # Hasura's own name for a second key to one table: `roleByRole` → `role`.
-                col = matching(table.columns, {_norm(rel.name.rsplit("By", 1)[1])}, None)
+                # Hasura's own name, `<local column>By<remote column>`: `defaultRoleByRole`.
+                local, remote = rel.name.rsplit("By", 1)
+                col = matching(table.columns, {_norm(local)}, None) or matching(
+                    table.columns, {_norm(remote)}, None
+                )
             if col is None:
                 # An enum table: the key column's type is the enum `<table>_enum`.
                 col = next((c for c, t in table.columns.items() if t == f"{rel.target}_enum"), None)
@@ -264,6 +269,17 @@ class HasuraModel:
                     names.add(_norm(inverse.name) + "id")
             names |= {s + "id" for s in _singulars(table.name)}
             col = matching(target.columns, names, table.columns[pk_here])
+            if col is None and "By" in rel.name:
+                # `<table>By<their column>`: `usersByDefaultRole` → users.defaultRole.
+                col = matching(target.columns, {_norm(rel.name.rsplit("By", 1)[1])}, None)
+            if col is None:
+                for inverse in target.relationships.values():
+                    if inverse.target == table.name and "By" in inverse.name:
+                        col = matching(
+                            target.columns, {_norm(inverse.name.rsplit("By", 1)[0])}, None
+                        )
+                        if col is not None:
+                            break
             if col is None:
                 col = next(
                     (c for c, t in target.columns.items() if t == f"{table.name}_enum"), None
@@ -271,11 +287,23 @@ class HasuraModel:
             if col is not None:
                 return (pk_here, col)
         if rel.kind == "object" and pk_there is not None:
-            # Last resort: a single key column of the right type whose name contains the
-            # relationship's name (`createdBy` for `creator` fails here and stays unjoined).
+            # Last resorts, for keys named after part of the relationship: `situationId` for
+            # `refSituation` (the key's stem ends the name), `createdBy` for `creator` (the
+            # name's first five letters start the key).
+            key_type = target.columns[pk_there]
+            for col, col_type in table.columns.items():
+                stem_of_key = _norm(col)[:-2] if _norm(col).endswith("id") else ""
+                if (
+                    col_type == key_type
+                    and len(stem_of_key) > 3
+                    and (
+                        _norm(rel.name).endswith(stem_of_key)
+                        or _norm(rel.target).endswith(stem_of_key)
+                    )
+                ):
+                    return (col, pk_there)
             stem = _norm(rel.name)[:5]
             for col, col_type in table.columns.items():
-                n = _norm(col)
-                if col != pk_here and col_type == target.columns[pk_there] and stem in n:
+                if col != pk_here and col_type == key_type and stem in _norm(col):
                     return (col, pk_there)
         return None
