@@ -515,3 +515,24 @@ def test_unknown_project_sandbox_keys_are_named(tmp_path: Path) -> None:
     project = _project(tmp_path, "\n[tool.dxtra-typed-sandbox]\nsede = 'x'\n")
     with pytest.raises(ConfigurationError, match=r"unknown key.*sede"):
         project_sandbox(project)
+
+
+def test_cli_options_in_a_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dxtra_typed.cli import build_parser
+    from dxtra_typed.cli._sandbox import _schema_options
+
+    project = _project(tmp_path, '\n[tool.dxtra-typed-sandbox]\nseed = "seed.json"\n')
+    monkeypatch.chdir(project)
+
+    def options(*argv: str) -> dict[str, Any]:
+        return _schema_options(build_parser().parse_args(["sandbox", *argv]))
+
+    schema = project / "schema" / "schema.graphql"
+    assert options() == {"schema": schema, "seed": project / "seed.json", "seed_rows": 0}
+    assert options("--bundled") == {}
+    assert options("--seed-rows", "2")["seed_rows"] == 2
+    assert options("--schema", str(MINI)) == {"schema": MINI}
+    with pytest.raises(ConfigurationError, match="need --schema"):
+        options("--bundled", "--canned", "c.json")
+    with pytest.raises(ConfigurationError, match="--db"):
+        options("--db", "x.db")
