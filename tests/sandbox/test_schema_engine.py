@@ -96,6 +96,10 @@ def test_where_order_by_limit_offset_distinct_on(engine: SchemaEngine) -> None:
     assert names(o=[{"weight": "desc_nulls_last"}], l=1) == ["Zed"]
     assert names(o=[{"name": "asc"}], l=2, off=1) == ["Rex", "Tom"]
     assert names(o=[{"kind": "asc"}, {"name": "asc"}], d=["kind"]) == ["Tom", "Fido"]
+    mismatch = run(engine, q, o=[{"name": "asc"}], d=["kind"])
+    assert mismatch["errors"][0]["message"] == (
+        '"distinct_on" columns must match initial "order_by" columns'
+    )
     assert names(w={"owner": {"name": {"_eq": "Ann"}}}, o=[{"name": "asc"}]) == ["Rex", "Tom"]
     assert names(w={"_or": [{"name": {"_like": "F%"}}, {"name": {"_ilike": "%ZE%"}}]}) == [
         "Fido",
@@ -145,6 +149,13 @@ def test_by_pk_aggregate_and_relationships_both_ways(engine: SchemaEngine) -> No
         ("Tom", "Ann"),
     ]
     assert ann["pets_aggregate"]["aggregate"]["count"] == 2
+    by_heaviest = data(
+        engine,
+        "{ owners(order_by: [{pets_aggregate: {max: {weight: desc_nulls_last}}}]) { name } }",
+    )
+    assert [o["name"] for o in by_heaviest["owners"]] == ["Ann", "Bob"]  # Bob's only pet: null
+    by_count = data(engine, "{ owners(order_by: [{pets_aggregate: {count: asc}}]) { name } }")
+    assert [o["name"] for o in by_count["owners"]] == ["Bob", "Ann"]
     assert bob["pets_aggregate"]["aggregate"]["count"] == 1
     rex_id = data(engine, '{ animals(where: {name: {_eq: "Rex"}}) { id } }')["animals"][0]["id"]
     one = data(engine, 'query($id: uuid!) { animal(id: $id) { name tags(path: "a") } }', id=rex_id)

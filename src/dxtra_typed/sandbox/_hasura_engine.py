@@ -267,6 +267,12 @@ class _Request:
         distinct = args.get("distinct_on")
         if distinct:
             columns = [distinct] if isinstance(distinct, str) else list(distinct)
+            leading = [k for exp in _as_list(order or []) for k in exp][: len(columns)]
+            if order and sorted(leading) != sorted(columns):
+                raise HasuraError(
+                    '"distinct_on" columns must match initial "order_by" columns',
+                    "validation-failed",
+                )
             seen: set[Any] = set()
             unique = []
             for r in rows:
@@ -443,6 +449,27 @@ class _Request:
                                 return len(self.related(tbl, found[0], rel)) if found else 0
 
                             specs.append((counter, desc, nulls_first))
+                        elif isinstance(sub, Mapping):
+                            # `{max: {weight: desc}}`: the related rows' aggregate of a column.
+                            target = self.tables[rel.target]
+                            for column, order_dir in sub.items():
+                                desc, nulls_first = _DIRECTIONS[order_dir]
+
+                                def aggregated(
+                                    r: Row,
+                                    rel: Relationship = rel,
+                                    tbl: Table = tbl,
+                                    path: Any = path,
+                                    fn: str = fn,
+                                    column: str = column,
+                                    target: Table = target,
+                                ) -> Any:
+                                    found = path(r)
+                                    rows = self.related(tbl, found[0], rel) if found else []
+                                    value = _aggregate(fn, target, rows, column)
+                                    return sort_key(target.columns.get(column, "String"), value)
+
+                                specs.append((aggregated, desc, nulls_first))
 
         for exp in _as_list(order):
             add(table, exp, lambda r: [r])
