@@ -23,12 +23,11 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     ExecutionResult,
     FieldNode,
     GraphQLEnumType,
@@ -36,7 +35,6 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLSyntaxError,
-    OperationDefinitionNode,
     OperationType,
     execute_sync,
     get_operation_ast,
@@ -118,11 +116,6 @@ class MemoryStore:
             if row is old:
                 rows[i] = new
                 return
-
-    def add(self, table: str, rows: list[Row]) -> None:
-        with self.lock:
-            self.rows[table].extend(rows)
-            self.changed()
 
 
 # --- resolver sources ---
@@ -1022,6 +1015,3 @@ class SchemaEngine:
 
 def _response(table: Table, rows: list[Row]) -> dict[str, Any]:
     return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
-
-
-_ = (date, OperationDefinitionNode, DocumentNode)

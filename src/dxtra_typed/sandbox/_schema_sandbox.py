@@ -18,7 +18,7 @@ from graphql import GraphQLError, GraphQLSchema, build_client_schema, build_sche
 from dxtra_typed._errors import ConfigurationError
 
 from ._hasura_engine import SchemaEngine
-from ._hasura_seed import SeedError, generated_rows, load_seed_file, rows_from
+from ._hasura_seed import generated_rows, load_seed_file, rows_from
 
 __all__ = ["SchemaSource", "build_engine", "load_schema"]
 
@@ -94,6 +94,3 @@ def _canned(canned: str | os.PathLike[str] | Mapping[str, Any] | None) -> dict[s
             f"canned responses {path}: expected an object: root field → answer"
         )
     return data
-
-
-_ = SeedError
