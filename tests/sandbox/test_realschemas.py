@@ -429,6 +429,11 @@ def test_relationship_joins_are_inferred_from_names() -> None:
         (carnet, "notebook_situation", "refSituation"): ("situationId", "id"),
         (carnet, "ref_target", "refTheme"): ("theme", "name"),
         (carnet, "account", "notebooksWhereMember"): ("id", "accountId"),
+        (carnet, "orientation_request", "requestor"): ("requestor_account_id", "id"),
+        (carnet, "orientation_request", "requestedOrientationSystem"): (
+            "requestedOrientationSystemId",
+            "id",
+        ),
     }
     for (m, table, rel), join in expected.items():
         assert m.tables[table].relationships[rel].join == join, (table, rel)
@@ -441,3 +446,41 @@ def test_relationship_joins_are_inferred_from_names() -> None:
     ]
     # A view's relationships name no column of either side.
     assert unjoined == [("notebook_public_view", "members"), ("notebook_public_view", "notebook")]
+
+
+@pytest.mark.parametrize("name", sorted(STREAMS))
+def test_every_table_root_field_answers_over_generated_rows(name: str) -> None:
+    """Every select, aggregate and by-pk root field, selecting every column, relationship and
+    nested aggregate of its table, answers without an error (non-null relationships resolve)."""
+    from dxtra_typed.sandbox._engine import Session
+    from dxtra_typed.sandbox._schema_sandbox import build_engine
+
+    engine = build_engine(_realschemas() / name / "schema.graphql", seed_rows=SEED_ROWS)
+    model = engine.models[None]
+    assert model.schema.query_type is not None
+    checked = 0
+    for field_name, root in model.roots["query"].items():
+        table = engine.tables[root.table]
+        columns = " ".join(table.columns)
+        nested = " ".join(f"{r} {{ __typename }}" for r in table.relationships)
+        nested += " ".join(f" {a} {{ aggregate {{ count }} }}" for a in table.aggregates)
+        field = model.schema.query_type.fields[field_name]
+        variables = {
+            arg: _value(spec.type, root.table)
+            for arg, spec in field.args.items()
+            if isinstance(spec.type, GraphQLNonNull)
+        }
+        declared = ", ".join(f"${a}: {field.args[a].type}" for a in variables)
+        passed = ", ".join(f"{a}: ${a}" for a in variables)
+        call = f"{field_name}({passed})" if passed else field_name
+        if root.kind == "aggregate":
+            selection = f"{call} {{ aggregate {{ count }} nodes {{ {columns} }} }}"
+        elif root.kind in ("select", "by_pk"):
+            selection = f"{call} {{ {columns} {nested} }}"
+        else:
+            continue
+        query = f"query{f'({declared})' if declared else ''} {{ {selection} }}"
+        answer = engine.execute({"query": query, "variables": variables}, Session("user", "u"))
+        assert "errors" not in answer, (field_name, answer)
+        checked += 1
+    assert checked == len(model.roots["query"])

@@ -287,23 +287,30 @@ class HasuraModel:
             if col is not None:
                 return (pk_here, col)
         if rel.kind == "object" and pk_there is not None:
-            # Last resorts, for keys named after part of the relationship: `situationId` for
-            # `refSituation` (the key's stem ends the name), `createdBy` for `creator` (the
-            # name's first five letters start the key).
+            # Last resorts, for keys named after part of the relationship: `requestor_account_id`
+            # for `requestor` (the name starts the key), `situationId` for `refSituation` (the
+            # key's stem ends the name), `createdBy` for `creator` (the name's first five letters
+            # are in the key).
             key_type = target.columns[pk_there]
-            for col, col_type in table.columns.items():
+            # Columns another relationship is named after are that relationship's key.
+            claimed = {_norm(r.name) + "id" for r in table.relationships.values() if r is not rel}
+            candidates = {
+                c: t
+                for c, t in table.columns.items()
+                if t == key_type and _norm(c) not in claimed and c != pk_here
+            }
+            for col in candidates:
+                # `requestor` → `requestor_account_id`
+                if _norm(col).startswith(_norm(rel.name)) and _norm(col).endswith("id"):
+                    return (col, pk_there)
+            for col in candidates:
                 stem_of_key = _norm(col)[:-2] if _norm(col).endswith("id") else ""
-                if (
-                    col_type == key_type
-                    and len(stem_of_key) > 3
-                    and (
-                        _norm(rel.name).endswith(stem_of_key)
-                        or _norm(rel.target).endswith(stem_of_key)
-                    )
+                if len(stem_of_key) > 3 and (
+                    _norm(rel.name).endswith(stem_of_key) or _norm(rel.target).endswith(stem_of_key)
                 ):
                     return (col, pk_there)
             stem = _norm(rel.name)[:5]
-            for col, col_type in table.columns.items():
-                if col != pk_here and col_type == key_type and stem in _norm(col):
+            for col in candidates:
+                if stem in _norm(col):
                     return (col, pk_there)
         return None
