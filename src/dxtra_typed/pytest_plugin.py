@@ -65,30 +65,55 @@ def sandbox_settings(sandbox: Sandbox) -> dict[str, Any]:
     }
 
 
-def _new_sandbox(fixture: str) -> Sandbox:
+def _new_sandbox(fixture: str, config: pytest.Config, seed: Any = None) -> Sandbox:
+    """The project's sandbox: in a dxtra-typed project (``[tool.dxtra-typed]`` settings under
+    pytest's rootdir) its schema and seed file, served with Hasura's semantics; elsewhere, or
+    when the project's schema is the bundled Dxtra one, the bundled Dxtra sandbox."""
+    from dxtra_typed.sandbox._project import project_sandbox
+
+    project = project_sandbox(config.rootpath)
+    options = project.sandbox_options() if project is not None else {}
     try:
         from dxtra_typed.sandbox import Sandbox
 
-        return Sandbox()
+        sandbox = Sandbox(**options)
     except ImportError:  # pragma: no cover - depends on the installed extras
         pytest.skip(f"{fixture} {_EXTRA_HINT}")
+    if seed is not None:
+        sandbox.add_rows(seed)
+    return sandbox
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "dxtra_seed(rows): rows ({table: [row, ...]}) the test's fresh_dxtra_sandbox starts "
+        "with, on top of the project's seed file (a project with its own schema only)",
+    )
 
 
 @pytest.fixture(scope="session")
-def dxtra_sandbox() -> Iterator[Sandbox]:
-    """A running local Dxtra shared by the whole test session.
+def dxtra_sandbox(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
+    """A running local Dxtra shared by the whole test session (in a project with its own
+    schema: that schema and its seed file).
 
-    Shared, so cheap; a test that injects faults or expires tokens should take
-    `fresh_dxtra_sandbox` instead, so nothing it arms can leak into other tests.
+    Shared, so cheap; a test that injects faults, expires tokens or needs rows of its own
+    (``@pytest.mark.dxtra_seed({...})``) should take `fresh_dxtra_sandbox` instead, so nothing
+    it arms can leak into other tests.
     """
-    with _new_sandbox("dxtra_sandbox") as sandbox:
+    with _new_sandbox("dxtra_sandbox", pytestconfig) as sandbox:
         yield sandbox
 
 
 @pytest.fixture
-def fresh_dxtra_sandbox() -> Iterator[Sandbox]:
-    """A running local Dxtra of this test's own: its faults, tokens and data die with it."""
-    with _new_sandbox("fresh_dxtra_sandbox") as sandbox:
+def fresh_dxtra_sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A running local Dxtra of this test's own: its faults, tokens and data die with it.
+
+    ``@pytest.mark.dxtra_seed({"table": [row, ...]})`` adds rows for this test (checked
+    against the schema like a seed file)."""
+    marker = request.node.get_closest_marker("dxtra_seed")
+    seed = marker.args[0] if marker is not None and marker.args else None
+    with _new_sandbox("fresh_dxtra_sandbox", request.config, seed) as sandbox:
         yield sandbox
 
 

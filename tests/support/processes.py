@@ -16,10 +16,13 @@ from pathlib import Path
 READY_TIMEOUT = 15.0
 
 
-def start(argv: Sequence[str | Path], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start(
+    argv: Sequence[str | Path], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen[str]:
     """Start ``argv`` with text pipes and unbuffered Python output (lines arrive as printed)."""
     return subprocess.Popen(
         [str(part) for part in argv],
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -112,7 +112,36 @@ def register(subcommands: Any) -> None:
         type=_non_negative_int,
         default=0,
         metavar="N",
-        help="extra generated rows to seed a new database with (default 0)",
+        help="generated rows: with --schema, N rows for every table (keys consistent across "
+        "relationships); else extra rows to seed a new database with (default 0)",
+    )
+    parser.add_argument(
+        "--schema",
+        dest="schemas",
+        action="append",
+        default=[],
+        metavar="[ROLE=]FILE",
+        help="serve this Hasura v2 schema (SDL or introspection JSON) with Hasura's semantics "
+        "instead of the bundled Dxtra; ROLE=FILE gives one role its own schema (repeatable). "
+        "Default in a dxtra-typed project: the project's schema",
+    )
+    parser.add_argument(
+        "--seed",
+        default=None,
+        metavar="FILE",
+        help="rows to load, table -> list of rows (JSON; YAML needs PyYAML), checked against "
+        "the schema; an optional _permissions key holds row filters per role and table",
+    )
+    parser.add_argument(
+        "--canned",
+        default=None,
+        metavar="FILE",
+        help="JSON: root field -> answer, for fields no table serves (Actions, remote schemas)",
+    )
+    parser.add_argument(
+        "--bundled",
+        action="store_true",
+        help="serve the bundled Dxtra sandbox even inside a dxtra-typed project",
     )
     parser.add_argument(
         "--fault",
@@ -156,10 +185,11 @@ def run(args: argparse.Namespace) -> int:
         print(_EXTRA_HINT, file=sys.stderr)
         return 2
     from dxtra_typed._errors import ConfigurationError
+    from dxtra_typed.sandbox._hasura_seed import SeedError
 
     try:
         return _serve(args)
-    except ConfigurationError as exc:
+    except (ConfigurationError, SeedError) as exc:
         # A port in use, a bad host, a --db that cannot be used: one line, no traceback.
         print(f"dxtra-typed sandbox: error: {exc}", file=sys.stderr, flush=True)
         return 2
@@ -173,6 +203,7 @@ def _serve(args: argparse.Namespace) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    served = _schema_options(args)
     handled = [signal.SIGINT, signal.SIGTERM]
     previous = {sig: signal.signal(sig, on_signal) for sig in handled}
     try:
@@ -183,10 +214,11 @@ def _serve(args: argparse.Namespace) -> int:
             refresh_token_ttl=args.refresh_token_ttl,
             conceal_errors=args.conceal_errors,
             db=args.db,
-            seed_rows=args.seed_rows,
+            seed_rows=served.pop("seed_rows", args.seed_rows),
             faults=args.faults,
             rate_limits=args.rate_limits,
             unauthorized_role=args.unauthorized_role,
+            **served,
         )
         if args.ws_drop_every is not None:
             sandbox.faults.drop_sockets_every(args.ws_drop_every)
@@ -199,6 +231,8 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"# data subject PAT (role dataSubject): {sb.data_subject_pat}")
             if args.db:
                 print(f"# data kept in {args.db}")
+            if "schema" in served:
+                print(f"# serving {_describe(served['schema'])} (Hasura semantics)")
             if args.faults:
                 print(f"# {sb.faults.pending()} faulted responses armed")
             if sb.rate_limits is not None:
@@ -212,3 +246,58 @@ def _serve(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _schema_source(specs: list[str]) -> Any:
+    """``--schema`` values: one FILE for every role, plus ROLE=FILE entries."""
+    from pathlib import Path
+
+    from dxtra_typed._errors import ConfigurationError
+
+    roles: dict[str | None, Path] = {}
+    for spec in specs:
+        role, sep, file = spec.partition("=")
+        if not sep or not role or "/" in role or Path(spec).exists():
+            role, file = "", spec
+        key = role or None
+        if key in roles:
+            shown = f"role {key!r}" if key else "every role"
+            raise ConfigurationError(f"--schema given twice for {shown}")
+        roles[key] = Path(file)
+    return roles[None] if list(roles) == [None] else roles
+
+
+def _schema_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Sandbox keyword arguments for --schema/--seed/--canned, or the project's defaults."""
+    from pathlib import Path
+
+    from dxtra_typed._errors import ConfigurationError
+
+    if args.schemas:
+        options: dict[str, Any] = {"schema": _schema_source(args.schemas)}
+        if args.seed_rows:
+            options["seed_rows"] = args.seed_rows
+    elif args.bundled:
+        options = {}
+    else:
+        from dxtra_typed.sandbox._project import project_sandbox
+
+        project = project_sandbox(Path.cwd())
+        options = {} if project is None else project.sandbox_options()
+        if options and args.seed_rows:
+            options["seed_rows"] = args.seed_rows
+    if args.seed is not None:
+        options["seed"] = Path(args.seed)
+    if args.canned is not None:
+        options["canned"] = Path(args.canned)
+    if "schema" not in options and ("seed" in options or "canned" in options):
+        raise ConfigurationError("--seed and --canned need --schema (or a dxtra-typed project)")
+    if "schema" in options and args.db:
+        raise ConfigurationError("--db keeps the bundled sandbox's data; not with --schema")
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _describe(schema: Any) -> str:
+    if isinstance(schema, dict):
+        return ", ".join(f"{role or 'every role'}: {path}" for role, path in schema.items())
+    return str(schema)

@@ -13,13 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import uuid
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, MutableHeaders
@@ -29,17 +26,24 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._auth_routes import AuthService
+from ._exact_json import dumps as exact_dumps
+from ._exact_json import loads as exact_loads
 from ._faults import ENDPOINT_PATHS, Fault, FaultPlan
+from ._hasura_errors import HasuraError
 from ._rate_limits import RateLimiter
-from ._tokens import TokenIssuer, TokenRejected
+from ._request_log import GRAPHQL_PATH as GRAPHQL_PATH
+from ._request_log import RequestLog as RequestLog
+from ._request_log import RequestRecord as RequestRecord  # re-exported: tests read it here
+from ._session import (
+    ANONYMOUS_ROLE,
+    hasura_error_body,
+    resolve_session,
+)
 from ._ws import WebSocketHub
 
-ANONYMOUS_ROLE = "anonymous"
-MISSING_AUTHORIZATION = "Missing 'Authorization' or 'Cookie' header in JWT authentication mode"
 # Hasura CE's GET /v1/graphql handler (`Hasura.App`, MonadGQLApiHandler AppM): persisted queries
 # are an Enterprise feature, so every GET is `throw400 NotSupported`, sent with status 200.
 GET_NOT_SUPPORTED = ("not-supported", "PersistedQueryNotSupported")
-GRAPHQL_PATH = "/v1/graphql"
 RETRY_COUNT_HEADER = "x-dxtra-retry-count"
 MAX_BODY_BYTES = 1024 * 1024
 # A body past the cap is still read (and discarded) up to here, so the client gets its 413
@@ -56,76 +60,6 @@ class EngineLike(Protocol):
 
 
 SessionFactory = Callable[[str, "str | None"], Any]
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """What a test may check about a request the client sent; never a credential's value."""
-
-    seq: int
-    method: str
-    path: str
-    status: int
-    role_header: str | None
-    has_auth: bool
-    operation_name: str | None
-    retry_count: str | None
-    request_id: str
-    session_role: str | None
-    error_code: str | None
-    user_agent: str | None
-    content_type: str | None
-    fault: str | None = None  # the injected fault's kind, if one answered this request
-
-
-class RequestLog(Sequence[RequestRecord]):
-    """Bounded, thread-safe, and numbered, so a shared sandbox's log can be read "since now"."""
-
-    def __init__(self, maxlen: int = 1000) -> None:
-        self._records: deque[RequestRecord] = deque(maxlen=maxlen)
-        self._lock = threading.Lock()
-        self._next = 0
-
-    def _append(self, **fields: Any) -> None:
-        with self._lock:
-            self._records.append(RequestRecord(seq=self._next, **fields))
-            self._next += 1
-
-    def mark(self) -> int:
-        """A position to pass to `since()` later."""
-        with self._lock:
-            return self._next
-
-    def since(self, mark: int) -> list[RequestRecord]:
-        return [r for r in self.snapshot() if r.seq >= mark]
-
-    def snapshot(self) -> list[RequestRecord]:
-        with self._lock:
-            return list(self._records)
-
-    def graphql(self) -> list[RequestRecord]:
-        return [r for r in self.snapshot() if r.path == GRAPHQL_PATH]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._records.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._records)
-
-    @overload
-    def __getitem__(self, index: int) -> RequestRecord: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[RequestRecord]: ...
-    def __getitem__(self, index: int | slice) -> RequestRecord | list[RequestRecord]:
-        return self.snapshot()[index]
-
-    def __iter__(self) -> Iterator[RequestRecord]:
-        return iter(self.snapshot())
-
-    def __repr__(self) -> str:
-        return f"RequestLog({len(self)} records)"
 
 
 class _Recorder:
@@ -369,42 +303,13 @@ def _phrase(status: int) -> str:
         return f"HTTP {status}"
 
 
-class HasuraError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class _ExactJSONResponse(JSONResponse):
+    """Starlette's JSON answer, with ``Decimal`` (a schema-served ``numeric``) kept exact."""
 
-
-def hasura_error_body(code: str, message: str) -> dict[str, Any]:
-    return {"errors": [{"extensions": {"path": "$", "code": code}, "message": message}]}
-
-
-def resolve_session(
-    headers: Headers, issuer: TokenIssuer, unauthorized_role: str | None = ANONYMOUS_ROLE
-) -> tuple[str, str | None]:
-    """(role, user_id) for a request, or HasuraError with Hasura's code and message.
-
-    Without an Authorization header Hasura (`Server/Auth/JWT.hs`, `withoutAuthZ`) runs the
-    request as the unauthorized role, `URBPreDetermined`, so x-hasura-role is ignored; with no
-    unauthorized role configured it refuses with `invalid-headers`.
-    """
-    authorization = headers.get("authorization")
-    if authorization is None:
-        if unauthorized_role is None:
-            raise HasuraError("invalid-headers", MISSING_AUTHORIZATION)
-        return unauthorized_role, None
-    parts = authorization.split(" ")
-    if len(parts) != 2 or parts[0] != "Bearer":
-        raise HasuraError("invalid-headers", "Malformed Authorization header")
-    try:
-        claims = issuer.verify(parts[1])
-    except TokenRejected as exc:
-        raise HasuraError(exc.code, exc.message) from None
-    role = headers.get("x-hasura-role") or claims.default_role
-    if role not in claims.allowed_roles:
-        raise HasuraError("access-denied", "Your requested role is not in allowed roles")
-    return role, claims.user_id
+    def render(self, content: Any) -> bytes:
+        return exact_dumps(
+            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+        ).encode("utf-8")
 
 
 def create_app(
@@ -445,7 +350,7 @@ def create_app(
             return refuse("invalid-json", "Error in $: not enough input")
         try:
             # Like Hasura, the body is read as JSON whatever the Content-Type says.
-            body = json.loads(raw)
+            body = exact_loads(raw)
         except (ValueError, UnicodeDecodeError):
             # Hasura answers 200 here too: the /v1/graphql route maps every error to 200.
             return refuse("invalid-json", "Error in $: Failed reading: not a valid json value")
@@ -470,7 +375,7 @@ def create_app(
                 codes = [e.get("extensions", {}).get("code") for e in result["errors"]]
                 note["error_code"] = next((c for c in codes if isinstance(c, str)), None)
                 break
-        return JSONResponse(results if isinstance(body, list) else results[0])
+        return _ExactJSONResponse(results if isinstance(body, list) else results[0])
 
     async def not_found(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/v1/") and request.url.path != GRAPHQL_PATH:

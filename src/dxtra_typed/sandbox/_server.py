@@ -14,10 +14,10 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dxtra_typed._errors import ConfigurationError
 
@@ -28,9 +28,11 @@ from ._tokens import DEFAULT_ACCESS_TOKEN_TTL, Clock, Identity, TokenIssuer
 if TYPE_CHECKING:
     import uvicorn
 
-    from ._app import EngineLike, RequestLog
+    from ._app import EngineLike
     from ._auth_routes import AuthService, AuthStats
     from ._rate_limits import RateLimiter
+    from ._request_log import RequestLog
+    from ._schema_sandbox import SchemaSource
     from ._store import Store
     from ._ws import WebSocketHub
 
@@ -63,10 +65,14 @@ class Sandbox:
         rate_limits: str | RateLimiter | None = None,
         unauthorized_role: str | None = "anonymous",
         jwt_expiry_close: bool = False,
+        schema: SchemaSource | None = None,
+        seed: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+        canned: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     ) -> None:
         # Imported here so `import dxtra_typed.sandbox` works without the extra installed.
-        from ._app import MAX_BODY_BYTES, RequestLog
+        from ._app import MAX_BODY_BYTES
         from ._auth_routes import REFRESH_TOKEN_TTL, AuthService
+        from ._request_log import RequestLog
 
         # Whole seconds, as Nhost's AUTH_*_EXPIRES_IN; 1 s is the shortest life a test needs.
         for name, ttl in (
@@ -83,6 +89,10 @@ class Sandbox:
             raise ConfigurationError(
                 "db and seed_rows configure the default engine; not with engine="
             )
+        if schema is None and (seed is not None or canned is not None):
+            raise ConfigurationError("seed and canned need schema= (a Hasura schema to serve)")
+        if schema is not None and (engine is not None or db is not None):
+            raise ConfigurationError("schema= serves rows in memory: not with engine= or db=")
         if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
             raise ConfigurationError(f"port must be 0-65535 (0: a free one), got {port!r}")
         self.host = host
@@ -106,6 +116,14 @@ class Sandbox:
             self.faults.add(fault)
         self._engine = engine
         self._owns_engine = engine is None
+        if schema is not None:
+            from ._schema_sandbox import build_engine
+
+            # Built now, so a bad schema or seed fails before anything listens.
+            self._engine = build_engine(schema, seed_rows=seed_rows, seed=seed, canned=canned)
+            self._owns_engine = False
+        #: The Hasura schema files served (None: the bundled Dxtra schema).
+        self.schema = schema
         if db is not None and engine is None:
             # Opened now, so a bad file fails here; its API keys are data kept in it, so a
             # restart on the same file prints the same keys (explicit pat= arguments win).
@@ -162,6 +180,19 @@ class Sandbox:
         if self._engine is None:
             self._engine = _default_engine(self.db, self.seed_rows)
         return self._engine
+
+    def add_rows(self, rows: Mapping[str, Any]) -> None:
+        """Add rows (``{table: [row, ...]}``, the seed file's form) to a schema-served sandbox;
+        ``SeedError`` names the table, row and column of the first that does not fit."""
+        from ._hasura_engine import SchemaEngine
+        from ._hasura_seed import rows_from
+
+        engine = self.engine
+        if not isinstance(engine, SchemaEngine):
+            raise ConfigurationError("add_rows needs a sandbox started with schema=")
+        checked = rows_from(dict(rows), engine.tables, engine.enums())
+        engine.load(checked.rows)
+        engine.permissions.update(checked.permissions)
 
     # --- credentials ------------------------------------------------------------------------
 

@@ -52,12 +52,16 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
+from ._exact_json import dumps as exact_dumps
+from ._exact_json import loads as exact_loads
+from ._hasura_errors import HasuraError
+from ._session import resolve_session
 from ._tokens import TokenRejected
 
 if TYPE_CHECKING:
-    from ._app import RequestLog
     from ._auth_routes import AuthService
     from ._faults import FaultPlan
+    from ._request_log import RequestLog
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -301,7 +305,7 @@ class _Connection:
         if self.closed:
             return
         try:
-            await self._send({"type": "websocket.send", "text": json.dumps(message)})
+            await self._send({"type": "websocket.send", "text": exact_dumps(message)})
         except Exception:
             # The peer went away mid-send: the reader sees the disconnect and ends the socket.
             self.closed = True
@@ -405,7 +409,7 @@ class _Connection:
 
     async def _handle(self, text: str) -> None:
         try:
-            message = json.loads(text)
+            message = exact_loads(text)
             kind = message["type"]
             if not isinstance(kind, str):
                 raise TypeError("type")
@@ -439,8 +443,6 @@ class _Connection:
             await self.send_json({"type": "connection_error", "payload": detail})
 
     async def _connection_init(self, payload: Any) -> None:
-        from ._app import HasuraError, resolve_session
-
         if self.initialised:
             if self.modern:
                 await self.close_error(4429, "4429: Too many requests")

@@ -1,0 +1,379 @@
+"""`SchemaEngine`: Hasura's semantics over any Hasura v2 schema, with the rows kept in memory.
+
+``_hasura_model`` reads the tables and classifies the root fields; this module routes each root
+field to ``_hasura_rows`` (filters, ordering, aggregates, writes) and resolves rows, aggregates
+and relationships for graphql-core, which parses, validates and executes. The rows live in
+``_hasura_store.MemoryStore`` rather than the bundled sandbox's SQLite store: its SQL compiler is
+written against the hand-made Dxtra table model, and values stay lossless here for free
+(``Decimal``, ``datetime``). The request plumbing (``Prepared``, ``StreamState``, error
+translation) is the bundled engine's, so the HTTP and WebSocket fronts serve both engines alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationType,
+    execute_sync,
+    get_operation_ast,
+    parse,
+    validate,
+)
+
+from ._engine import (
+    MAX_QUERY_TOKENS,
+    MAX_SELECTION_DEPTH,
+    Prepared,
+    Session,
+    StreamState,
+    _selection_depth,
+)
+from ._hasura_errors import (
+    HasuraError,
+    error_body,
+    never_raises,
+    translate_execution,
+    translate_validation,
+)
+from ._hasura_model import HasuraModel, RootField, Table
+from ._hasura_rows import RowRequest, aggregate, count_rows
+from ._hasura_store import MemoryStore, Row
+from ._hasura_values import output
+
+__all__ = ["SchemaEngine", "unserved_message"]
+
+
+def unserved_message(name: str) -> str:
+    return (
+        f'the sandbox cannot serve the root field "{name}": it is not a table\'s field (an '
+        "Action or a remote schema field); give it a canned response with --canned FILE"
+    )
+
+
+# --- resolver sources ---
+
+
+@dataclass
+class _RowRef:
+    table: Table
+    row: Row
+
+
+@dataclass
+class _Agg:
+    table: Table
+    rows: list[Row]
+
+
+@dataclass
+class _AggFields:
+    table: Table
+    rows: list[Row]
+
+
+@dataclass
+class _AggOp:
+    op: str
+    table: Table
+    rows: list[Row]
+
+
+class _Rollback(Exception):
+    def __init__(self, error: GraphQLError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class SchemaEngine:
+    """Answers GraphQL requests for any Hasura v2 schema like Hasura would.
+
+    ``schemas`` maps a role to its schema; the ``None`` entry is the schema of every role
+    not named. ``permissions`` maps role → table → boolean expression (``X-Hasura-User-Id``
+    is replaced by the session's user); ``canned`` maps a root field the engine cannot serve
+    (an Action) to the value it answers with.
+    """
+
+    def __init__(
+        self,
+        schemas: Mapping[str | None, GraphQLSchema],
+        *,
+        permissions: Mapping[str, Mapping[str, Any]] | None = None,
+        canned: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not schemas:
+            raise ValueError("at least one schema is needed")
+        self.schemas = dict(schemas)
+        self.models = {role: HasuraModel(s) for role, s in self.schemas.items()}
+        self.tables: dict[str, Table] = {}
+        self._enums: dict[str, frozenset[str]] = {}
+        for model in self.models.values():
+            for name, table in model.tables.items():
+                self.tables.setdefault(name, table)
+            for type_ in model.schema.type_map.values():
+                if isinstance(type_, GraphQLEnumType) and not type_.name.startswith("__"):
+                    self._enums.setdefault(type_.name, frozenset(type_.values))
+        self.store = MemoryStore(self.tables)
+        self.permissions: dict[str, dict[str, Any]] = {
+            role: dict(rules) for role, rules in (permissions or {}).items()
+        }
+        self.canned: dict[str, Any] = dict(canned or {})
+
+    def enum_values(self, type_: str) -> frozenset[str] | None:
+        return self._enums.get(type_)
+
+    def enums(self) -> dict[str, frozenset[str]]:
+        return dict(self._enums)
+
+    def model(self, role: str) -> HasuraModel | None:
+        return self.models.get(role) or self.models.get(None)
+
+    def schema(self, role: str) -> GraphQLSchema | None:
+        model = self.model(role)
+        return None if model is None else model.schema
+
+    def load(self, rows: Mapping[str, list[Row]]) -> None:
+        """Add rows already checked and coerced (``_hasura_seed``)."""
+        with self.store.lock:
+            for table, items in rows.items():
+                self.store.rows[table].extend(items)
+            self.store.changed()
+
+    # --- entry points (the same as the bundled engine's) ---
+
+    @never_raises
+    def execute(self, body: object, session: Session) -> dict[str, Any]:
+        parsed = self._parse(body, session)
+        if isinstance(parsed, dict):
+            return parsed
+        if parsed.operation.operation == OperationType.SUBSCRIPTION:
+            return error_body(
+                "subscriptions are not supported over HTTP, use websockets instead",
+                "validation-failed",
+            )
+        return self._run(parsed)
+
+    @never_raises
+    def prepare(self, body: object, session: Session) -> Prepared | dict[str, Any]:
+        parsed = self._parse(body, session)
+        if isinstance(parsed, dict):
+            return parsed
+        if parsed.operation.operation != OperationType.SUBSCRIPTION:
+            parsed.kind = "once"
+            return parsed
+        root = parsed.operation.selection_set.selections[0]
+        if not isinstance(root, FieldNode):
+            return error_body("subscriptions must select one top level field", "validation-failed")
+        model = self.model(session.role)
+        assert model is not None
+        found = model.roots["subscription"].get(root.name.value)
+        parsed.kind = "stream" if found is not None and found.kind == "stream" else "live"
+        return parsed
+
+    @never_raises
+    def run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
+        return self._run(prepared, stream)
+
+    def _parse(self, body: object, session: Session) -> Prepared | dict[str, Any]:
+        if not isinstance(body, dict):
+            return error_body("expected an object for the request body", "parse-failed")
+        query = body.get("query")
+        variables = body.get("variables")
+        op_name = body.get("operationName")
+        if not isinstance(query, str):
+            return error_body("the key 'query' was not present", "parse-failed")
+        if variables is not None and not isinstance(variables, dict):
+            return error_body("expected an object for 'variables'", "parse-failed", "$.variables")
+        if op_name is not None and not isinstance(op_name, str):
+            return error_body("expected a string for 'operationName'", "parse-failed")
+        schema = self.schema(session.role)
+        if schema is None:
+            return error_body(
+                f'the sandbox has no schema for role "{session.role}"', "access-denied"
+            )
+        try:
+            document = parse(query, max_tokens=MAX_QUERY_TOKENS)
+        except GraphQLSyntaxError:
+            return error_body("not a valid graphql query", "validation-failed", "$.query")
+        if _selection_depth(document) > MAX_SELECTION_DEPTH:
+            return error_body(
+                f"the query exceeds the sandbox's depth limit of {MAX_SELECTION_DEPTH}",
+                "validation-failed",
+                "$.query",
+            )
+        errors = validate(schema, document)
+        if errors:
+            return translate_validation(errors[0], document)
+        operation = get_operation_ast(document, op_name)
+        if operation is None:
+            if op_name:
+                return error_body(
+                    f'no such operation found in the document: "{op_name}"', "validation-failed"
+                )
+            return error_body(
+                "exactly one operation has to be present in the document when operationName "
+                "is not specified",
+                "validation-failed",
+            )
+        return Prepared(schema, document, operation, variables, session)
+
+    def _run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
+        req = RowRequest(
+            self.store, self.tables, self._enums, self.permissions, prepared.session, stream
+        )
+        model = self.model(prepared.session.role)
+        assert model is not None
+        op = prepared.operation.operation
+        roots = model.roots[
+            "mutation"
+            if op == OperationType.MUTATION
+            else "subscription"
+            if op == OperationType.SUBSCRIPTION
+            else "query"
+        ]
+        root_types = {
+            t.name
+            for t in (
+                model.schema.query_type,
+                model.schema.mutation_type,
+                model.schema.subscription_type,
+            )
+            if t is not None
+        }
+
+        def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+            name = info.field_name
+            if info.parent_type.name in root_types:
+                found = roots.get(name)
+                if found is None:
+                    if name in self.canned:
+                        return self.canned[name]
+                    raise HasuraError(
+                        unserved_message(name), "not-supported", f"$.selectionSet.{name}"
+                    )
+                return self._root(req, found, args)
+            if isinstance(source, _RowRef):
+                return self._row_field(req, source, name, args)
+            if isinstance(source, _Agg):
+                if name == "aggregate":
+                    return _AggFields(source.table, source.rows)
+                return [_RowRef(source.table, r) for r in source.rows]
+            if isinstance(source, _AggFields):
+                if name == "count":
+                    return count_rows(source.table, source.rows, args)
+                return _AggOp(name, source.table, source.rows)
+            if isinstance(source, _AggOp):
+                return aggregate(source.op, source.table, source.rows, name)
+            if isinstance(source, Mapping):
+                return source.get(name)
+            return None
+
+        def execute() -> ExecutionResult:
+            return execute_sync(
+                prepared.schema,
+                prepared.document,
+                variable_values=prepared.variables,
+                operation_name=prepared.name,
+                field_resolver=resolve,
+            )
+
+        with self.store.lock:
+            if op == OperationType.MUTATION:
+                try:
+                    with self.store.transaction():
+                        result = execute()
+                        if result.errors:
+                            raise _Rollback(result.errors[0])
+                except _Rollback as rollback:
+                    return translate_execution(rollback.error)
+                self.store.changed()
+            else:
+                result = execute()
+        if result.errors:
+            return translate_execution(result.errors[0])
+        return {"data": result.data}
+
+    def _root(self, req: RowRequest, found: RootField, args: dict[str, Any]) -> Any:
+        table = self.tables[found.table]
+        kind = found.kind
+        if kind == "select":
+            return [_RowRef(table, r) for r in req.select(table, args)]
+        if kind == "stream":
+            return [_RowRef(table, r) for r in req.stream(table, args)]
+        if kind == "aggregate":
+            return _Agg(table, req.select(table, args))
+        if kind in ("by_pk", "delete_by_pk"):
+            row = req.by_pk(table, args)
+            if row is None:
+                return None
+            if kind == "delete_by_pk":
+                req.delete(table, [row])
+            return _RowRef(table, row)
+        path = f"$.selectionSet.{found.name}.args"
+        if kind == "insert":
+            rows = req.insert(table, args["objects"], args.get("on_conflict"), path)
+            return _response(table, rows)
+        if kind == "insert_one":
+            rows = req.insert(table, [args["object"]], args.get("on_conflict"), path)
+            return _RowRef(table, rows[0]) if rows else None
+        if kind == "update":
+            return _response(
+                table, req.update(table, req.select(table, {"where": args["where"]}), args)
+            )
+        if kind == "update_by_pk":
+            row = req.by_pk(table, args["pk_columns"])
+            if row is None:
+                return None
+            return _RowRef(table, req.update(table, [row], args)[0])
+        if kind == "update_many":
+            return [
+                _response(table, req.update(table, req.select(table, {"where": u["where"]}), u))
+                for u in args["updates"]
+            ]
+        if kind == "delete":
+            return _response(table, req.delete(table, req.select(table, {"where": args["where"]})))
+        raise HasuraError(unserved_message(found.name), "not-supported")
+
+    def _row_field(self, req: RowRequest, ref: _RowRef, name: str, args: dict[str, Any]) -> Any:
+        table, row = ref.table, ref.row
+        if name in table.columns:
+            value = output(row.get(name))
+            path = args.get("path")
+            if path and value is not None:
+                for part in re.findall(r"[^.\[\]$\"']+", path):
+                    value = (
+                        value.get(part)
+                        if isinstance(value, dict)
+                        else (
+                            value[int(part)]
+                            if isinstance(value, list) and part.isdigit() and int(part) < len(value)
+                            else None
+                        )
+                    )
+            return value
+        if name in table.aggregates:
+            rel = table.relationships[table.aggregates[name]]
+            target = self.tables[rel.target]
+            return _Agg(target, req.select(target, args, req.related(table, row, rel)))
+        found = table.relationships.get(name)
+        if found is None:
+            return None
+        target = self.tables[found.target]
+        related = req.related(table, row, found)
+        if found.kind == "object":
+            return _RowRef(target, related[0]) if related else None
+        return [_RowRef(target, r) for r in req.select(target, args, related)]
+
+
+def _response(table: Table, rows: list[Row]) -> dict[str, Any]:
+    return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
