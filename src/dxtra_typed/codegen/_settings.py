@@ -38,6 +38,8 @@ DEFAULT_SKIP_RULES: Final = ("NoUnusedFragments",)
 
 # Run in this order: ShorterResults first (later plugins see its return types).
 PLUGINS: Final = (
+    # Every GraphQL name → a distinct, valid Python name (names.py; README "Names").
+    "dxtra_typed.codegen.naming.NamesPlugin",
     # `client.data_controllers()` returns the list itself, not a wrapper with one attribute.
     "ariadne_codegen.contrib.shorter_results.ShorterResultsPlugin",
     # Typed per-call options, in-base-client validation, class docstrings.
