@@ -9,7 +9,8 @@ names onto one Python name, and then one field's data silently replaces the othe
    ``company_id``; leading underscores go, ``_not`` → ``not``); enum members keep the GraphQL
    spelling. A name that is not usable as is gets one ``_`` appended: keywords (``from_``),
    builtin type names (``type_``, ``list_``, as ariadne-codegen always did), pydantic
-   ``BaseModel`` attributes for model fields (``json_``, ``schema_``), ``str`` attributes
+   ``BaseModel`` attributes and names the model module binds (``json_``, ``schema_``,
+   ``date_`` beside ``from datetime import date``) for model fields, ``str`` attributes
    for enum members (``title_``, ``count_``, ``format_``), the reserved per-call
    option names and method locals for variables (``role_``, ``timeout_``, ``query_``).
    Soft keywords (``match``, ``case``) are valid identifiers everywhere and stay.
@@ -150,9 +151,28 @@ def _usable(candidate: str, reserved: Iterable[str]) -> str:
     return candidate
 
 
-def field_base(name: str) -> str:
+MODULE_NAMES: Final = frozenset({"date", "datetime", "time", "timedelta"})
+"""Lower-case names a model module imports for its annotations (``from datetime import date``).
+
+A field spelt like one (``date: Optional[date]``) rebinds it in the class body, and pydantic
+then reads the next annotation naming it as the field's default: the field silently stops
+validating. So model fields avoid these, and the project's scalar types and the schema's
+enum and input class names (``names.field_base(n, module_names(...))``)."""
+
+
+def module_names(scalar_types: Iterable[str], class_names: Iterable[str]) -> frozenset[str]:
+    """Every name a generated model module may bind at module level: the fixed ones, the last
+    part of each scalar type's import path, the enum and input class names."""
+    return (
+        MODULE_NAMES
+        | {path.rpartition(".")[2] for path in scalar_types}
+        | frozenset(class_names)
+    )
+
+
+def field_base(name: str, module_level: Iterable[str] = MODULE_NAMES) -> str:
     """A model field's base name (rule 1): snake_case, escaped if unusable."""
-    return _usable(snake_case(name), BUILTIN_TYPES | PYDANTIC_RESERVED)
+    return _usable(snake_case(name), BUILTIN_TYPES | PYDANTIC_RESERVED | frozenset(module_level))
 
 
 def variable_base(name: str) -> str:

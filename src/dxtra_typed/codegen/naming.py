@@ -23,6 +23,7 @@ generation with ``NameCollisionError`` naming them: never a silently dropped fie
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,17 +103,28 @@ class NamesPlugin(Plugin):
         self._inputs: dict[int, str] = {}
         self._input_fields: list[GraphQLInputField] = []  # keeps the ids above alive
         self._enum_members: dict[str, dict[str, str]] = {}
+        self._field_base: Callable[[str], str] = names.field_base
 
     # -- the tables --------------------------------------------------------------------------
 
     def process_schema(self, schema: GraphQLSchema) -> GraphQLSchema:
+        section = self.config_dict.get("tool", {}).get("ariadne-codegen", {})
+        scalars = section.get("scalars", {})
+        module_level = names.module_names(
+            [str(spec.get("type", "")) for spec in scalars.values()],
+            [
+                named.name
+                for named in schema.type_map.values()
+                if isinstance(named, GraphQLEnumType | GraphQLInputObjectType)
+            ],
+        )
+        self._field_base = lambda name: names.field_base(name, module_level)
         for named in schema.type_map.values():
             if isinstance(named, GraphQLInputObjectType) and not named.name.startswith("__"):
-                mapping = names.assign(named.fields, names.field_base)
+                mapping = names.assign(named.fields, self._field_base)
                 for graphql_name, field in named.fields.items():
                     self._inputs[id(field)] = mapping[graphql_name]
                     self._input_fields.append(field)
-        section = self.config_dict.get("tool", {}).get("ariadne-codegen", {})
         queries = section.get("queries_path")
         if queries:
             from ariadne_codegen.schema import load_graphql_files_from_path
@@ -149,7 +161,7 @@ class NamesPlugin(Plugin):
             if groups.key(named.name) in fields:
                 fields[groups.key(named.name)].update(_fields(named))
         # Fields first, from the schema alone: an alias never renames a field.
-        by_field = {g: names.assign(ns, names.field_base) for g, ns in fields.items()}
+        by_field = {g: names.assign(ns, self._field_base) for g, ns in fields.items()}
         at = {offset: (group, key, aliased) for offset, group, key, aliased in selected}
         for offset, (group, key, aliased) in at.items():
             if not aliased:
@@ -241,7 +253,7 @@ class NamesPlugin(Plugin):
                 else:
                     taken.setdefault(root, set()).add(by_field[group][key])
         mappings = {
-            root: names.assign(k, names.field_base, taken=taken.get(root, set()))
+            root: names.assign(k, self._field_base, taken=taken.get(root, set()))
             for root, k in keys.items()
         }
         for offset, index in owner.items():
