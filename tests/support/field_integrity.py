@@ -230,7 +230,10 @@ def _compare(instance: Any, wire: Any, path: str, problems: list[str]) -> int:
         if not isinstance(instance, list) or len(instance) != len(wire):
             problems.append(f"{path}: expected a list of {len(wire)}, found {instance!r}")
             return 0
-        return sum(_compare(i, w, f"{path}[{n}]", problems) for n, (i, w) in enumerate(zip(instance, wire, strict=True)))
+        return sum(
+            _compare(i, w, f"{path}[{n}]", problems)
+            for n, (i, w) in enumerate(zip(instance, wire, strict=True))
+        )
     if isinstance(wire, dict) and isinstance(instance, BaseModel):
         fields = type(instance).model_fields
         by_key = {(info.alias or name): name for name, info in fields.items()}

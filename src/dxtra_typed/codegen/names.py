@@ -19,17 +19,19 @@ names onto one Python name, and then one field's data silently replaces the othe
    variables, the operations of a package) are ranked: the GraphQL name equal to the base
    first (``user`` before ``User``, ``company_id`` before ``companyId``), then names already
    in snake_case (``json`` before ``Json``), then by code point (``_not`` before ``not``, so
-   Hasura's operators keep ``not_``/``and_``/``or_`` in every ``_bool_exp``). The first keeps the base; the next get ``<base>_2``,
-   ``<base>_3``... (trailing ``_`` dropped before the number: ``not_2``), skipping any name
-   already taken. The GraphQL name stays on the wire through the field's alias (models) or
-   the variables dict (methods). Names depend only on the namespace, never on which fields a
-   selection happens to pick, so adding a field to a query renames nothing already there.
+   Hasura's operators keep ``not_``/``and_``/``or_`` in every ``_bool_exp``). The first
+   keeps the base; the next get ``<base>_2``, ``<base>_3``... (trailing ``_`` dropped before
+   the number: ``not_2``), skipping any name already taken. The GraphQL name stays on the
+   wire through the field's alias (models) or the variables dict (methods). Field names
+   depend on the schema type, never on which fields a selection happens to pick, so adding a
+   field to a query renames nothing already there (an alias only avoids its siblings).
 3. **Deterministic.** The reserved sets are literals here (not read from the installed
    pydantic), so the same schema and operations give the same names everywhere.
 """
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -70,16 +72,48 @@ PYDANTIC_RESERVED: Final = frozenset(
     }
 )
 
-# Builtin names that are types: ariadne-codegen has always escaped these (`type_`, `list_`),
-# and the bundled client's names depend on it. Frozen for the same reason as above.
+# Builtin names that are types: ariadne-codegen has always escaped these (`type_`, `list_`,
+# and for enum members also `Exception_`...), and existing names depend on it. The lower-case
+# ones, plus every builtin exception and warning class (Python 3.11), frozen as above.
 BUILTIN_TYPES: Final = frozenset(
-    n
-    for n in (
-        "bool bytearray bytes classmethod complex dict enumerate filter float frozenset int "
-        "list map memoryview object property range reversed set slice staticmethod str super "
-        "tuple type zip BaseException Exception"
-    ).split()
-)
+    [
+        "bool",
+        "bytearray",
+        "bytes",
+        "classmethod",
+        "complex",
+        "dict",
+        "enumerate",
+        "filter",
+        "float",
+        "frozenset",
+        "int",
+        "list",
+        "map",
+        "memoryview",
+        "object",
+        "property",
+        "range",
+        "reversed",
+        "set",
+        "slice",
+        "staticmethod",
+        "str",
+        "super",
+        "tuple",
+        "type",
+        "zip",
+        "BaseException",
+        "BaseExceptionGroup",
+        "Exception",
+        "ExceptionGroup",
+        "GeneratorExit",
+        "KeyboardInterrupt",
+        "SystemExit",
+        "StopIteration",
+        "StopAsyncIteration",
+    ]
+) | frozenset(name for name in dir(builtins) if name.endswith(("Error", "Warning")))
 
 # Attributes of `str`: a `class E(str, Enum)` member spelt like one fails mypy --strict
 # (`title = "title"` redefines str.title). Enum's own `name`/`value` are fine as members
@@ -92,23 +126,27 @@ CALL_OPTIONS: Final = frozenset({"timeout", "max_retries", "role", "headers"})
 SUBSCRIBE_OPTIONS: Final = frozenset({"role", "headers", "max_reconnects"})
 """Today's subscription options (``SubscribeOptions``)."""
 
-RESERVED_OPTION_NAMES: Final = CALL_OPTIONS | SUBSCRIBE_OPTIONS | frozenset(
-    {
-        # A per-call option added later may only take a name from this set (a test holds
-        # CallOptions and SubscribeOptions to it): a variable spelt like one is renamed
-        # (`role` → `role_`) already today, so adding the option renames no one's argument.
-        # Kept to names no schema is likely to use for a variable: each one renames some.
-        "deadline",
-        "extensions",
-        "idempotency_key",
-        "on_retry",
-        "retries",
-        "retry",
-        "retry_policy",
-        "trace",
-        "tracing",
-        "transport",
-    }
+RESERVED_OPTION_NAMES: Final = (
+    CALL_OPTIONS
+    | SUBSCRIBE_OPTIONS
+    | frozenset(
+        {
+            # A per-call option added later may only take a name from this set (a test holds
+            # CallOptions and SubscribeOptions to it): a variable spelt like one is renamed
+            # (`role` → `role_`) already today, so adding the option renames no one's argument.
+            # Kept to names no schema is likely to use for a variable: each one renames some.
+            "deadline",
+            "extensions",
+            "idempotency_key",
+            "on_retry",
+            "retries",
+            "retry",
+            "retry_policy",
+            "trace",
+            "tracing",
+            "transport",
+        }
+    )
 )
 """Every name an option has or may ever have: never the Python name of a variable."""
 
@@ -129,6 +167,7 @@ METHOD_LOCALS: Final = frozenset(
         "result",
     }
 )
+
 
 def snake_case(name: str) -> str:
     """ariadne-codegen's snake_case (kept byte for byte: the bundled names depend on it)."""
@@ -164,9 +203,7 @@ def module_names(scalar_types: Iterable[str], class_names: Iterable[str]) -> fro
     """Every name a generated model module may bind at module level: the fixed ones, the last
     part of each scalar type's import path, the enum and input class names."""
     return (
-        MODULE_NAMES
-        | {path.rpartition(".")[2] for path in scalar_types}
-        | frozenset(class_names)
+        MODULE_NAMES | {path.rpartition(".")[2] for path in scalar_types} | frozenset(class_names)
     )
 
 
@@ -210,11 +247,14 @@ def assign(
     names: Iterable[str],
     base: Callable[[str], str],
     taken: Iterable[str] = (),
+    *,
+    pascal_distinct: bool = True,
 ) -> dict[str, str]:
     """Rule 2: each GraphQL name of one namespace → a distinct Python name.
 
-    ``taken`` are Python names no member may get (e.g. a class's existing methods). Two
-    results never share a name nor a PascalCase form (result class names are built from it).
+    ``taken`` are Python names no member may get (e.g. a class's existing methods). With
+    ``pascal_distinct`` (model fields: nested result classes are named after their PascalCase
+    form) no two results nor a result and a taken name share a PascalCase form either.
     """
     unique = sorted(set(names))
     bases = {name: base(name) for name in unique}
@@ -223,7 +263,7 @@ def assign(
         groups.setdefault(bases[name], []).append(name)
     blocked = set(taken)
     used: set[str] = set()
-    used_pascal: set[str] = {pascal_case(name) for name in blocked}
+    used_pascal: set[str] = {pascal_case(name) for name in blocked} if pascal_distinct else set()
     everything = set(bases.values())
     result: dict[str, str] = {}
     for group_base in sorted(groups):
@@ -241,7 +281,8 @@ def assign(
                 candidate = _numbered(group_base, index)
             result[name] = candidate
             used.add(candidate)
-            used_pascal.add(pascal_case(candidate))
+            if pascal_distinct:
+                used_pascal.add(pascal_case(candidate))
     return result
 
 

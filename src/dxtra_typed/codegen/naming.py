@@ -30,10 +30,9 @@ from typing import Any
 from ariadne_codegen.plugins.base import Plugin
 from graphql import (
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    InlineFragmentNode,
-    FieldNode,
     GraphQLEnumType,
     GraphQLInputField,
     GraphQLInputObjectType,
@@ -42,6 +41,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
+    InlineFragmentNode,
     Node,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -121,7 +121,7 @@ class NamesPlugin(Plugin):
         self._field_base = lambda name: names.field_base(name, module_level)
         for named in schema.type_map.values():
             if isinstance(named, GraphQLInputObjectType) and not named.name.startswith("__"):
-                mapping = names.assign(named.fields, self._field_base)
+                mapping = names.assign(named.fields, self._field_base, pascal_distinct=False)
                 for graphql_name, field in named.fields.items():
                     self._inputs[id(field)] = mapping[graphql_name]
                     self._input_fields.append(field)
@@ -184,12 +184,15 @@ class NamesPlugin(Plugin):
             [op.name.value for op in named_ops if op.name],
             lambda n: names.method_base(n, reserved),
             taken=reserved,
+            pascal_distinct=False,
         )
         for op in named_ops:
             assert op.name is not None and op.loc is not None
             self._by_offset[(OperationDefinitionNode, op.loc.start)] = methods[op.name.value]
             variables = names.assign(
-                [v.variable.name.value for v in op.variable_definitions], names.variable_base
+                [v.variable.name.value for v in op.variable_definitions],
+                names.variable_base,
+                pascal_distinct=False,
             )
             for definition in op.variable_definitions:
                 if definition.loc is not None:
@@ -269,7 +272,7 @@ class NamesPlugin(Plugin):
         return name
 
     def generate_enum(self, class_def: ast.ClassDef, enum_type: GraphQLEnumType) -> ast.ClassDef:
-        mapping = names.assign(enum_type.values, names.enum_member_base)
+        mapping = names.assign(enum_type.values, names.enum_member_base, pascal_distinct=False)
         renamed: dict[str, str] = {}
         values = iter(enum_type.values)
         for statement in class_def.body:
