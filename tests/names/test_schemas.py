@@ -247,3 +247,15 @@ def test_a_variable_named_like_an_option_is_renamed_and_both_reach_the_server(
             sent = [s for s in server.seen if s.path == "/v1/graphql"][-1]
     assert json.loads(sent.body)["variables"] == {"userId": str(user_id), "role": "editor"}
     assert {k.lower(): v for k, v in sent.headers.items()}["x-hasura-role"] == "user"
+
+
+@pytest.mark.usefixtures("importable")
+def test_call_maps_a_renamed_variable_by_its_graphql_name(generated: Generated) -> None:
+    """``dxtra-typed call deanonymizeUser --var role=editor`` fills the argument ``role_``."""
+    from hazards_gen import client as module  # type: ignore[import-not-found]
+
+    from dxtra_typed.cli._call import Operation, parse_variables
+
+    op = Operation(module.OPERATIONS["deanonymize_user"], module.Client.deanonymize_user)
+    values = parse_variables(op, [f"userId={uuid.UUID(int=1)}", "role=editor"])
+    assert values == {"user_id": uuid.UUID(int=1), "role_": "editor"}
