@@ -40,10 +40,10 @@ DEFAULT_SKIP_RULES: Final = ("NoUnusedFragments",)
 
 # Run in this order: ShorterResults first (later plugins see its return types).
 PLUGINS: Final = (
-    # Every GraphQL name → a distinct, valid Python name (names.py; README "Names").
-    "dxtra_typed.codegen.naming.NamesPlugin",
     # `client.data_controllers()` returns the list itself, not a wrapper with one attribute.
     "ariadne_codegen.contrib.shorter_results.ShorterResultsPlugin",
+    # Every GraphQL name → a distinct, valid Python name (names.py; README "Names").
+    "dxtra_typed.codegen.naming.NamesPlugin",
     # Typed per-call options, in-base-client validation, class docstrings.
     "dxtra_typed.codegen.plugins.DxtraClientPlugin",
     # Arguments checked against their types before anything is sent (strict; lazy validators).
@@ -147,25 +147,23 @@ _SCALAR_LINE: Final = re.compile(r"^[ \t]*scalar[ \t]+([_A-Za-z][_0-9A-Za-z]*)",
 def scalar_types(
     declared: list[str], overrides: dict[str, dict[str, str]]
 ) -> tuple[dict[str, dict[str, str]], list[str]]:
-    """Every declared scalar's mapping, and the names that fell back to the pass-through.
+    """The scalar mapping (the table, the project's overrides on top, then each other
+    declared scalar), and the declared names that fell back to the pass-through.
 
-    Order: the project's override, then the table above, then ``_<known>`` as an array,
-    then the pass-through.
+    A declared scalar the table does not know is ``_<known>`` (a Postgres array) or else
+    passed through as JSON.
     """
-    mapping: dict[str, dict[str, str]] = {}
+    mapping = {name: dict(spec) for name, spec in SCALARS.items()}
+    mapping.update({name: dict(spec) for name, spec in overrides.items()})
     unknown: list[str] = []
     for name in declared:
-        if name in overrides:
-            mapping[name] = dict(overrides[name])
-        elif name in SCALARS:
-            mapping[name] = dict(SCALARS[name])
-        elif name.startswith("_") and (name[1:] in SCALARS or name[1:] in _ARRAY_ELEMENTS):
+        if name in mapping:
+            continue
+        if name.startswith("_") and (name[1:] in SCALARS or name[1:] in _ARRAY_ELEMENTS):
             mapping[name] = dict(ARRAY_SCALAR)
         else:
             mapping[name] = dict(PASSTHROUGH_SCALAR)
             unknown.append(name)
-    for name, value in overrides.items():
-        mapping.setdefault(name, dict(value))
     return mapping, unknown
 
 
