@@ -15,10 +15,28 @@ from dxtra_typed.codegen._settings import (
 )
 from dxtra_typed.schema_tools._errors import SchemaToolError
 
-HASURA = (
-    "uuid timestamptz timestamp date time timetz numeric bigint smallint float8 citext jsonb "
-    "json ltree lquery bytea interval inet geography geometry"
-).split()
+HASURA = [
+    "uuid",
+    "timestamptz",
+    "timestamp",
+    "date",
+    "time",
+    "timetz",
+    "numeric",
+    "bigint",
+    "smallint",
+    "float8",
+    "citext",
+    "jsonb",
+    "json",
+    "ltree",
+    "lquery",
+    "bytea",
+    "interval",
+    "inet",
+    "geography",
+    "geometry",
+]
 
 
 def test_every_hasura_scalar_of_the_issue_has_a_type() -> None:

@@ -290,7 +290,7 @@ def argument_names(method: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, 
     """Variable (wire) name → the method's argument, read from its ``variables = {...}`` (the
     names plugin may have renamed an argument: ``$role`` → ``role_``)."""
     for node in ast.walk(method):
-        target = node.target if isinstance(node, ast.AnnAssign) else None
+        target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
         value = getattr(node, "value", None)
