@@ -118,3 +118,17 @@ def test_a_bad_scalars_entry_is_refused_naming_it(tmp_path: Path, table: str) ->
 
 def test_the_table_is_plain_data() -> None:
     assert all(set(spec) == {"type"} for spec in SCALARS.values())
+
+
+def test_generate_names_an_unknown_scalar_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dxtra_typed.cli import main
+
+    _project(tmp_path, "")
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "a.graphql").write_text("query A { a }\n")
+    assert main(["generate", "--root", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("generate: warning: scalar 'acme' (in schema.graphql) has no Python")
+    assert len(err.splitlines()) == 1

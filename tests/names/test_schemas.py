@@ -223,6 +223,7 @@ def test_a_variable_named_like_an_option_is_renamed_and_both_reach_the_server(
     ``role_``, the per-call option stays ``role``, and each goes where it belongs."""
     from hazards_gen.client import Client  # type: ignore[import-not-found]
 
+    assert hasattr(Client, "close_") and Client.close is not Client.close_  # `query close`
     parameters = inspect.signature(Client.deanonymize_user).parameters
     assert list(parameters) == ["self", "user_id", "role_", "kwargs"]
     assert list(inspect.signature(Client.set_options).parameters)[1:-1] == [
@@ -259,3 +260,24 @@ def test_call_maps_a_renamed_variable_by_its_graphql_name(generated: Generated) 
     op = Operation(module.OPERATIONS["deanonymize_user"], module.Client.deanonymize_user)
     values = parse_variables(op, [f"userId={uuid.UUID(int=1)}", "role=editor"])
     assert values == {"user_id": uuid.UUID(int=1), "role_": "editor"}
+
+
+def test_operation_names_differing_only_in_case_are_refused(tmp_path: Path) -> None:
+    from dxtra_typed.codegen.naming import NameCollisionError
+
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "a.graphql").write_text(
+        "query users { users { id } }\nquery Users { users { title } }\n"
+    )
+    (tmp_path / "codegen.toml").write_text(
+        '[tool.dxtra-typed]\npackage = "clash"\nqueries = "queries"\n'
+        f"schema = {json.dumps(str(HAZARDS / 'schema.graphql'))}\n"
+    )
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(
+            NameCollisionError, match="operations 'users' and 'Users' differ only in case"
+        ),
+    ):
+        warnings.simplefilter("ignore", UnknownScalarWarning)
+        generate(tmp_path)
