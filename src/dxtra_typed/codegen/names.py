@@ -32,9 +32,11 @@ names onto one Python name, and then one field's data silently replaces the othe
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Final
 
 # `dir(pydantic.BaseModel)` public names (pydantic 2.x), frozen: generated names must not
@@ -169,6 +171,7 @@ METHOD_LOCALS: Final = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def snake_case(name: str) -> str:
     """ariadne-codegen's snake_case (kept byte for byte: the bundled names depend on it)."""
     words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?=[A-Z][a-z]|\d|\W|_|$)|\d+", name)
@@ -180,12 +183,12 @@ def pascal_case(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
-def _usable(candidate: str, reserved: Iterable[str]) -> str:
+def _usable(candidate: str, *reserved: AbstractSet[str]) -> str:
     if not candidate:
         candidate = "underscore_named_field"
     if candidate[0].isdigit():
         candidate = "n" + candidate
-    if keyword.iskeyword(candidate) or candidate in reserved:
+    if keyword.iskeyword(candidate) or any(candidate in names for names in reserved):
         candidate += "_"
     return candidate
 
@@ -207,14 +210,18 @@ def module_names(scalar_types: Iterable[str], class_names: Iterable[str]) -> fro
     )
 
 
-def field_base(name: str, module_level: Iterable[str] = MODULE_NAMES) -> str:
+_FIELD_RESERVED: Final = BUILTIN_TYPES | PYDANTIC_RESERVED
+_VARIABLE_RESERVED: Final = BUILTIN_TYPES | RESERVED_OPTION_NAMES | METHOD_LOCALS
+
+
+def field_base(name: str, module_level: AbstractSet[str] = MODULE_NAMES) -> str:
     """A model field's base name (rule 1): snake_case, escaped if unusable."""
-    return _usable(snake_case(name), BUILTIN_TYPES | PYDANTIC_RESERVED | frozenset(module_level))
+    return _usable(snake_case(name), _FIELD_RESERVED, module_level)
 
 
 def variable_base(name: str) -> str:
     """A method argument's base name: never an option name nor a method local."""
-    return _usable(snake_case(name), BUILTIN_TYPES | RESERVED_OPTION_NAMES | METHOD_LOCALS)
+    return _usable(snake_case(name), _VARIABLE_RESERVED)
 
 
 def method_base(name: str, reserved: Iterable[str] = ()) -> str:
@@ -256,12 +263,22 @@ def assign(
     ``pascal_distinct`` (model fields: nested result classes are named after their PascalCase
     form) no two results nor a result and a taken name share a PascalCase form either.
     """
-    unique = sorted(set(names))
-    bases = {name: base(name) for name in unique}
+    bases = {name: base(name) for name in set(names)}
+    blocked = set(taken)
+    values = set(bases.values())
+    if (
+        len(values) == len(bases)
+        and values.isdisjoint(blocked)
+        and (
+            not pascal_distinct
+            or len({pascal_case(v) for v in values | blocked}) == len(values) + len(blocked)
+        )
+    ):
+        return bases  # no two names share a base: the common case, nothing to rank
+    unique = sorted(bases)
     groups: dict[str, list[str]] = {}
     for name in unique:
         groups.setdefault(bases[name], []).append(name)
-    blocked = set(taken)
     used: set[str] = set()
     used_pascal: set[str] = {pascal_case(name) for name in blocked} if pascal_distinct else set()
     everything = set(bases.values())

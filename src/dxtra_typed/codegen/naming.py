@@ -100,8 +100,10 @@ class NamesPlugin(Plugin):
     def __init__(self, schema: GraphQLSchema, config_dict: dict[str, Any]) -> None:
         super().__init__(schema, config_dict)
         self._by_offset: dict[tuple[type[Node], int], str] = {}
-        self._inputs: dict[int, str] = {}
-        self._input_fields: list[GraphQLInputField] = []  # keeps the ids above alive
+        # Input fields: their type (the schema keeps the field objects, so ids stay valid),
+        # and each input type's names once a field of it is asked for.
+        self._input_owner: dict[int, tuple[GraphQLInputObjectType, str]] = {}
+        self._inputs: dict[str, dict[str, str]] = {}
         self._enum_members: dict[str, dict[str, str]] = {}
         self._field_base: Callable[[str], str] = names.field_base
 
@@ -121,10 +123,8 @@ class NamesPlugin(Plugin):
         self._field_base = lambda name: names.field_base(name, module_level)
         for named in schema.type_map.values():
             if isinstance(named, GraphQLInputObjectType) and not named.name.startswith("__"):
-                mapping = names.assign(named.fields, self._field_base, pascal_distinct=False)
-                for graphql_name, field in named.fields.items():
-                    self._inputs[id(field)] = mapping[graphql_name]
-                    self._input_fields.append(field)
+                for graphql_name, field in named.fields.items():  # named on first use
+                    self._input_owner[id(field)] = (named, graphql_name)
         queries = section.get("queries_path")
         if queries:
             from ariadne_codegen.schema import load_graphql_files_from_path
@@ -266,7 +266,15 @@ class NamesPlugin(Plugin):
 
     def process_name(self, name: str, node: Node | None = None) -> str:
         if isinstance(node, GraphQLInputField):
-            return self._inputs.get(id(node), name)
+            found = self._input_owner.get(id(node))
+            if found is None:
+                return name
+            owner, graphql_name = found
+            if owner.name not in self._inputs:
+                self._inputs[owner.name] = names.assign(
+                    owner.fields, self._field_base, pascal_distinct=False
+                )
+            return self._inputs[owner.name][graphql_name]
         if isinstance(node, FieldNode | VarNode | OperationDefinitionNode) and node.loc:
             return self._by_offset.get((type(node), node.loc.start), name)
         return name
