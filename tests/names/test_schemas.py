@@ -262,22 +262,27 @@ def test_call_maps_a_renamed_variable_by_its_graphql_name(generated: Generated) 
     assert values == {"user_id": uuid.UUID(int=1), "role_": "editor"}
 
 
-def test_operation_names_differing_only_in_case_are_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "document",
+    [
+        "query users { users { id } }\nquery Users { users { title } }\n",
+        "query A { users { ...userFields ...UserFields } }\n"
+        "fragment userFields on block { id }\nfragment UserFields on block { title }\n",
+        "query blockId { users { ...BlockId } }\nfragment BlockId on block { id }\n",
+    ],
+)
+def test_class_names_differing_only_in_case_are_refused(tmp_path: Path, document: str) -> None:
     from dxtra_typed.codegen.naming import NameCollisionError
 
     (tmp_path / "queries").mkdir()
-    (tmp_path / "queries" / "a.graphql").write_text(
-        "query users { users { id } }\nquery Users { users { title } }\n"
-    )
+    (tmp_path / "queries" / "a.graphql").write_text(document)
     (tmp_path / "codegen.toml").write_text(
         '[tool.dxtra-typed]\npackage = "clash"\nqueries = "queries"\n'
         f"schema = {json.dumps(str(HAZARDS / 'schema.graphql'))}\n"
     )
     with (
         warnings.catch_warnings(),
-        pytest.raises(
-            NameCollisionError, match="operations 'users' and 'Users' differ only in case"
-        ),
+        pytest.raises(NameCollisionError, match="differ only in case or underscores"),
     ):
         warnings.simplefilter("ignore", UnknownScalarWarning)
         generate(tmp_path)

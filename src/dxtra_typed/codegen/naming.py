@@ -170,15 +170,14 @@ class NamesPlugin(Plugin):
 
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         named_ops = [op for op in operations if op.name and op.loc]
-        pascal: dict[str, str] = {}
-        for op in named_ops:
-            assert op.name is not None
-            other = pascal.setdefault(names.pascal_case(op.name.value), op.name.value)
-            if other != op.name.value:
-                raise NameCollisionError(
-                    f"operations {other!r} and {op.name.value!r} differ only in case or "
-                    "underscores: their result classes would share one name; rename one"
-                )
+        _refuse_class_clashes(
+            [(f"operation {op.name.value!r}", op.name.value) for op in named_ops if op.name]
+            + [
+                (f"fragment {d.name.value!r}", d.name.value)
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            ]
+        )
         reserved = _client_attributes()
         methods = names.assign(
             [op.name.value for op in named_ops if op.name],
@@ -332,6 +331,19 @@ def _flatten(
             if name in fragments and name not in seen:
                 found.extend(_flatten(fragments[name], fragments, seen | {name}))
     return found
+
+
+def _refuse_class_clashes(named: list[tuple[str, str]]) -> None:
+    """Operations and fragments are classes named PascalCase(GraphQL name) by ariadne-codegen
+    (no hook reaches that name), all re-exported by the package: two equal ones would be one."""
+    seen: dict[str, str] = {}
+    for what, graphql_name in named:
+        other = seen.setdefault(names.pascal_case(graphql_name), what)
+        if other != what:
+            raise NameCollisionError(
+                f"{other} and {what} differ only in case or underscores: their classes would "
+                "share one name; rename one"
+            )
 
 
 def _refuse_duplicates(class_def: ast.ClassDef) -> None:
