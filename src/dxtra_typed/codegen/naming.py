@@ -49,6 +49,7 @@ from graphql import (
     TypeInfoVisitor,
     Visitor,
     parse,
+    print_ast,
     visit,
 )
 from graphql import VariableDefinitionNode as VarNode
@@ -106,6 +107,7 @@ class NamesPlugin(Plugin):
         self._inputs: dict[str, dict[str, str]] = {}
         self._enum_members: dict[str, dict[str, str]] = {}
         self._field_base: Callable[[str], str] = names.field_base
+        self._nested: dict[tuple[int, str], tuple[FieldNode, str]] = {}
 
     # -- the tables --------------------------------------------------------------------------
 
@@ -303,6 +305,36 @@ class NamesPlugin(Plugin):
                 _refuse_duplicates(node)
         return module
 
+    def generate_result_field(
+        self,
+        field_implementation: ast.AnnAssign,
+        operation_definition: Any,
+        field: FieldNode,
+    ) -> ast.AnnAssign:
+        """Nested result classes are named Parent + PascalCase(field), and ariadne-codegen
+        reuses a class whose name it has already generated: two different selections reaching
+        one class name (``a { bC }`` and ``aB { c }`` both give ``...ABC``) would validate one
+        with the other's model. Refused, naming both."""
+        if field.selection_set is None:
+            return field_implementation
+        selection = print_ast(field.selection_set)
+        for class_name in _class_references(field_implementation.annotation):
+            key = (id(operation_definition), class_name)
+            seen = self._nested.setdefault(key, (field, selection))
+            if seen[1] == selection:
+                continue
+            if _key(seen[0]) == _key(field) and seen[0].name.value == field.name.value:
+                raise NameCollisionError(
+                    f"{_where(seen[0])} and {_where(field)} select one field twice with "
+                    "different sub-selections, which ariadne-codegen cannot merge into one "
+                    "class; select it once (or alias one)"
+                )
+            raise NameCollisionError(
+                f"fields {_where(seen[0])} and {_where(field)} would share the result "
+                f"class {class_name}; alias one of them"
+            )
+        return field_implementation
+
     def generate_result_class(
         self,
         class_def: ast.ClassDef,
@@ -331,6 +363,32 @@ def _flatten(
             if name in fragments and name not in seen:
                 found.extend(_flatten(fragments[name], fragments, seen | {name}))
     return found
+
+
+def _class_references(annotation: ast.expr) -> list[str]:
+    """The forward-referenced class names of an annotation (not strings inside ``Field(...)``,
+    such as a discriminator)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return [annotation.value]
+    if isinstance(annotation, ast.Name) and annotation.id[:1] in "\"'":
+        return [annotation.id.strip("\"'")]  # ariadne-codegen writes '"Cls"' as one Name
+    if isinstance(annotation, ast.Call):
+        return []
+    found: list[str] = []
+    for child in ast.iter_child_nodes(annotation):
+        if isinstance(child, ast.expr):
+            found.extend(_class_references(child))
+    return found
+
+
+def _key(field: FieldNode) -> str:
+    return field.alias.value if field.alias else field.name.value
+
+
+def _where(field: FieldNode) -> str:
+    key = _key(field)
+    line = f" (line {field.loc.source.get_location(field.loc.start).line})" if field.loc else ""
+    return f"`{key}`{line}"
 
 
 def _refuse_class_clashes(named: list[tuple[str, str]]) -> None:
