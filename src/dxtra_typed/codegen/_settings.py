@@ -11,6 +11,9 @@ or in ``pyproject.toml``::
     client = "Client"                 # the sync client class
     async_client = "AsyncClient"      # its async twin
 
+    [tool.dxtra-typed.scalars]        # optional: a scalar's Python type (see SCALARS)
+    bigint = "str"
+
 Everything else ariadne-codegen needs (the base-client templates and plugins found inside the
 installed dxtra_typed, Hasura's scalars, the two runs) is derived here, so a project's file
 never holds a path into this package and a new dxtra-typed version brings its plugins with it.

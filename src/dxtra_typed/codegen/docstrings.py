@@ -42,6 +42,9 @@ from graphql import (
     visit,
 )
 
+from dxtra_typed.codegen.names import method_base
+from dxtra_typed.codegen.naming import client_attributes
+
 _ROLE_LINE = re.compile(r"^\s*role:\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
 _WIDTH = 88
 
@@ -360,7 +363,7 @@ class DocstringsPlugin(OperationCollector):
             parts.append(
                 _paragraph(
                     f"{class_def.name} is the response of the GraphQL {kind} `{name}` "
-                    f"(client method `{str_to_snake_case(name)}`)."
+                    f"(client method `{method_base(name, client_attributes())}`)."
                 )
             )
         elif graphql_type is not None:

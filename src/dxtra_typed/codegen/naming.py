@@ -23,6 +23,7 @@ generation with ``NameCollisionError`` naming them: never a silently dropped fie
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,9 @@ class NameCollisionError(ValueError):
     """Two GraphQL names would share one Python name in one generated class."""
 
 
-def _client_attributes() -> frozenset[str]:
+@functools.cache
+def client_attributes() -> frozenset[str]:
+    """Every attribute of the base client classes: no generated method may take one."""
     from dxtra_typed._base_client import AsyncBaseClient, SyncBaseClient
 
     return frozenset(dir(SyncBaseClient)) | frozenset(dir(AsyncBaseClient))
@@ -180,7 +183,7 @@ class NamesPlugin(Plugin):
                 if isinstance(d, FragmentDefinitionNode)
             ]
         )
-        reserved = _client_attributes()
+        reserved = client_attributes()
         methods = names.assign(
             [op.name.value for op in named_ops if op.name],
             lambda n: names.method_base(n, reserved),
