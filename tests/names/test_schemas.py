@@ -293,3 +293,18 @@ def test_class_names_differing_only_in_case_are_refused(tmp_path: Path, document
     ):
         warnings.simplefilter("ignore", UnknownScalarWarning)
         generate(tmp_path)
+
+
+@pytest.mark.usefixtures("importable")
+def test_the_checker_runs_from_a_shell_too(
+    generated: Generated, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ..support import field_integrity
+
+    root = generated.roots["hazards_gen"]
+    argv = [str(HAZARDS / "schema.graphql"), str(HAZARDS / "operations"), str(root)]
+    try:
+        assert field_integrity.main([*argv, "hazards_gen"]) == 0
+    finally:
+        sys.path.remove(str(root.resolve()))
+    assert capsys.readouterr().out.endswith(" values, 0 problems\n")

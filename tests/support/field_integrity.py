@@ -16,6 +16,9 @@ a synthetic one)::
 
 The package must be importable (its folder on ``sys.path``). Values for scalars the table
 below does not know are strings; pass ``scalar_values`` for a project that maps one otherwise.
+From a shell, on a package generated elsewhere::
+
+    python -m tests.support.field_integrity SCHEMA OPERATIONS PACKAGE_ROOT PACKAGE
 """
 
 from __future__ import annotations
@@ -248,3 +251,39 @@ def _compare(instance: Any, wire: Any, path: str, problems: list[str]) -> int:
     if _canon(instance) != _canon(wire):
         problems.append(f"{path}: sent {wire!r}, the model holds {instance!r}")
     return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.support.field_integrity SCHEMA OPERATIONS PACKAGE_ROOT PACKAGE``:
+    check a package generated elsewhere (e.g. from bench's synthetic schema)."""
+    import argparse
+    import sys
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("schema", type=Path, help="the SDL file")
+    parser.add_argument("operations", type=Path, help="a .graphql file or a folder of them")
+    parser.add_argument("package_root", type=Path, help="the folder holding the package")
+    parser.add_argument("package", help="the generated package's import name")
+    args = parser.parse_args(argv)
+    files = (
+        sorted(args.operations.rglob("*.graphql"))
+        if args.operations.is_dir()
+        else [args.operations]
+    )
+    sys.path.insert(0, str(args.package_root.resolve()))
+    report = check_package(
+        args.schema.read_text(encoding="utf-8"),
+        "\n".join(f.read_text(encoding="utf-8") for f in files),
+        args.package,
+    )
+    for problem in report.problems:
+        print(problem)
+    print(
+        f"{report.operations} operations, {report.values} values, {len(report.problems)} problems"
+    )
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
