@@ -29,3 +29,10 @@ def _plain_numbers(value: Any) -> Any:
 
 JSON = Annotated[JsonValue, BeforeValidator(_plain_numbers)]
 """A Hasura ``jsonb`` / ``json`` value: dict, list, str, int, float, bool or None."""
+
+PgArray = Annotated[list[JsonValue] | str, BeforeValidator(_plain_numbers)]
+"""A Postgres array column (Hasura scalars ``_text``, ``_int4``, ``_uuid``...).
+
+Hasura v2 answers with a JSON array; as input it takes the Postgres array literal
+(``"{a,b}"``), so both are accepted here, unchanged.
+"""

@@ -239,6 +239,8 @@ def parse_variables(op: Operation, pairs: Sequence[str]) -> dict[str, Any]:
         if not sep or not name:
             raise UsageError(f"--var {pair!r}: expected NAME=VALUE")
         python_name = name if name in params else _snake(name)
+        if python_name not in params and f"{python_name}_" in params:
+            python_name += "_"  # `$role` is the argument `role_` (README "Names")
         if python_name not in params:
             known = ", ".join(params) or "none"
             raise UsageError(f"--var {name}: {op.name} has no such variable (variables: {known})")

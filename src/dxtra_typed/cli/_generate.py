@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ def _first_line(exc: BaseException) -> str:
 def generate_once(root: Path, config_path: Path | None = None) -> bool:
     """Validate, then generate; print one line either way. True on success."""
     from dxtra_typed.codegen._driver import generate
+    from dxtra_typed.codegen._settings import UnknownScalarWarning
     from dxtra_typed.schema_tools import SchemaToolError
     from dxtra_typed.schema_tools._operations import (
         load_operations,
@@ -73,7 +75,11 @@ def generate_once(root: Path, config_path: Path | None = None) -> bool:
         print(f"generate: error: {problems[0]}{more}", file=sys.stderr, flush=True)
         return False
     try:
-        target = generate(root, project.config_path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UnknownScalarWarning)
+            target = generate(root, project.config_path)
+        for warning in caught:  # one line each, not Python's file:line + source line
+            print(f"generate: warning: {warning.message}", file=sys.stderr, flush=True)
     except Exception as exc:  # one line per failed run; the watcher must survive it
         print(
             f"generate: error: {type(exc).__name__}: {_first_line(exc)}",

@@ -11,6 +11,9 @@ or in ``pyproject.toml``::
     client = "Client"                 # the sync client class
     async_client = "AsyncClient"      # its async twin
 
+    [tool.dxtra-typed.scalars]        # optional: a scalar's Python type (see SCALARS)
+    bigint = "str"
+
 Everything else ariadne-codegen needs (the base-client templates and plugins found inside the
 installed dxtra_typed, Hasura's scalars, the two runs) is derived here, so a project's file
 never holds a path into this package and a new dxtra-typed version brings its plugins with it.
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import copy
 import keyword
+import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -40,6 +45,8 @@ DEFAULT_SKIP_RULES: Final = ("NoUnusedFragments",)
 PLUGINS: Final = (
     # `client.data_controllers()` returns the list itself, not a wrapper with one attribute.
     "ariadne_codegen.contrib.shorter_results.ShorterResultsPlugin",
+    # Every GraphQL name → a distinct, valid Python name (names.py; README "Names").
+    "dxtra_typed.codegen.naming.NamesPlugin",
     # Typed per-call options, in-base-client validation, class docstrings.
     "dxtra_typed.codegen.plugins.DxtraClientPlugin",
     # Arguments checked against their types before anything is sent (strict; lazy validators).
@@ -60,16 +67,112 @@ PLUGINS: Final = (
     "dxtra_typed.codegen.lazy.LazyImportsTidyPlugin",
 )
 
-# Hasura scalars → Python types (docs/design.md says why each).
+# Hasura / Postgres scalars → Python types (README "Numbers and scalars"; docs/design.md says
+# why each). A project overrides any of them in [tool.dxtra-typed.scalars].
+_JSON: Final = {"type": "dxtra_typed.scalars.JSON"}
+_STR: Final = {"type": "str"}
 SCALARS: Final[dict[str, dict[str, str]]] = {
     "uuid": {"type": "uuid.UUID"},
     "timestamptz": {"type": "datetime.datetime"},
+    "timestamp": {"type": "datetime.datetime"},
     "date": {"type": "datetime.date"},
+    "time": {"type": "datetime.time"},
+    # Postgres writes "12:00:00+02" (no minutes in the offset), which datetime.time refuses.
+    "timetz": _STR,
     "numeric": {"type": "decimal.Decimal"},
     "bigint": {"type": "int"},
-    "citext": {"type": "str"},
-    "jsonb": {"type": "dxtra_typed.scalars.JSON"},
+    "smallint": {"type": "int"},
+    "int2": {"type": "int"},
+    "int4": {"type": "int"},
+    "int8": {"type": "int"},
+    "float4": {"type": "float"},
+    "float8": {"type": "float"},
+    "real": {"type": "float"},
+    "citext": _STR,
+    "text": _STR,
+    "bpchar": _STR,
+    "varchar": _STR,
+    "name": _STR,
+    # Postgres text forms with no exact Python twin: kept as the server writes them.
+    "interval": _STR,  # "1 day 02:00:00" (not ISO 8601)
+    "money": _STR,  # locale-formatted "$1,000.00"
+    "bytea": _STR,  # "\\x0102..." (hex)
+    "ltree": _STR,
+    "lquery": _STR,
+    "ltxtquery": _STR,
+    "inet": _STR,  # "10.0.0.1/24" is not an ipaddress.IPv4Address
+    "cidr": _STR,
+    "macaddr": _STR,
+    "macaddr8": _STR,
+    "tsvector": _STR,
+    "tsquery": _STR,
+    "jsonb": _JSON,
+    "json": _JSON,
+    "geography": _JSON,  # GeoJSON objects
+    "geometry": _JSON,
 }
+# A Postgres array type: Hasura names it after the element type with a leading underscore.
+ARRAY_SCALAR: Final = {"type": "dxtra_typed.scalars.PgArray"}
+# Any other custom scalar: its JSON value passed through as is, typed, with a warning.
+PASSTHROUGH_SCALAR: Final = _JSON
+_BUILTIN_SCALARS: Final = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+_SCALAR_KEYS: Final = frozenset({"type", "parse", "serialize"})
+
+
+class UnknownScalarWarning(UserWarning):
+    """A schema scalar with no Python type: generated as a JSON pass-through."""
+
+
+def schema_scalars(schema: Path) -> list[str]:
+    """The custom scalars an SDL file (or folder of them) declares, without building it.
+
+    A line scan: ``scalar <name>`` at the start of a line. A match inside a description
+    only adds a mapping that nothing uses.
+    """
+    files = (
+        sorted(p for p in schema.rglob("*") if p.suffix in (".graphql", ".graphqls", ".gql"))
+        if schema.is_dir()
+        else [schema]
+    )
+    found: set[str] = set()
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue  # ariadne-codegen reports a missing schema with its own message
+        found.update(_SCALAR_LINE.findall(text))
+    return sorted(found - _BUILTIN_SCALARS)
+
+
+_SCALAR_LINE: Final = re.compile(r"^[ \t]*scalar[ \t]+([_A-Za-z][_0-9A-Za-z]*)", re.MULTILINE)
+
+
+def scalar_types(
+    declared: list[str], overrides: dict[str, dict[str, str]]
+) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """The scalar mapping (the table, the project's overrides on top, then each other
+    declared scalar), and the declared names that fell back to the pass-through.
+
+    A declared scalar the table does not know is ``_<known>`` (a Postgres array) or else
+    passed through as JSON.
+    """
+    mapping = {name: dict(spec) for name, spec in SCALARS.items()}
+    mapping.update({name: dict(spec) for name, spec in overrides.items()})
+    unknown: list[str] = []
+    for name in declared:
+        if name in mapping:
+            continue
+        if name.startswith("_") and (name[1:] in SCALARS or name[1:] in _ARRAY_ELEMENTS):
+            mapping[name] = dict(ARRAY_SCALAR)
+        else:
+            mapping[name] = dict(PASSTHROUGH_SCALAR)
+            unknown.append(name)
+    return mapping, unknown
+
+
+# Element types Hasura arrays are named after that are GraphQL builtins here (`_int4`, `_bool`).
+_ARRAY_ELEMENTS: Final = frozenset({"bool", "boolean", "uuid", "int", "integer", "float"})
+
 
 # ariadne-codegen settings shared by both runs.
 _COMMON: Final[dict[str, Any]] = {
@@ -112,6 +215,7 @@ class Settings:
     client: str = "Client"
     async_client: str = "AsyncClient"
     ariadne: dict[str, Any] = field(default_factory=dict)
+    scalars: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def schema_path(self) -> Path:
@@ -134,8 +238,14 @@ class Settings:
         skip = self.ariadne.get("skip_validation_rules", DEFAULT_SKIP_RULES)
         return tuple(str(s) for s in skip)
 
-    def ariadne_configs(self, out_root: Path | None = None) -> list[dict[str, Any]]:
+    def ariadne_configs(
+        self, out_root: Path | None = None, *, warn: bool = True
+    ) -> list[dict[str, Any]]:
         """The two ariadne-codegen config dicts: the async client, then the sync one.
+
+        Every scalar the schema declares gets a Python type (``scalar_types``); one that none
+        of the tables knows is passed through as JSON and named in an
+        ``UnknownScalarWarning`` (``warn=False``: silently).
 
         Input paths stay relative to the project folder (ariadne-codegen writes
         ``queries_path`` into every file header, so an absolute path would differ between
@@ -144,7 +254,18 @@ class Settings:
         """
         extra = copy.deepcopy(self.ariadne)
         plugins = [*PLUGINS, *extra.pop("plugins", [])]
-        scalars = {**copy.deepcopy(SCALARS), **extra.pop("scalars", {})}
+        ariadne_scalars = extra.pop("scalars", {})
+        mapped, unknown = scalar_types(schema_scalars(self.schema_path), self.scalars)
+        scalars = {**mapped, **ariadne_scalars}
+        unknown = [name for name in unknown if name not in ariadne_scalars]
+        for name in unknown if warn else ():
+            warnings.warn(
+                f"scalar {name!r} (in {self.schema}) has no Python type: its values pass "
+                "through as JSON (dxtra_typed.scalars.JSON). Give it one in "
+                f'[tool.{TABLE}.scalars], e.g. {name} = "str"',
+                UnknownScalarWarning,
+                stacklevel=2,
+            )
         base: dict[str, Any] = {
             **_COMMON,
             **extra,
@@ -189,11 +310,11 @@ def _identifier(value: Any, key: str, where: Path) -> str:
 def settings_from_table(
     root: Path, config_path: Path, table: dict[str, Any], ariadne: dict[str, Any]
 ) -> Settings:
-    unknown = sorted(set(table) - set(_KEYS))
+    unknown = sorted(set(table) - set(_KEYS) - {"scalars"})
     if unknown:
         raise SchemaToolError(
             f"{config_path}: unknown key(s) in [tool.{TABLE}]: {', '.join(unknown)} "
-            f"(known: {', '.join(_KEYS)})"
+            f"(known: {', '.join(_KEYS)}, scalars)"
         )
     if "package" not in table:
         raise SchemaToolError(
@@ -216,7 +337,33 @@ def settings_from_table(
     values["async_client"] = _identifier(
         table.get("async_client", f"Async{client}"), "async_client", config_path
     )
-    return Settings(root=root, config_path=config_path, ariadne=dict(ariadne), **values)
+    scalars = _scalar_overrides(table.get("scalars", {}), config_path)
+    return Settings(
+        root=root, config_path=config_path, ariadne=dict(ariadne), scalars=scalars, **values
+    )
+
+
+def _scalar_overrides(table: Any, where: Path) -> dict[str, dict[str, str]]:
+    """``[tool.dxtra-typed.scalars]``: ``name = "module.Type"`` or
+    ``name = { type = "...", parse = "...", serialize = "..." }`` (ariadne-codegen's form)."""
+    if not isinstance(table, dict):
+        raise SchemaToolError(f"{where}: [tool.{TABLE}.scalars] must be a table")
+    overrides: dict[str, dict[str, str]] = {}
+    for name, value in table.items():
+        spec = {"type": value} if isinstance(value, str) else value
+        if (
+            not isinstance(spec, dict)
+            or "type" not in spec
+            or set(spec) - _SCALAR_KEYS
+            or not all(isinstance(v, str) and v for v in spec.values())
+        ):
+            raise SchemaToolError(
+                f"{where}: [tool.{TABLE}.scalars] {name}: expected a type's import path "
+                f'("module.Type", or "str") or a table with type and optionally parse and '
+                f"serialize, got {value!r}"
+            )
+        overrides[name] = dict(spec)
+    return overrides
 
 
 def load_settings(root: Path, config_path: Path | None = None) -> Settings:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 from ariadne_codegen.plugins.base import Plugin
@@ -40,6 +41,9 @@ from graphql import (
     print_ast,
     visit,
 )
+
+from dxtra_typed.codegen.names import method_base
+from dxtra_typed.codegen.naming import client_attributes
 
 _ROLE_LINE = re.compile(r"^\s*role:\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
 _WIDTH = 88
@@ -169,6 +173,7 @@ def method_docstring(
     schema: GraphQLSchema,
     definition: OperationDefinitionNode,
     returns: ast.expr | None,
+    argument_names: Mapping[str, str] | None = None,
 ) -> str:
     """The docstring of the generated client method for ``definition``.
 
@@ -210,7 +215,8 @@ def method_docstring(
     variables = definition.variable_definitions or ()
     lines = ["Args:"]
     for variable in variables:
-        python_name = str_to_snake_case(variable.variable.name.value)
+        wire_name = variable.variable.name.value
+        python_name = (argument_names or {}).get(wire_name) or str_to_snake_case(wire_name)
         line = f"    {python_name}: `{print_ast(variable.type)}`"
         if variable.default_value is not None:
             line += f", default `{print_ast(variable.default_value)}`"
@@ -284,6 +290,28 @@ class OperationCollector(Plugin):
         return method_def
 
 
+def argument_names(method: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
+    """Variable (wire) name → the method's argument, read from its ``variables = {...}`` (the
+    names plugin may have renamed an argument: ``$role`` → ``role_``)."""
+    for node in ast.walk(method):
+        target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        value = getattr(node, "value", None)
+        if (
+            isinstance(target, ast.Name)
+            and target.id == "variables"
+            and isinstance(value, ast.Dict)
+        ):
+            found: dict[str, str] = {}
+            for key, item in zip(value.keys, value.values, strict=True):
+                names = [n.id for n in ast.walk(item) if isinstance(n, ast.Name)]
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and names:
+                    found[key.value] = names[0]
+            return found
+    return {}
+
+
 class DocstringsPlugin(OperationCollector):
     # The docstring is written in generate_client_module, once ShorterResultsPlugin has
     # settled the return annotation.
@@ -300,7 +328,9 @@ class DocstringsPlugin(OperationCollector):
                     continue
                 definition = self._operations.get(method.name)
                 if definition is not None:
-                    doc = method_docstring(self.schema, definition, method.returns)
+                    doc = method_docstring(
+                        self.schema, definition, method.returns, argument_names(method)
+                    )
                     _set_docstring(method.body, doc, 8)
         return module
 
@@ -334,7 +364,7 @@ class DocstringsPlugin(OperationCollector):
             parts.append(
                 _paragraph(
                     f"{class_def.name} is the response of the GraphQL {kind} `{name}` "
-                    f"(client method `{str_to_snake_case(name)}`)."
+                    f"(client method `{method_base(name, client_attributes())}`)."
                 )
             )
         elif graphql_type is not None:
