@@ -1,0 +1,569 @@
+"""OpenTelemetry traces and metrics for operations, attempts, token exchanges and subscriptions.
+
+Opt-in twice over: the ``otel`` extra installs ``opentelemetry-api`` (the user brings the SDK
+and an exporter), and nothing is emitted until a tracer or meter provider is configured.
+
+Zero cost when off. A client holds one ``Telemetry`` (or None when the user turned it off) and
+asks it, per call, whether anything is live. That answer is a dictionary lookup when
+OpenTelemetry is not even imported: configuring a provider means importing
+``opentelemetry.trace`` (or ``.metrics``), so a process where ``sys.modules`` has neither has
+no provider, and this module imports nothing. When the API is loaded, the global provider is
+read (one function call) and compared by identity with the last one seen; the API's proxy and
+no-op providers count as "off". Tracers, meters and instruments are made once per provider, so
+a provider configured after the client was built is picked up on the next call.
+
+What is emitted follows OpenTelemetry's semantic conventions for GraphQL and HTTP clients
+(``graphql.operation.*``, ``server.*``, ``http.*``, ``url.full``, ``error.type``); names of our
+own are under ``dxtra.``. Never a credential: attributes are built from the operation's name
+and type, the role, the URL without user info, status codes, error class names and Hasura
+codes, token lifetimes and counts (the secret canary test checks every exported span, event,
+attribute and metric).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+
+from dxtra_typed._version import __version__
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span, Tracer
+
+    from dxtra_typed._auth import AccessToken
+
+SCOPE: Final = "dxtra_typed"
+# The response extension that carries a call's open operation span from ``execute`` to
+# ``get_data``, which ends it once it knows the outcome (a GraphQL error is found there).
+OPERATION_SPAN: Final = "dxtra_telemetry_operation"
+
+ROLE: Final = "dxtra.role"
+ATTEMPTS: Final = "dxtra.attempts"
+ERROR_CODE: Final = "dxtra.error.code"
+OUTCOME: Final = "dxtra.outcome"
+RETRY_REASON: Final = "dxtra.retry.reason"
+RETRY_DELAY: Final = "dxtra.retry.delay_s"
+RETRY_NUMBER: Final = "dxtra.retry.number"
+AUTH_KIND: Final = "dxtra.auth.kind"
+TOKEN_LIFETIME: Final = "dxtra.token.lifetime_s"
+WS_PROTOCOL: Final = "dxtra.subscription.protocol"
+WS_RECONNECT_REASON: Final = "dxtra.subscription.reconnect_reason"
+WS_CLOSE_REASON: Final = "dxtra.subscription.close_reason"
+WS_RESUME_CURSOR: Final = "dxtra.subscription.resume_cursor"
+WS_EVENTS: Final = "dxtra.subscription.events"
+WS_CONNECTION: Final = "dxtra.subscription.connection"
+
+OPERATION_DURATION: Final = "dxtra.client.operation.duration"
+RETRIES: Final = "dxtra.client.retries"
+TOKEN_EXCHANGES: Final = "dxtra.client.token.exchanges"
+ACTIVE_SUBSCRIPTIONS: Final = "dxtra.client.subscriptions.active"
+SUBSCRIPTION_EVENTS: Final = "dxtra.client.subscription.events"
+
+
+@dataclass(frozen=True)
+class TelemetrySettings:
+    """OpenTelemetry settings of a client (``DxtraClient(telemetry=TelemetrySettings(...))``).
+
+    By default a client emits to the globally configured providers, and only when one is
+    configured (see the README's "Tracing and metrics").
+    """
+
+    enabled: bool = True
+    """False: no spans or metrics from this client, whatever is configured."""
+    propagate: bool = True
+    """Send the trace context (``traceparent``, through the configured propagator) on
+    outgoing API requests while tracing is on."""
+    record_document: bool = False
+    """Put the GraphQL document in ``graphql.document`` (it may be long, and the semantic
+    conventions leave it opt-in)."""
+    tracer_provider: Any = None
+    """A TracerProvider to use instead of the global one."""
+    meter_provider: Any = None
+    """A MeterProvider to use instead of the global one."""
+
+
+def _server(url: httpx.URL) -> dict[str, Any]:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return {"server.address": url.host, "server.port": port}
+
+
+def _url_full(url: httpx.URL) -> str:
+    """The URL as the span shows it: without user info (``url.full`` must not carry it)."""
+    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+
+
+def _api_off(provider: Any, api_module: str) -> bool:
+    """The API's own providers (proxy, no-op) emit nothing: an SDK's live elsewhere."""
+    return type(provider).__module__.startswith(api_module)
+
+
+class _Instruments:
+    """The metric instruments of one meter (made once per meter provider)."""
+
+    def __init__(self, provider: Any) -> None:
+        meter = provider.get_meter(SCOPE, __version__)
+        self.duration = meter.create_histogram(
+            OPERATION_DURATION, unit="s", description="Duration of GraphQL operation calls"
+        )
+        self.retries = meter.create_counter(
+            RETRIES, unit="{retry}", description="Requests sent again after a retryable outcome"
+        )
+        self.exchanges = meter.create_counter(
+            TOKEN_EXCHANGES,
+            unit="{exchange}",
+            description="Token sign-ins, refreshes and reads from the shared store",
+        )
+        self.active = meter.create_up_down_counter(
+            ACTIVE_SUBSCRIPTIONS, unit="{subscription}", description="Subscriptions running"
+        )
+        self.events = meter.create_counter(
+            SUBSCRIPTION_EVENTS, unit="{event}", description="Subscription events received"
+        )
+
+
+class Telemetry:
+    """One client's view of OpenTelemetry: whether tracing and metrics are live, and the
+    tracer and instruments when they are (re-resolved only when the provider changes)."""
+
+    def __init__(self, settings: TelemetrySettings) -> None:
+        self.settings = settings
+        self._tracer_provider: Any = None
+        self._tracer: Tracer | None = None
+        self._meter_provider: Any = None
+        self._instruments: _Instruments | None = None
+
+    def tracer(self) -> Tracer | None:
+        provider = self.settings.tracer_provider
+        if provider is None:
+            api = sys.modules.get("opentelemetry.trace")
+            if api is None:
+                return None
+            provider = api.get_tracer_provider()
+        if provider is not self._tracer_provider:
+            self._tracer_provider = provider
+            self._tracer = (
+                None
+                if _api_off(provider, "opentelemetry.trace")
+                else provider.get_tracer(SCOPE, __version__)
+            )
+        return self._tracer
+
+    def instruments(self) -> _Instruments | None:
+        provider = self.settings.meter_provider
+        if provider is None:
+            api = sys.modules.get("opentelemetry.metrics")
+            if api is None:
+                return None
+            provider = api.get_meter_provider()
+        if provider is not self._meter_provider:
+            self._meter_provider = provider
+            self._instruments = (
+                None if _api_off(provider, "opentelemetry.metrics") else _Instruments(provider)
+            )
+        return self._instruments
+
+    def operation(
+        self, kind: str, name: str | None, role: str, query: str, url: httpx.URL
+    ) -> Operation | None:
+        """The telemetry of one call, or None (the common case) when nothing is live."""
+        tracer = self.tracer()
+        instruments = self.instruments()
+        if tracer is None and instruments is None:
+            return None
+        return Operation(self, tracer, instruments, kind, name, role, query, url)
+
+    def subscription(
+        self, kind: str, name: str | None, role: str | None, query: str, url: str
+    ) -> Subscription | None:
+        tracer = self.tracer()
+        instruments = self.instruments()
+        if tracer is None and instruments is None:
+            return None
+        return Subscription(self, tracer, instruments, kind, name, role, query, url)
+
+
+def telemetry_for(settings: TelemetrySettings | None) -> Telemetry | None:
+    """A client's ``Telemetry``: None when the user turned it off (no check per call at all)."""
+    from dxtra_typed._errors import ConfigurationError
+
+    if settings is None:
+        settings = TelemetrySettings()
+    if not isinstance(settings, TelemetrySettings):
+        raise ConfigurationError(
+            f"telemetry must be a dxtra_typed.TelemetrySettings, got {type(settings).__name__}"
+        )
+    return Telemetry(settings) if settings.enabled else None
+
+
+def _error_attributes(exc: BaseException) -> dict[str, Any]:
+    attributes: dict[str, Any] = {"error.type": type(exc).__name__}
+    code = getattr(exc, "code", None)
+    if isinstance(code, str) and code:
+        attributes[ERROR_CODE] = code
+    return attributes
+
+
+def _fail_span(span: Span, exc: BaseException, attributes: dict[str, Any]) -> None:
+    from opentelemetry.trace import Status, StatusCode
+
+    span.set_attributes(attributes)
+    span.record_exception(exc)
+    span.set_status(Status(StatusCode.ERROR, attributes["error.type"]))
+
+
+class Operation:
+    """The operation span of one call (and its metrics): started by ``execute``, given one
+    HTTP child span per attempt, ended by ``get_data`` once the outcome is known."""
+
+    def __init__(
+        self,
+        telemetry: Telemetry,
+        tracer: Tracer | None,
+        instruments: _Instruments | None,
+        kind: str,
+        name: str | None,
+        role: str,
+        query: str,
+        url: httpx.URL,
+    ) -> None:
+        self.telemetry = telemetry
+        self.tracer = tracer
+        self.instruments = instruments
+        self.url = url
+        self.metric_attributes: dict[str, Any] = {
+            "graphql.operation.type": kind,
+            ROLE: role,
+        }
+        if name:
+            self.metric_attributes["graphql.operation.name"] = name
+        self.attempts = 0
+        self.ended = False
+        self.started = time.perf_counter()
+        self.span: Span | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        if tracer is not None:
+            from opentelemetry.trace import SpanKind
+
+            attributes = {**self.metric_attributes, **_server(url)}
+            if telemetry.settings.record_document:
+                attributes["graphql.document"] = query
+            self.span = tracer.start_span(
+                f"{kind} {name}" if name else kind, kind=SpanKind.CLIENT, attributes=attributes
+            )
+
+    @contextmanager
+    def current(self) -> Iterator[None]:
+        """The operation span as the current span (token exchanges become its children)."""
+        if self.span is None:
+            yield
+            return
+        from opentelemetry import context, trace
+
+        token = context.attach(trace.set_span_in_context(self.span))
+        try:
+            yield
+        finally:
+            context.detach(token)
+
+    def _start_attempt(
+        self, kwargs: dict[str, Any], retries: int
+    ) -> tuple[Any, Any, dict[str, Any]]:
+        """The HTTP span of one attempt, the context token making it current, and the
+        request's keyword arguments (with ``traceparent`` when propagating)."""
+        self.attempts += 1
+        if self.tracer is None or self.span is None:
+            return None, None, kwargs
+        from opentelemetry import context, propagate, trace
+        from opentelemetry.trace import SpanKind
+
+        attributes: dict[str, Any] = {
+            "http.request.method": "POST",
+            "url.full": _url_full(self.url),
+            **_server(self.url),
+        }
+        if retries:
+            attributes["http.request.resend_count"] = retries
+        parent = trace.set_span_in_context(self.span)
+        span = self.tracer.start_span(
+            "POST", context=parent, kind=SpanKind.CLIENT, attributes=attributes
+        )
+        here = trace.set_span_in_context(span)
+        if self.telemetry.settings.propagate:
+            headers = dict(kwargs["headers"])
+            propagate.inject(headers, context=here)
+            kwargs = {**kwargs, "headers": headers}
+        return span, context.attach(here), kwargs
+
+    @staticmethod
+    def _end_attempt(span: Any, token: Any, outcome: httpx.Response | BaseException | None) -> None:
+        if span is None:
+            return
+        from opentelemetry import context
+
+        context.detach(token)
+        if isinstance(outcome, httpx.Response):
+            status = outcome.status_code
+            span.set_attribute("http.response.status_code", status)
+            if status >= 400:
+                from opentelemetry.trace import Status, StatusCode
+
+                span.set_attribute("error.type", str(status))
+                span.set_status(Status(StatusCode.ERROR))
+        elif outcome is not None:
+            _fail_span(span, outcome, {"error.type": type(outcome).__name__})
+        span.end()
+
+    def send(
+        self,
+        post: Callable[..., httpx.Response],
+        url: httpx.URL,
+        kwargs: dict[str, Any],
+        retries: int,
+    ) -> httpx.Response:
+        span, token, kwargs = self._start_attempt(kwargs, retries)
+        try:
+            response = post(url, **kwargs)
+        except BaseException as exc:
+            self._end_attempt(span, token, exc)
+            raise
+        self._end_attempt(span, token, response)
+        return response
+
+    async def asend(
+        self,
+        post: Callable[..., Awaitable[httpx.Response]],
+        url: httpx.URL,
+        kwargs: dict[str, Any],
+        retries: int,
+    ) -> httpx.Response:
+        span, token, kwargs = self._start_attempt(kwargs, retries)
+        try:
+            response = await post(url, **kwargs)
+        except BaseException as exc:
+            self._end_attempt(span, token, exc)
+            raise
+        self._end_attempt(span, token, response)
+        return response
+
+    def retry(self, reason: str, delay: float) -> None:
+        """A retry decided after an attempt: a span event and the retries counter."""
+        if self.span is not None:
+            self.span.add_event(
+                "retry",
+                {RETRY_REASON: reason, RETRY_DELAY: delay, RETRY_NUMBER: self.attempts},
+            )
+        if self.instruments is not None:
+            self.instruments.retries.add(1, {**self.metric_attributes, RETRY_REASON: reason})
+
+    def handed_over(self, response: httpx.Response) -> None:
+        """``execute`` returned ``response``: ``get_data`` ends the span with the outcome. A
+        caller of ``execute`` who never calls ``get_data`` still gets the span ended (as
+        successful) when the response is collected."""
+        response.extensions[OPERATION_SPAN] = self
+        self._finalizer = weakref.finalize(response, self.end, None)
+        self._finalizer.atexit = False
+
+    def end(self, error: BaseException | None) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        if self._finalizer is not None:
+            self._finalizer.detach()
+        outcome = {"error.type": type(error).__name__} if error is not None else {}
+        if self.span is not None:
+            self.span.set_attribute(ATTEMPTS, self.attempts)
+            if error is not None:
+                _fail_span(self.span, error, _error_attributes(error))
+            self.span.end()
+        if self.instruments is not None:
+            self.instruments.duration.record(
+                time.perf_counter() - self.started,
+                {**self.metric_attributes, OUTCOME: "error" if error else "ok", **outcome},
+            )
+
+
+def finish_operation(response: httpx.Response, error: BaseException | None) -> None:
+    """End the operation span ``execute`` left on ``response`` (if any)."""
+    operation = response.extensions.get(OPERATION_SPAN)
+    if isinstance(operation, Operation):
+        operation.end(error)
+
+
+# ------------------------------------------------------------------------------------------
+# Token exchanges
+
+
+@contextmanager
+def exchange(
+    telemetry: Telemetry | None, kind: str, auth_url: str
+) -> Iterator[Callable[[AccessToken], None]]:
+    """A span around one token exchange (``kind``: signin, refresh or store), a child of
+    whatever is current (the call that needed the token). Yields ``done(token)``, which
+    records the new JWT's lifetime (never the token)."""
+    tracer = telemetry.tracer() if telemetry is not None else None
+    instruments = telemetry.instruments() if telemetry is not None else None
+    if instruments is not None:
+        instruments.exchanges.add(1, {AUTH_KIND: kind})
+    if tracer is None:
+        yield _ignore
+        return
+    from opentelemetry.trace import SpanKind
+
+    url = httpx.URL(auth_url)
+    span = tracer.start_span(
+        f"dxtra token {kind}",
+        kind=SpanKind.CLIENT if kind != "store" else SpanKind.INTERNAL,
+        attributes={AUTH_KIND: kind, **_server(url)},
+    )
+
+    def done(token: AccessToken) -> None:
+        span.set_attribute(TOKEN_LIFETIME, round(token.expires_at - token.issued_at, 3))
+
+    try:
+        yield done
+    except BaseException as exc:
+        _fail_span(span, exc, _error_attributes(exc))
+        raise
+    finally:
+        span.end()
+
+
+def _ignore(token: AccessToken) -> None:
+    return None
+
+
+def record_store_read(telemetry: Telemetry | None, auth_url: str, token: AccessToken) -> None:
+    """A session adopted from the shared token store: a short span of its own."""
+    if telemetry is None:
+        return
+    with exchange(telemetry, "store", auth_url) as done:
+        done(token)
+
+
+# ------------------------------------------------------------------------------------------
+# Subscriptions
+
+
+class Subscription:
+    """The operation span of one logical subscription and a span per WebSocket connection.
+
+    Spans are started with an explicit parent rather than made current: a subscription is an
+    async generator, and a context attached inside it would leak into its consumer between
+    events.
+    """
+
+    def __init__(
+        self,
+        telemetry: Telemetry,
+        tracer: Tracer | None,
+        instruments: _Instruments | None,
+        kind: str,
+        name: str | None,
+        role: str | None,
+        query: str,
+        url: str,
+    ) -> None:
+        self.telemetry = telemetry
+        self.tracer = tracer
+        self.instruments = instruments
+        self.attributes: dict[str, Any] = {"graphql.operation.type": kind}
+        if name:
+            self.attributes["graphql.operation.name"] = name
+        if role:
+            self.attributes[ROLE] = role
+        self.started = time.perf_counter()
+        self.span: Span | None = None
+        self.connection: Span | None = None
+        self.connections = 0
+        self.events = 0
+        self._url = httpx.URL(url)
+        if instruments is not None:
+            instruments.active.add(1, self.attributes)
+        if tracer is not None:
+            from opentelemetry.trace import SpanKind
+
+            attributes = {**self.attributes, **_server(self._url)}
+            if telemetry.settings.record_document:
+                attributes["graphql.document"] = query
+            self.span = tracer.start_span(
+                f"{kind} {name}" if name else kind, kind=SpanKind.CLIENT, attributes=attributes
+            )
+
+    @contextmanager
+    def current(self) -> Iterator[None]:
+        """The subscription span as current for a stretch without a ``yield`` (a token
+        fetch), so an exchange it causes is its child."""
+        if self.span is None:
+            yield
+            return
+        from opentelemetry import context, trace
+
+        token = context.attach(trace.set_span_in_context(self.span))
+        try:
+            yield
+        finally:
+            context.detach(token)
+
+    def connect(self, reconnect_reason: str | None, resume_cursor: bool) -> None:
+        self.connections += 1
+        if self.tracer is None or self.span is None:
+            return
+        from opentelemetry import trace
+        from opentelemetry.trace import SpanKind
+
+        attributes: dict[str, Any] = {
+            WS_CONNECTION: self.connections,
+            WS_RESUME_CURSOR: resume_cursor,
+            "url.full": _url_full(self._url),
+            **_server(self._url),
+        }
+        if reconnect_reason:
+            attributes[WS_RECONNECT_REASON] = reconnect_reason
+        self.connection = self.tracer.start_span(
+            "websocket connection",
+            context=trace.set_span_in_context(self.span),
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+        )
+
+    def protocol(self, protocol: str | None) -> None:
+        if self.connection is not None and protocol:
+            self.connection.set_attribute(WS_PROTOCOL, protocol)
+
+    def event(self) -> None:
+        self.events += 1
+        if self.instruments is not None:
+            self.instruments.events.add(1, self.attributes)
+
+    def disconnect(self, events: int, reason: str | None, error: BaseException | None) -> None:
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        connection.set_attribute(WS_EVENTS, events)
+        if reason:
+            connection.set_attribute(WS_CLOSE_REASON, reason)
+        if error is not None:
+            _fail_span(connection, error, _error_attributes(error))
+        connection.end()
+
+    def end(self, error: BaseException | None) -> None:
+        if self.instruments is not None:
+            self.instruments.active.add(-1, self.attributes)
+            outcome = {"error.type": type(error).__name__} if error is not None else {}
+            self.instruments.duration.record(
+                time.perf_counter() - self.started,
+                {**self.attributes, OUTCOME: "error" if error else "ok", **outcome},
+            )
+        if self.span is not None:
+            self.span.set_attribute(WS_EVENTS, self.events)
+            self.span.set_attribute(ATTEMPTS, self.connections)
+            if error is not None:
+                _fail_span(self.span, error, _error_attributes(error))
+            self.span.end()
