@@ -49,7 +49,7 @@ sys.path.insert(0, str(BENCH))
 
 from canned_server import CONTROLLER_ID, LARGE, SMALL  # noqa: E402
 
-from dxtra_typed import AsyncDxtraClient, DxtraClient  # noqa: E402
+from dxtra_typed import AsyncDxtraClient, DxtraClient, TelemetrySettings  # noqa: E402
 from dxtra_typed._auth import token_rejected  # noqa: E402
 from dxtra_typed._client_common import USER_AGENT  # noqa: E402
 from dxtra_typed._response import (  # noqa: E402
@@ -86,6 +86,12 @@ RAW_AIOHTTP = "raw aiohttp.ClientSession + .json()"
 SYNC = "dxtra-typed sync (auth + retries)"
 ASYNC_DEFAULT = "dxtra-typed async (auth + retries)"
 ASYNC_FAST = "dxtra-typed async, http_backend='aiohttp'"
+# Issue 25: the sync client with OpenTelemetry turned off (the plain client: the same branch a
+# process without the otel extra takes), and with an SDK and in-memory exporters configured.
+# SYNC itself is "extra installed, no provider configured": the bench imports the SDK, so the
+# API is loaded and each call asks it for the (proxy) provider, the costlier of the off paths.
+SYNC_PLAIN = "dxtra-typed sync, telemetry=TelemetrySettings(enabled=False)"
+SYNC_OTEL_ON = "dxtra-typed sync, OpenTelemetry SDK + in-memory exporters"
 
 ROUNDS = {"small": 40, "large": 12}
 BATCH = {"small": 25, "large": 3}
@@ -456,9 +462,9 @@ def build_contenders(
     else:
         notes["gql"] = gql_skip
 
-    def dxtra(cls: type[DxtraClient]) -> dict[str, DxtraClient]:
+    def dxtra(cls: type[DxtraClient], **options: Any) -> dict[str, DxtraClient]:
         return {
-            size: cls(PAT, auth_url=base, api_url=urls[size], allow_insecure_http=True)
+            size: cls(PAT, auth_url=base, api_url=urls[size], allow_insecure_http=True, **options)
             for size in SIZES
         }
 
@@ -470,6 +476,23 @@ def build_contenders(
             lambda: close_all(typed.values()),
         )
     )
+    plain = dxtra(DxtraClient, telemetry=TelemetrySettings(enabled=False))
+    contenders.append(
+        SyncContender(
+            SYNC_PLAIN,
+            lambda size: plain[size].data_subjects(controller_id=CID),
+            lambda: close_all(plain.values()),
+        )
+    )
+    telemetry, exported = in_memory_telemetry()
+    traced = dxtra(DxtraClient, telemetry=telemetry)
+
+    def traced_call(size: str) -> Any:
+        result = traced[size].data_subjects(controller_id=CID)
+        exported.clear()  # as an exporter ships spans away: memory stays flat
+        return result
+
+    contenders.append(SyncContender(SYNC_OTEL_ON, traced_call, lambda: close_all(traced.values())))
     slow = dxtra(SlowParseClient)
     contenders.append(
         SyncContender(
@@ -503,6 +526,25 @@ def build_contenders(
     )
     contenders.append(async_dxtra(ASYNC_FAST, http_backend="aiohttp"))
     return contenders, notes
+
+
+def in_memory_telemetry() -> tuple[TelemetrySettings, Any]:
+    """The real OpenTelemetry SDK exporting to memory: each span handed over synchronously
+    (SimpleSpanProcessor), metrics aggregated for a reader that is never collected. Also the
+    span exporter, which the caller clears: kept spans would make every garbage collection
+    slower and slower, which is the in-memory exporter's cost, not the client's."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    tracer_provider = TracerProvider()
+    exporter = InMemorySpanExporter()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    settings = TelemetrySettings(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    return settings, exporter
 
 
 # --------------------------------------------------------------------------- measurements
@@ -800,6 +842,18 @@ def write_results(results: dict[str, Any], out: Path) -> None:
             t["p4_import_ratio_like_for_like"] <= 1.25,
         ),
         target_row(
+            "P1 OpenTelemetry off: extra installed, no provider, vs the plain client (sync)",
+            f"{t['p1_otel_off_ratio']:.3f}{X}",
+            f"≤ 1.02{X}",
+            t["p1_otel_off_ratio"] <= 1.02,
+        ),
+        target_row(
+            "P1 OpenTelemetry on: SDK + in-memory exporters vs the plain client (sync)",
+            f"{t['p1_otel_on_ratio']:.3f}{X}",
+            f"≤ 1.25{X}",
+            t["p1_otel_on_ratio"] <= 1.25,
+        ),
+        target_row(
             "P5 full regenerate (fresh process, both clients)",
             f"{t['p5_regenerate_seconds']:.2f} s",
             "≤ 3 s",
@@ -906,6 +960,8 @@ def targets(results: dict[str, Any], regen: list[float]) -> dict[str, float]:
     return {
         "p1_small_ratio_vs_raw_httpx": ratio(SYNC, RAW),
         "p1_async_ratio": ratio(ASYNC_DEFAULT, RAW_ASYNC),
+        "p1_otel_off_ratio": ratio(SYNC, SYNC_PLAIN),
+        "p1_otel_on_ratio": ratio(SYNC_OTEL_ON, SYNC_PLAIN),
         "p2_large_ratio_vs_raw_httpx": ratio(SYNC, RAW, "large"),
         "p2_async_ratio": ratio(ASYNC_DEFAULT, RAW_ASYNC, "large"),
         "p3_cold_concurrent_exchanges": results["cold_concurrent"]["client_exchanges"],

@@ -174,7 +174,10 @@ class _Common:
         return data
 
     def _operation(self, telemetry: Telemetry, call: _Call, query: str) -> Operation | None:
-        """The telemetry of this call (None when no provider is live)."""
+        """The telemetry of this call (None when no provider is live, decided before any
+        attribute is worked out)."""
+        if telemetry.tracer() is None and telemetry.instruments() is None:
+            return None
         return telemetry.operation(
             _kind(query, call.operation), call.operation, self._role_of(call), query, self._target()
         )
@@ -282,12 +285,17 @@ class SyncBaseClient(_Common, ClientCore[httpx.Client]):
         if operation is None:
             return self._send(call, None)
         try:
-            with operation.current():
-                if self._tokens is not None and self._role_of(call) not in TOKENLESS_ROLES:
-                    # The token first, so an exchange is the operation's child, not the
-                    # HTTP attempt's (whose auth flow then finds it cached).
-                    self._tokens.get()
-                response = self._send(call, operation)
+            tokens = self._tokens
+            if (
+                tokens is not None
+                and tokens._fresh() is None
+                and self._role_of(call) not in TOKENLESS_ROLES
+            ):
+                # The token first, so an exchange is the operation's child, not the HTTP
+                # attempt's (whose auth flow then finds it cached).
+                with operation.current():
+                    tokens.get()
+            response = self._send(call, operation)
         except BaseException as exc:
             operation.end(exc)
             raise
@@ -476,10 +484,15 @@ class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
         if operation is None:
             return await self._send(call, None)
         try:
-            with operation.current():
-                if self._tokens is not None and self._role_of(call) not in TOKENLESS_ROLES:
-                    await self._tokens.get()  # see SyncBaseClient.execute
-                response = await self._send(call, operation)
+            tokens = self._tokens
+            if (
+                tokens is not None
+                and tokens._fresh() is None
+                and self._role_of(call) not in TOKENLESS_ROLES
+            ):
+                with operation.current():  # see SyncBaseClient.execute
+                    await tokens.get()
+            response = await self._send(call, operation)
         except BaseException as exc:
             operation.end(exc)
             raise

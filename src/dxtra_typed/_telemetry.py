@@ -8,9 +8,11 @@ asks it, per call, whether anything is live. That answer is a dictionary lookup 
 OpenTelemetry is not even imported: configuring a provider means importing
 ``opentelemetry.trace`` (or ``.metrics``), so a process where ``sys.modules`` has neither has
 no provider, and this module imports nothing. When the API is loaded, the global provider is
-read (one function call) and compared by identity with the last one seen; the API's proxy and
-no-op providers count as "off". Tracers, meters and instruments are made once per provider, so
-a provider configured after the client was built is picked up on the next call.
+read and compared by identity with the last one seen; the API's proxy and no-op providers count
+as "off". Reading it costs ~1.6 µs (the API consults os.environ each time), so while it is off
+it is read again at most once a second (``RECHECK_SECONDS``): a provider configured after the
+client's first call is picked up within a second, and the off path stays at two dictionary
+lookups and a clock read. Tracers, meters and instruments are made once per provider.
 
 What is emitted follows OpenTelemetry's semantic conventions for GraphQL and HTTP clients
 (``graphql.operation.*``, ``server.*``, ``http.*``, ``url.full``, ``error.type``); names of our
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from dxtra_typed._auth import AccessToken
 
 SCOPE: Final = "dxtra_typed"
+RECHECK_SECONDS: Final = 1.0
 # The response extension that carries a call's open operation span from ``execute`` to
 # ``get_data``, which ends it once it knows the outcome (a GraphQL error is found there).
 OPERATION_SPAN: Final = "dxtra_telemetry_operation"
@@ -132,12 +135,18 @@ class Telemetry:
     """One client's view of OpenTelemetry: whether tracing and metrics are live, and the
     tracer and instruments when they are (re-resolved only when the provider changes)."""
 
+    # Injection point for tests: the clock of the "read the global provider again" rule.
+    _clock: Callable[[], float] = staticmethod(time.monotonic)
+
     def __init__(self, settings: TelemetrySettings) -> None:
         self.settings = settings
         self._tracer_provider: Any = None
         self._tracer: Tracer | None = None
+        self._tracer_recheck = 0.0
         self._meter_provider: Any = None
         self._instruments: _Instruments | None = None
+        self._meter_recheck = 0.0
+        self._target: tuple[httpx.URL, dict[str, Any], str] | None = None
 
     def tracer(self) -> Tracer | None:
         provider = self.settings.tracer_provider
@@ -145,6 +154,11 @@ class Telemetry:
             api = sys.modules.get("opentelemetry.trace")
             if api is None:
                 return None
+            if self._tracer is None:
+                now = self._clock()
+                if now < self._tracer_recheck:
+                    return None
+                self._tracer_recheck = now + RECHECK_SECONDS
             provider = api.get_tracer_provider()
         if provider is not self._tracer_provider:
             self._tracer_provider = provider
@@ -161,6 +175,11 @@ class Telemetry:
             api = sys.modules.get("opentelemetry.metrics")
             if api is None:
                 return None
+            if self._instruments is None:
+                now = self._clock()
+                if now < self._meter_recheck:
+                    return None
+                self._meter_recheck = now + RECHECK_SECONDS
             provider = api.get_meter_provider()
         if provider is not self._meter_provider:
             self._meter_provider = provider
@@ -168,6 +187,14 @@ class Telemetry:
                 None if _api_off(provider, "opentelemetry.metrics") else _Instruments(provider)
             )
         return self._instruments
+
+    def target(self, url: httpx.URL) -> tuple[dict[str, Any], str]:
+        """``server.address``/``server.port`` and ``url.full`` of the API URL, built again
+        only when the client's parsed URL object changes."""
+        target = self._target
+        if target is None or target[0] is not url:
+            target = self._target = (url, _server(url), _url_full(url))
+        return target[1], target[2]
 
     def operation(
         self, kind: str, name: str | None, role: str, query: str, url: httpx.URL
@@ -251,7 +278,7 @@ class Operation:
         if tracer is not None:
             from opentelemetry.trace import SpanKind
 
-            attributes = {**self.metric_attributes, **_server(url)}
+            attributes = {**self.metric_attributes, **telemetry.target(url)[0]}
             if telemetry.settings.record_document:
                 attributes["graphql.document"] = query
             self.span = tracer.start_span(
@@ -283,11 +310,8 @@ class Operation:
         from opentelemetry import context, propagate, trace
         from opentelemetry.trace import SpanKind
 
-        attributes: dict[str, Any] = {
-            "http.request.method": "POST",
-            "url.full": _url_full(self.url),
-            **_server(self.url),
-        }
+        server, full = self.telemetry.target(self.url)
+        attributes: dict[str, Any] = {"http.request.method": "POST", "url.full": full, **server}
         if retries:
             attributes["http.request.resend_count"] = retries
         parent = trace.set_span_in_context(self.span)

@@ -331,3 +331,67 @@ def test_bad_telemetry_settings_are_a_configuration_error(sandbox: Sandbox) -> N
         ConfigurationError, match=r"telemetry must be a dxtra_typed\.TelemetrySettings"
     ):
         DxtraClient(**sandbox_settings(sandbox), telemetry={"enabled": False})  # type: ignore[arg-type]
+
+
+def test_a_global_provider_configured_after_the_first_call_is_picked_up(
+    sandbox: Sandbox,
+) -> None:
+    """The usual set-up: providers set process-wide (``trace.set_tracer_provider``), perhaps
+    after the client was built and used. Checked in a fresh interpreter, since a process may
+    set its global providers only once; the client's recheck clock is moved by hand."""
+    script = f"""
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from dxtra_typed import DxtraClient
+
+now = [0.0]
+with DxtraClient(api_key={sandbox.pat!r}, auth_url={sandbox.auth_url!r},
+                 api_url={sandbox.api_url!r}, env={{}}) as client:
+    assert client._telemetry is not None
+    client._telemetry._clock = lambda: now[0]
+    client.data_controllers()  # the API is loaded, its proxy provider is off
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    client.data_controllers()  # within a second of the last look: not yet
+    before = len(exporter.get_finished_spans())
+    now[0] += 1.0
+    client.data_controllers()
+    print(before, sorted(s.name for s in exporter.get_finished_spans()))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert out.strip() == "0 ['POST', 'query DataControllers']"
+
+
+def test_with_httpx_instrumentation_its_spans_nest_under_each_attempt(
+    sandbox: Sandbox, otel: Otel
+) -> None:
+    """opentelemetry-instrumentation-httpx on the same client: each of its transport spans is
+    the child of one of our attempt spans (one each: nothing counted twice), all under the
+    operation span."""
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    http = httpx.Client()
+    HTTPXClientInstrumentor.instrument_client(http, tracer_provider=otel.tracer_provider)
+    settings = {**sandbox_settings(sandbox), "http_client": http}
+    with DxtraClient(**settings, telemetry=otel.settings()) as client:
+        client._sleep = lambda seconds: None
+        client.data_controllers()
+        otel.spans.clear()
+        sandbox.faults.inject("graphql", "status", status=503, count=1)
+        client.data_controllers()
+    http.close()
+    spans = otel.finished()
+    (operation,) = [s for s in spans if s.name == "query DataControllers"]
+    attempts = children(operation, spans)
+    assert len(attempts) == 2
+    for attempt in attempts:
+        (transport,) = children(attempt, spans)
+        assert transport.instrumentation_scope is not None
+        assert "httpx" in transport.instrumentation_scope.name
+    assert len(spans) == 5
