@@ -24,6 +24,7 @@ attribute and metric).
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 import weakref
@@ -90,6 +91,25 @@ class TelemetrySettings:
     """A TracerProvider to use instead of the global one."""
     meter_provider: Any = None
     """A MeterProvider to use instead of the global one."""
+
+
+@functools.cache
+def _otel() -> Any:
+    """The OpenTelemetry API modules, imported once, the first time something is live (never
+    on the off path); a namespace so the hot path pays no ``import`` statement per call."""
+    from types import SimpleNamespace
+
+    from opentelemetry import context, propagate, trace
+
+    return SimpleNamespace(
+        attach=context.attach,
+        detach=context.detach,
+        inject=propagate.inject,
+        in_context=trace.set_span_in_context,
+        SpanKind=trace.SpanKind,
+        Status=trace.Status,
+        StatusCode=trace.StatusCode,
+    )
 
 
 def _server(url: httpx.URL) -> dict[str, Any]:
@@ -238,11 +258,10 @@ def _error_attributes(exc: BaseException) -> dict[str, Any]:
 
 
 def _fail_span(span: Span, exc: BaseException, attributes: dict[str, Any]) -> None:
-    from opentelemetry.trace import Status, StatusCode
-
+    otel = _otel()
     span.set_attributes(attributes)
     span.record_exception(exc)
-    span.set_status(Status(StatusCode.ERROR, attributes["error.type"]))
+    span.set_status(otel.Status(otel.StatusCode.ERROR, attributes["error.type"]))
 
 
 class Operation:
@@ -276,13 +295,13 @@ class Operation:
         self.span: Span | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
         if tracer is not None:
-            from opentelemetry.trace import SpanKind
-
             attributes = {**self.metric_attributes, **telemetry.target(url)[0]}
             if telemetry.settings.record_document:
                 attributes["graphql.document"] = query
             self.span = tracer.start_span(
-                f"{kind} {name}" if name else kind, kind=SpanKind.CLIENT, attributes=attributes
+                f"{kind} {name}" if name else kind,
+                kind=_otel().SpanKind.CLIENT,
+                attributes=attributes,
             )
 
     @contextmanager
@@ -291,13 +310,12 @@ class Operation:
         if self.span is None:
             yield
             return
-        from opentelemetry import context, trace
-
-        token = context.attach(trace.set_span_in_context(self.span))
+        otel = _otel()
+        token = otel.attach(otel.in_context(self.span))
         try:
             yield
         finally:
-            context.detach(token)
+            otel.detach(token)
 
     def _start_attempt(
         self, kwargs: dict[str, Any], retries: int
@@ -307,39 +325,34 @@ class Operation:
         self.attempts += 1
         if self.tracer is None or self.span is None:
             return None, None, kwargs
-        from opentelemetry import context, propagate, trace
-        from opentelemetry.trace import SpanKind
-
+        otel = _otel()
         server, full = self.telemetry.target(self.url)
         attributes: dict[str, Any] = {"http.request.method": "POST", "url.full": full, **server}
         if retries:
             attributes["http.request.resend_count"] = retries
-        parent = trace.set_span_in_context(self.span)
+        parent = otel.in_context(self.span)
         span = self.tracer.start_span(
-            "POST", context=parent, kind=SpanKind.CLIENT, attributes=attributes
+            "POST", context=parent, kind=otel.SpanKind.CLIENT, attributes=attributes
         )
-        here = trace.set_span_in_context(span)
+        here = otel.in_context(span)
         if self.telemetry.settings.propagate:
             headers = dict(kwargs["headers"])
-            propagate.inject(headers, context=here)
+            otel.inject(headers, context=here)
             kwargs = {**kwargs, "headers": headers}
-        return span, context.attach(here), kwargs
+        return span, otel.attach(here), kwargs
 
     @staticmethod
     def _end_attempt(span: Any, token: Any, outcome: httpx.Response | BaseException | None) -> None:
         if span is None:
             return
-        from opentelemetry import context
-
-        context.detach(token)
+        otel = _otel()
+        otel.detach(token)
         if isinstance(outcome, httpx.Response):
             status = outcome.status_code
             span.set_attribute("http.response.status_code", status)
             if status >= 400:
-                from opentelemetry.trace import Status, StatusCode
-
                 span.set_attribute("error.type", str(status))
-                span.set_status(Status(StatusCode.ERROR))
+                span.set_status(otel.Status(otel.StatusCode.ERROR))
         elif outcome is not None:
             _fail_span(span, outcome, {"error.type": type(outcome).__name__})
         span.end()
@@ -438,12 +451,11 @@ def exchange(
     if tracer is None:
         yield _ignore
         return
-    from opentelemetry.trace import SpanKind
-
+    span_kind = _otel().SpanKind
     url = httpx.URL(auth_url)
     span = tracer.start_span(
         f"dxtra token {kind}",
-        kind=SpanKind.CLIENT if kind != "store" else SpanKind.INTERNAL,
+        kind=span_kind.CLIENT if kind != "store" else span_kind.INTERNAL,
         attributes={AUTH_KIND: kind, **_server(url)},
     )
 
@@ -511,13 +523,13 @@ class Subscription:
         if instruments is not None:
             instruments.active.add(1, self.attributes)
         if tracer is not None:
-            from opentelemetry.trace import SpanKind
-
             attributes = {**self.attributes, **_server(self._url)}
             if telemetry.settings.record_document:
                 attributes["graphql.document"] = query
             self.span = tracer.start_span(
-                f"{kind} {name}" if name else kind, kind=SpanKind.CLIENT, attributes=attributes
+                f"{kind} {name}" if name else kind,
+                kind=_otel().SpanKind.CLIENT,
+                attributes=attributes,
             )
 
     @contextmanager
@@ -527,21 +539,18 @@ class Subscription:
         if self.span is None:
             yield
             return
-        from opentelemetry import context, trace
-
-        token = context.attach(trace.set_span_in_context(self.span))
+        otel = _otel()
+        token = otel.attach(otel.in_context(self.span))
         try:
             yield
         finally:
-            context.detach(token)
+            otel.detach(token)
 
     def connect(self, reconnect_reason: str | None, resume_cursor: bool) -> None:
         self.connections += 1
         if self.tracer is None or self.span is None:
             return
-        from opentelemetry import trace
-        from opentelemetry.trace import SpanKind
-
+        otel = _otel()
         attributes: dict[str, Any] = {
             WS_CONNECTION: self.connections,
             WS_RESUME_CURSOR: resume_cursor,
@@ -552,8 +561,8 @@ class Subscription:
             attributes[WS_RECONNECT_REASON] = reconnect_reason
         self.connection = self.tracer.start_span(
             "websocket connection",
-            context=trace.set_span_in_context(self.span),
-            kind=SpanKind.CLIENT,
+            context=otel.in_context(self.span),
+            kind=otel.SpanKind.CLIENT,
             attributes=attributes,
         )
 
