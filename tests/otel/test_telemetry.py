@@ -33,6 +33,7 @@ from dxtra_typed import (
     InternalServerError,
     TelemetrySettings,
 )
+from dxtra_typed._http_backends import HttpBackend
 from dxtra_typed.pytest_plugin import sandbox_settings
 from dxtra_typed.sandbox import Sandbox
 from dxtra_typed.sandbox._seed import CONTROLLER_IDS, SIGNED_IN_SUBJECT_ID
@@ -51,7 +52,7 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async", "async-aiohttp"])
 def kind(request: pytest.FixtureRequest) -> str:
     return request.param  # type: ignore[no-any-return]
 
@@ -68,7 +69,8 @@ def make(kind: str, sb: Sandbox, otel: Otel, **options: Any) -> AnyClient:
     async def no_wait(seconds: float) -> None:
         return None
 
-    aclient = AsyncDxtraClient(**settings)
+    backend: HttpBackend = "aiohttp" if kind == "async-aiohttp" else "httpx"
+    aclient = AsyncDxtraClient(**settings, http_backend=backend)
     aclient._sleep = no_wait
     return aclient
 
