@@ -499,22 +499,21 @@ async def _traced(request: _Request, telemetry: Telemetry) -> AsyncGenerator[Any
         "subscription", request.operation_name, request.role, request.query, request.url
     )
     events = _run(request, trace)
+    error: BaseException | None = None
     try:
         async for event in events:
             yield event
     except (GeneratorExit, asyncio.CancelledError):
-        if trace is not None:
-            trace.end(None)
-        raise
+        raise  # the consumer stopped: not a failure of the subscription
     except BaseException as exc:
-        if trace is not None:
-            trace.end(exc)
+        error = exc
         raise
-    else:
-        if trace is not None:
-            trace.end(None)
     finally:
-        await events.aclose()
+        try:
+            await events.aclose()  # the last connection's span ends before the subscription's
+        finally:
+            if trace is not None:
+                trace.end(error)
 
 
 async def _run(request: _Request, trace: Subscription | None) -> AsyncGenerator[Any, None]:

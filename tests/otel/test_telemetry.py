@@ -267,6 +267,7 @@ async def test_a_subscription_through_a_dropped_connection_has_two_connection_sp
     (subscription,) = [s for s in spans if s.name == "subscription RightsRequestsStream"]
     connections = children(subscription, spans)
     assert [s.name for s in connections] == ["websocket connection"] * 2
+    assert all(c.end_time and c.end_time <= (subscription.end_time or 0) for c in connections)
     first, second = (dict(s.attributes or {}) for s in connections)
     assert first["dxtra.subscription.events"] == 2
     assert second["dxtra.subscription.events"] == 3
