@@ -176,7 +176,7 @@ class _Common:
     def _operation(self, telemetry: Telemetry, call: _Call, query: str) -> Operation | None:
         """The telemetry of this call (None when no provider is live, decided before any
         attribute is worked out)."""
-        if telemetry.tracer() is None and telemetry.instruments() is None:
+        if not telemetry.live():
             return None
         return telemetry.operation(
             _kind(query, call.operation), call.operation, self._role_of(call), query, self._target()

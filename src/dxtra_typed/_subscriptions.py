@@ -689,6 +689,7 @@ def subscribe_for_client(
     check_extra_headers(extra)
     headers = {**client._default_headers, **(extra or {})}
     ready = to_jsonable_python(request_variables(variables, client._unset))
+    telemetry = getattr(client, "_telemetry", None)
     return subscribe(
         api_url=client.url,
         query=query,
@@ -702,5 +703,6 @@ def subscribe_for_client(
         max_reconnects=options.get("max_reconnects"),
         sleep=client._sleep,
         random_unit=client._random,
-        telemetry=getattr(client, "_telemetry", None),
+        # Decided here, not per event: a subscription with nothing live runs bare.
+        telemetry=telemetry if telemetry is not None and telemetry.live() else None,
     )

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
+from dxtra_typed._errors import ConfigurationError
 from dxtra_typed._version import __version__
 
 if TYPE_CHECKING:
@@ -208,6 +209,10 @@ class Telemetry:
             )
         return self._instruments
 
+    def live(self) -> bool:
+        """Is a tracer or meter provider live (so there is anything to record)?"""
+        return self.tracer() is not None or self.instruments() is not None
+
     def target(self, url: httpx.URL) -> tuple[dict[str, Any], str]:
         """``server.address``/``server.port`` and ``url.full`` of the API URL, built again
         only when the client's parsed URL object changes."""
@@ -238,8 +243,6 @@ class Telemetry:
 
 def telemetry_for(settings: TelemetrySettings | None) -> Telemetry | None:
     """A client's ``Telemetry``: None when the user turned it off (no check per call at all)."""
-    from dxtra_typed._errors import ConfigurationError
-
     if settings is None:
         settings = TelemetrySettings()
     if not isinstance(settings, TelemetrySettings):
