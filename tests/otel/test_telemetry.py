@@ -11,6 +11,7 @@ import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -398,3 +399,29 @@ def test_with_httpx_instrumentation_its_spans_nest_under_each_attempt(
         assert transport.instrumentation_scope is not None
         assert "httpx" in transport.instrumentation_scope.name
     assert len(spans) == 5
+
+
+def test_a_session_adopted_from_the_shared_store_has_a_store_span(
+    sandbox: Sandbox, otel: Otel, tmp_path: Path
+) -> None:
+    """Two clients sharing a FileTokenStore: the first signs in, the second reads the session
+    from the store, and its cold call shows that read as a ``dxtra token store`` child."""
+    from dxtra_typed import FileTokenStore
+
+    store = FileTokenStore(tmp_path / "dxtra-token")
+    settings = {**sandbox_settings(sandbox), "token_store": store, "telemetry": otel.settings()}
+    with DxtraClient(**settings) as first:
+        first.data_controllers()
+    otel.spans.clear()
+    with DxtraClient(**settings) as second:
+        second.data_controllers()
+    spans = otel.finished()
+    (operation,) = [s for s in spans if s.name == "query DataControllers"]
+    assert [s.name for s in children(operation, spans)] == ["dxtra token store", "POST"]
+    (read,) = otel.named("dxtra token store")
+    assert dict(read.attributes or {})["dxtra.auth.kind"] == "store"
+    kinds = {
+        dict(p.attributes)["dxtra.auth.kind"]: p.value
+        for p in otel.metric_points()["dxtra.client.token.exchanges"]
+    }
+    assert kinds == {"signin": 1, "store": 1}
