@@ -39,7 +39,8 @@ from dxtra_typed._errors import ConfigurationError
 from dxtra_typed._version import __version__
 
 if TYPE_CHECKING:
-    from opentelemetry.trace import Span, Tracer
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import Span, Tracer, TracerProvider
 
     from dxtra_typed._auth import AccessToken
 
@@ -88,9 +89,9 @@ class TelemetrySettings:
     record_document: bool = False
     """Put the GraphQL document in ``graphql.document`` (it may be long, and the semantic
     conventions leave it opt-in)."""
-    tracer_provider: Any = None
+    tracer_provider: TracerProvider | None = None
     """A TracerProvider to use instead of the global one."""
-    meter_provider: Any = None
+    meter_provider: MeterProvider | None = None
     """A MeterProvider to use instead of the global one."""
 
 
