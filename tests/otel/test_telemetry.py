@@ -425,3 +425,26 @@ def test_a_session_adopted_from_the_shared_store_has_a_store_span(
         for p in otel.metric_points()["dxtra.client.token.exchanges"]
     }
     assert kinds == {"signin": 1, "store": 1}
+
+
+async def test_a_dropped_connection_is_an_attempt_span_with_the_exception_class(
+    kind: str, sandbox: Sandbox, otel: Otel
+) -> None:
+    client = make(kind, sandbox, otel)
+    try:
+        await resolve(client.data_controllers())
+        otel.spans.clear()
+        sandbox.faults.inject("graphql", "drop", count=1)
+        await resolve(client.data_controllers())
+    finally:
+        await close(client)
+    spans = otel.finished()
+    (operation,) = [s for s in spans if s.name == "query DataControllers"]
+    failed, succeeded = children(operation, spans)
+    error_type = dict(failed.attributes or {})["error.type"]
+    assert isinstance(error_type, str) and error_type.endswith("Error")
+    assert "http.response.status_code" not in dict(failed.attributes or {})
+    assert failed.status.status_code is StatusCode.ERROR
+    assert dict(succeeded.attributes or {})["http.response.status_code"] == 200
+    (retry,) = [e for e in operation.events if e.name == "retry"]
+    assert dict(retry.attributes or {})["dxtra.retry.reason"] == error_type
