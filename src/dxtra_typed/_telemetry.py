@@ -31,7 +31,8 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import httpx
 
@@ -39,6 +40,7 @@ from dxtra_typed._errors import ConfigurationError
 from dxtra_typed._version import __version__
 
 if TYPE_CHECKING:
+    from opentelemetry.context import Context
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import Span, Tracer, TracerProvider
 
@@ -71,6 +73,9 @@ RETRIES: Final = "dxtra.client.retries"
 TOKEN_EXCHANGES: Final = "dxtra.client.token.exchanges"
 ACTIVE_SUBSCRIPTIONS: Final = "dxtra.client.subscriptions.active"
 SUBSCRIPTION_EVENTS: Final = "dxtra.client.subscription.events"
+# Operation shapes kept per client before the cache starts over (a program has a bounded set of
+# operations and roles; this only caps one that makes up operation names at run time).
+SHAPES_KEPT: Final = 256
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,8 @@ class Telemetry:
         self._meter_provider: Any = None
         self._instruments: _Instruments | None = None
         self._meter_recheck = 0.0
-        self._target: tuple[httpx.URL, dict[str, Any], str] | None = None
+        self._target: _Target | None = None
+        self._shapes: dict[tuple[str, str | None, str, str | None], _Shape] = {}
 
     def tracer(self) -> Tracer | None:
         provider = self.settings.tracer_provider
@@ -214,13 +220,43 @@ class Telemetry:
         """Is a tracer or meter provider live (so there is anything to record)?"""
         return self.tracer() is not None or self.instruments() is not None
 
-    def target(self, url: httpx.URL) -> tuple[dict[str, Any], str]:
-        """``server.address``/``server.port`` and ``url.full`` of the API URL, built again
-        only when the client's parsed URL object changes."""
+    def target(self, url: httpx.URL) -> _Target:
+        """The attributes that follow from the API URL (``server.*``, ``url.full`` and the
+        first attempt's HTTP span attributes), built again only when the client's parsed URL
+        object changes (and the operation shapes built on them with it)."""
         target = self._target
-        if target is None or target[0] is not url:
-            target = self._target = (url, _server(url), _url_full(url))
-        return target[1], target[2]
+        if target is None or target.url is not url:
+            server = _server(url)
+            full = _url_full(url)
+            attempt = {"http.request.method": "POST", "url.full": full, **server}
+            target = self._target = _Target(url, server, full, attempt)
+            self._shapes.clear()
+        return target
+
+    def shape(self, kind: str, name: str | None, role: str, query: str, url: httpx.URL) -> _Shape:
+        """What one operation's spans and metrics carry, built once per operation, role and
+        API URL: the SDK copies the attributes it keeps, so a call only passes these along."""
+        target = self.target(url)
+        document = query if self.settings.record_document else None
+        key = (kind, name, role, document)
+        shape = self._shapes.get(key)
+        if shape is None:
+            if len(self._shapes) >= SHAPES_KEPT:
+                self._shapes.clear()
+            metric: dict[str, Any] = {"graphql.operation.type": kind, ROLE: role}
+            if name:
+                metric["graphql.operation.name"] = name
+            span = {**metric, **target.server}
+            if document is not None:
+                span["graphql.document"] = document
+            shape = self._shapes[key] = _Shape(
+                f"{kind} {name}" if name else kind,
+                MappingProxyType(span),
+                MappingProxyType(metric),
+                MappingProxyType({**metric, OUTCOME: "ok"}),
+                target,
+            )
+        return shape
 
     def operation(
         self, kind: str, name: str | None, role: str, query: str, url: httpx.URL
@@ -240,6 +276,28 @@ class Telemetry:
         if tracer is None and instruments is None:
             return None
         return Subscription(self, tracer, instruments, kind, name, role, query, url)
+
+
+class _Target(NamedTuple):
+    """The attributes that follow from one parsed API URL."""
+
+    url: httpx.URL
+    server: dict[str, Any]
+    full: str
+    attempt: dict[str, Any]
+    """A first attempt's HTTP span attributes (never mutated: the SDK copies them)."""
+
+
+class _Shape(NamedTuple):
+    """What every call of one operation (kind, name, role) carries; read-only mappings, shared
+    by the calls, so the hot path builds no attribute dictionaries."""
+
+    span_name: str
+    span_attributes: MappingProxyType[str, Any]
+    metric_attributes: MappingProxyType[str, Any]
+    ok_attributes: MappingProxyType[str, Any]
+    """``metric_attributes`` with ``dxtra.outcome: ok``: the duration of a successful call."""
+    target: _Target
 
 
 def telemetry_for(settings: TelemetrySettings | None) -> Telemetry | None:
@@ -287,26 +345,26 @@ class Operation:
         self.tracer = tracer
         self.instruments = instruments
         self.url = url
-        self.metric_attributes: dict[str, Any] = {
-            "graphql.operation.type": kind,
-            ROLE: role,
-        }
-        if name:
-            self.metric_attributes["graphql.operation.name"] = name
+        self.shape = shape = telemetry.shape(kind, name, role, query, url)
+        self.metric_attributes = shape.metric_attributes
         self.attempts = 0
         self.ended = False
         self.started = time.perf_counter()
         self.span: Span | None = None
+        # The operation span in a context: the explicit parent of each attempt's span and of
+        # a token exchange (made once per call, on first use).
+        self._context: Context | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
         if tracer is not None:
-            attributes = {**self.metric_attributes, **telemetry.target(url)[0]}
-            if telemetry.settings.record_document:
-                attributes["graphql.document"] = query
             self.span = tracer.start_span(
-                f"{kind} {name}" if name else kind,
-                kind=_otel().SpanKind.CLIENT,
-                attributes=attributes,
+                shape.span_name, kind=_otel().SpanKind.CLIENT, attributes=shape.span_attributes
             )
+
+    def _in_context(self, span: Span) -> Context:
+        context = self._context
+        if context is None:
+            context = self._context = _otel().in_context(span)
+        return context
 
     @contextmanager
     def current(self) -> Iterator[None]:
@@ -315,7 +373,7 @@ class Operation:
             yield
             return
         otel = _otel()
-        token = otel.attach(otel.in_context(self.span))
+        token = otel.attach(self._in_context(self.span))
         try:
             yield
         finally:
@@ -330,16 +388,18 @@ class Operation:
         if self.tracer is None or self.span is None:
             return None, None, kwargs
         otel = _otel()
-        server, full = self.telemetry.target(self.url)
-        attributes: dict[str, Any] = {"http.request.method": "POST", "url.full": full, **server}
+        attributes = self.shape.target.attempt
         if retries:
-            attributes["http.request.resend_count"] = retries
-        parent = otel.in_context(self.span)
+            attributes = {**attributes, "http.request.resend_count": retries}
         span = self.tracer.start_span(
-            "POST", context=parent, kind=otel.SpanKind.CLIENT, attributes=attributes
+            "POST",
+            context=self._in_context(self.span),
+            kind=otel.SpanKind.CLIENT,
+            attributes=attributes,
         )
         here = otel.in_context(span)
         if self.telemetry.settings.propagate:
+            # A copy: the first attempt's kwargs are the call's own, shared with a retry.
             headers = dict(kwargs["headers"])
             otel.inject(headers, context=here)
             kwargs = {**kwargs, "headers": headers}
@@ -417,7 +477,6 @@ class Operation:
         self.ended = True
         if self._finalizer is not None:
             self._finalizer.detach()
-        outcome = {"error.type": type(error).__name__} if error is not None else {}
         if self.span is not None:
             self.span.set_attribute(ATTEMPTS, self.attempts)
             if error is not None:
@@ -426,7 +485,13 @@ class Operation:
         if self.instruments is not None:
             self.instruments.duration.record(
                 time.perf_counter() - self.started,
-                {**self.metric_attributes, OUTCOME: "error" if error else "ok", **outcome},
+                self.shape.ok_attributes
+                if error is None
+                else {
+                    **self.metric_attributes,
+                    OUTCOME: "error",
+                    "error.type": type(error).__name__,
+                },
             )
 
 
