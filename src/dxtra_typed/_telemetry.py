@@ -28,10 +28,9 @@ import functools
 import sys
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import httpx
@@ -251,9 +250,9 @@ class Telemetry:
                 span["graphql.document"] = document
             shape = self._shapes[key] = _Shape(
                 f"{kind} {name}" if name else kind,
-                MappingProxyType(span),
-                MappingProxyType(metric),
-                MappingProxyType({**metric, OUTCOME: "ok"}),
+                span,
+                metric,
+                {**metric, OUTCOME: "ok"},
                 target,
             )
         return shape
@@ -284,18 +283,20 @@ class _Target(NamedTuple):
     url: httpx.URL
     server: dict[str, Any]
     full: str
-    attempt: dict[str, Any]
+    attempt: Mapping[str, Any]
     """A first attempt's HTTP span attributes (never mutated: the SDK copies them)."""
 
 
 class _Shape(NamedTuple):
-    """What every call of one operation (kind, name, role) carries; read-only mappings, shared
-    by the calls, so the hot path builds no attribute dictionaries."""
+    """What every call of one operation (kind, name, role) carries, shared by its calls, so
+    the hot path builds no attribute dictionaries. Never mutated (typed read-only); plain
+    dicts rather than ``MappingProxyType``: the SDK checks every attribute mapping with
+    ``isinstance(value, Mapping)``, which takes 0.74 µs for a proxy and 0.30 µs for a dict."""
 
     span_name: str
-    span_attributes: MappingProxyType[str, Any]
-    metric_attributes: MappingProxyType[str, Any]
-    ok_attributes: MappingProxyType[str, Any]
+    span_attributes: Mapping[str, Any]
+    metric_attributes: Mapping[str, Any]
+    ok_attributes: Mapping[str, Any]
     """``metric_attributes`` with ``dxtra.outcome: ok``: the duration of a successful call."""
     target: _Target
 
