@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -448,3 +449,27 @@ async def test_a_dropped_connection_is_an_attempt_span_with_the_exception_class(
     assert dict(succeeded.attributes or {})["http.response.status_code"] == 200
     (retry,) = [e for e in operation.events if e.name == "retry"]
     assert dict(retry.attributes or {})["dxtra.retry.reason"] == error_type
+
+
+async def test_a_response_from_execute_never_parsed_still_ends_its_operation_span(
+    kind: str, sandbox: Sandbox, otel: Otel
+) -> None:
+    """``execute`` leaves the operation open for ``get_data``; a caller who only wants the
+    response still gets the span ended (as successful) once the response is gone."""
+    client = make(kind, sandbox, otel)
+    query = "query DataControllers { dataControllers { id } }"
+    try:
+        await resolve(client.data_controllers())  # warm: the token exchange is not the subject
+        otel.spans.clear()
+        response = await resolve(client.execute(query, "DataControllers"))
+        assert response.status_code == 200
+        assert otel.named("query DataControllers") == []  # open: the outcome is get_data's
+        del response
+        gc.collect()
+        (operation,) = otel.named("query DataControllers")
+    finally:
+        await close(client)
+    assert operation.status.status_code is StatusCode.UNSET
+    assert dict(operation.attributes or {})["dxtra.attempts"] == 1
+    (attempt,) = children(operation, otel.finished())
+    assert attempt.name == "POST"
