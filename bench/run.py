@@ -49,7 +49,7 @@ sys.path.insert(0, str(BENCH))
 
 from canned_server import CONTROLLER_ID, LARGE, SMALL  # noqa: E402
 
-from dxtra_typed import AsyncDxtraClient, DxtraClient  # noqa: E402
+from dxtra_typed import AsyncDxtraClient, DxtraClient, TelemetrySettings  # noqa: E402
 from dxtra_typed._auth import token_rejected  # noqa: E402
 from dxtra_typed._client_common import USER_AGENT  # noqa: E402
 from dxtra_typed._response import (  # noqa: E402
@@ -86,6 +86,21 @@ RAW_AIOHTTP = "raw aiohttp.ClientSession + .json()"
 SYNC = "dxtra-typed sync (auth + retries)"
 ASYNC_DEFAULT = "dxtra-typed async (auth + retries)"
 ASYNC_FAST = "dxtra-typed async, http_backend='aiohttp'"
+# Issue 25: the sync client with OpenTelemetry turned off (the plain client: the same branch a
+# process without the otel extra takes), and with an SDK and in-memory exporters configured the
+# way a service configures it (BatchSpanProcessor: export off the call's path; see
+# in_memory_telemetry).
+# SYNC itself is "extra installed, no provider configured": the bench imports the SDK, so the
+# API is loaded and each call asks it for the (proxy) provider, the costlier of the off paths.
+SYNC_PLAIN = "dxtra-typed sync, telemetry=TelemetrySettings(enabled=False)"
+SYNC_OTEL_ON = "dxtra-typed sync, OpenTelemetry SDK + in-memory exporters"
+# The cost of OpenTelemetry itself: the plain client, with the same two spans, histogram record
+# and traceparent header made by hand with the SDK around each call (same providers' setup).
+# SYNC_OTEL_ON / SYNC_OTEL_FLOOR is what the client's own telemetry code adds over that floor.
+SYNC_OTEL_FLOOR = "dxtra-typed sync, enabled=False + the same spans by hand (SDK floor)"
+# The plain client again, as a separate contender: SYNC_PLAIN_TWIN / SYNC_PLAIN is an A/A ratio,
+# the noise floor of this run, to read p1_otel_off_ratio against.
+SYNC_PLAIN_TWIN = "dxtra-typed sync, enabled=False again (A/A twin)"
 
 ROUNDS = {"small": 40, "large": 12}
 BATCH = {"small": 25, "large": 3}
@@ -456,9 +471,9 @@ def build_contenders(
     else:
         notes["gql"] = gql_skip
 
-    def dxtra(cls: type[DxtraClient]) -> dict[str, DxtraClient]:
+    def dxtra(cls: type[DxtraClient], **options: Any) -> dict[str, DxtraClient]:
         return {
-            size: cls(PAT, auth_url=base, api_url=urls[size], allow_insecure_http=True)
+            size: cls(PAT, auth_url=base, api_url=urls[size], allow_insecure_http=True, **options)
             for size in SIZES
         }
 
@@ -470,6 +485,36 @@ def build_contenders(
             lambda: close_all(typed.values()),
         )
     )
+    plain = dxtra(DxtraClient, telemetry=TelemetrySettings(enabled=False))
+    contenders.append(
+        SyncContender(
+            SYNC_PLAIN,
+            lambda size: plain[size].data_subjects(controller_id=CID),
+            lambda: close_all(plain.values()),
+        )
+    )
+    twin = dxtra(DxtraClient, telemetry=TelemetrySettings(enabled=False))
+    contenders.append(
+        SyncContender(
+            SYNC_PLAIN_TWIN,
+            lambda size: twin[size].data_subjects(controller_id=CID),
+            lambda: close_all(twin.values()),
+        )
+    )
+    telemetry, exported, shutdown_telemetry = in_memory_telemetry()
+    traced = dxtra(DxtraClient, telemetry=telemetry)
+
+    def traced_call(size: str) -> Any:
+        result = traced[size].data_subjects(controller_id=CID)
+        exported.clear()  # as an exporter ships spans away: memory stays flat
+        return result
+
+    def traced_close() -> None:
+        close_all(traced.values())
+        shutdown_telemetry()
+
+    contenders.append(SyncContender(SYNC_OTEL_ON, traced_call, traced_close))
+    contenders.append(otel_floor(plain, urls))
     slow = dxtra(SlowParseClient)
     contenders.append(
         SyncContender(
@@ -503,6 +548,88 @@ def build_contenders(
     )
     contenders.append(async_dxtra(ASYNC_FAST, http_backend="aiohttp"))
     return contenders, notes
+
+
+def in_memory_telemetry() -> tuple[TelemetrySettings, Any, Callable[[], None]]:
+    """The real OpenTelemetry SDK set up the way a service is: spans handed to a
+    ``BatchSpanProcessor`` (the SDK's recommendation for production: ``span.end()`` queues the
+    span and a background thread exports batches, off the call's path), here over the
+    in-memory exporter; metrics aggregated for a reader (the in-memory one, never collected
+    during the run, like a periodic reader between its exports). ``SimpleSpanProcessor``
+    would export inside every ``span.end()``, which is a debugging set-up, not what users
+    run. Sampling stays the SDK default (every span recorded). Also returns the span
+    exporter, which the caller clears (kept spans would make every garbage collection slower
+    and slower, which is the in-memory exporter's cost, not the client's), and the providers'
+    shutdown (which stops the export thread)."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    tracer_provider = TracerProvider()
+    exporter = InMemorySpanExporter()
+    tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    settings = TelemetrySettings(tracer_provider=tracer_provider, meter_provider=meter_provider)
+
+    def shutdown() -> None:
+        tracer_provider.shutdown()
+        meter_provider.shutdown()
+
+    return settings, exporter, shutdown
+
+
+def otel_floor(plain: dict[str, DxtraClient], urls: dict[str, str]) -> SyncContender:
+    """What the SDK alone costs for what the traced client emits per successful call: an
+    operation span and an HTTP child span with the same attributes, ``traceparent`` injected
+    through the global propagator and sent, the HTTP span current during the send, and the
+    duration histogram record, made by hand around a plain client's call."""
+    from opentelemetry import context, propagate
+    from opentelemetry.trace import SpanKind, set_span_in_context
+
+    telemetry, exported, shutdown = in_memory_telemetry()
+    assert telemetry.tracer_provider is not None and telemetry.meter_provider is not None
+    tracer = telemetry.tracer_provider.get_tracer("bench")
+    duration = telemetry.meter_provider.get_meter("bench").create_histogram("d", unit="s")
+    kind = {"graphql.operation.type": "query", "dxtra.role": "user"}
+    metric = {**kind, "graphql.operation.name": "DataSubjects"}
+    ok = {**metric, "dxtra.outcome": "ok"}
+    spans, attempts = {}, {}
+    for size, url in urls.items():
+        parsed = httpx.URL(url)
+        server = {"server.address": parsed.host, "server.port": parsed.port}
+        spans[size] = {**metric, **server}
+        attempts[size] = {"http.request.method": "POST", "url.full": url, **server}
+
+    def call(size: str) -> Any:
+        started = time.perf_counter()
+        operation = tracer.start_span(
+            "query DataSubjects", kind=SpanKind.CLIENT, attributes=spans[size]
+        )
+        attempt = tracer.start_span(
+            "POST",
+            context=set_span_in_context(operation),
+            kind=SpanKind.CLIENT,
+            attributes=attempts[size],
+        )
+        here = set_span_in_context(attempt)
+        headers: dict[str, str] = {}
+        propagate.inject(headers, context=here)
+        token = context.attach(here)
+        try:
+            result = plain[size].data_subjects(controller_id=CID, headers=headers)
+        finally:
+            context.detach(token)
+        attempt.set_attribute("http.response.status_code", 200)
+        attempt.end()
+        operation.set_attribute("dxtra.attempts", 1)
+        operation.end()
+        duration.record(time.perf_counter() - started, ok)
+        exported.clear()
+        return result
+
+    return SyncContender(SYNC_OTEL_FLOOR, call, shutdown)
 
 
 # --------------------------------------------------------------------------- measurements
@@ -800,6 +927,20 @@ def write_results(results: dict[str, Any], out: Path) -> None:
             t["p4_import_ratio_like_for_like"] <= 1.25,
         ),
         target_row(
+            "P1 OpenTelemetry off: extra installed, no provider, vs the plain client (sync)",
+            f"{t['p1_otel_off_ratio']:.3f}{X} (A/A noise floor, the plain client against "
+            f"its twin: {t['p1_otel_aa_ratio']:.3f}{X})",
+            f"≤ 1.02{X}",
+            t["p1_otel_off_ratio"] <= 1.02,
+        ),
+        target_row(
+            "P1 OpenTelemetry on: SDK + in-memory exporters vs the plain client (sync)",
+            f"{t['p1_otel_on_ratio']:.3f}{X} (the SDK alone, the same spans, metric and "
+            f"traceparent by hand around the plain client: {t['p1_otel_sdk_floor_ratio']:.3f}{X})",
+            f"≤ 1.25{X}",
+            t["p1_otel_on_ratio"] <= 1.25,
+        ),
+        target_row(
             "P5 full regenerate (fresh process, both clients)",
             f"{t['p5_regenerate_seconds']:.2f} s",
             "≤ 3 s",
@@ -906,6 +1047,10 @@ def targets(results: dict[str, Any], regen: list[float]) -> dict[str, float]:
     return {
         "p1_small_ratio_vs_raw_httpx": ratio(SYNC, RAW),
         "p1_async_ratio": ratio(ASYNC_DEFAULT, RAW_ASYNC),
+        "p1_otel_off_ratio": ratio(SYNC, SYNC_PLAIN),
+        "p1_otel_on_ratio": ratio(SYNC_OTEL_ON, SYNC_PLAIN),
+        "p1_otel_aa_ratio": ratio(SYNC_PLAIN_TWIN, SYNC_PLAIN),
+        "p1_otel_sdk_floor_ratio": ratio(SYNC_OTEL_FLOOR, SYNC_PLAIN),
         "p2_large_ratio_vs_raw_httpx": ratio(SYNC, RAW, "large"),
         "p2_async_ratio": ratio(ASYNC_DEFAULT, RAW_ASYNC, "large"),
         "p3_cold_concurrent_exchanges": results["cold_concurrent"]["client_exchanges"],

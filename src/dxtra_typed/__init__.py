@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         SubscriptionProtocolError,
         SubscriptionSettings,
     )
+    from dxtra_typed._telemetry import TelemetrySettings
     from dxtra_typed._token_store import TokenStore
 
 __all__ = [
@@ -97,6 +98,7 @@ __all__ = [
     "Subscription",
     "SubscriptionProtocolError",
     "SubscriptionSettings",
+    "TelemetrySettings",
     "TokenStore",
     "ValidationFailedError",
     "__version__",
@@ -118,6 +120,7 @@ _WHERE: dict[str, str] = {
     "FileTokenStore": "dxtra_typed._file_store",
     "RedisTokenStore": "dxtra_typed._redis_store",
     "TokenStore": "dxtra_typed._token_store",
+    "TelemetrySettings": "dxtra_typed._telemetry",
 }
 _WHERE.update(
     (name, "dxtra_typed._errors")

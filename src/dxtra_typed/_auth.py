@@ -44,6 +44,7 @@ from dxtra_typed._logging import logger
 from dxtra_typed._response import public_response, wait_hint
 from dxtra_typed._retry import REFRESH, SIGNIN, RetryPolicy
 from dxtra_typed._secret import Secret, redact
+from dxtra_typed._telemetry import Telemetry, exchange, record_store_read
 
 if TYPE_CHECKING:
     import asyncio  # imported where used: a sync program never imports asyncio
@@ -274,6 +275,8 @@ class _TokenCacheBase:
         self._rejected: Secret | None = None
         self.signins = 0
         self.refreshes = 0
+        # Set by the client: spans and metrics of each exchange (None: off).
+        self.telemetry: Telemetry | None = None
 
     @property
     def exchanges(self) -> int:
@@ -349,6 +352,7 @@ class _TokenCacheBase:
             self._refresh_token = stored.refresh_token
         if needs_refresh(stored, self._clock()) or stored.token == self._rejected:
             return None
+        record_store_read(self.telemetry, self._auth_url, stored)
         self._token = stored
         self._hold_until = 0.0
         return stored.token
@@ -412,15 +416,21 @@ class SyncTokenCache(_TokenCacheBase):
             refresh_token, self._refresh_token = self._refresh_token, None
             try:
                 self.refreshes += 1
-                return self._send(
-                    build_refresh_request(self._auth_url, refresh_token), refresh_token
-                )
+                with exchange(self.telemetry, "refresh", self._auth_url) as done:
+                    token = self._send(
+                        build_refresh_request(self._auth_url, refresh_token), refresh_token
+                    )
+                    done(token)
+                    return token
             except DxtraError as exc:
                 logger.info(
                     "token refresh failed (%s); signing in with the PAT", type(exc).__name__
                 )
         self.signins += 1
-        return self._send(build_signin_request(self._auth_url, self._api_key), self._api_key)
+        with exchange(self.telemetry, "signin", self._auth_url) as done:
+            token = self._send(build_signin_request(self._auth_url, self._api_key), self._api_key)
+            done(token)
+            return token
 
     def _send(self, request: httpx.Request, credential: Secret) -> AccessToken:
         retries = 0
@@ -507,15 +517,23 @@ class AsyncTokenCache(_TokenCacheBase):
             refresh_token, self._refresh_token = self._refresh_token, None
             try:
                 self.refreshes += 1
-                return await self._send(
-                    build_refresh_request(self._auth_url, refresh_token), refresh_token
-                )
+                with exchange(self.telemetry, "refresh", self._auth_url) as done:
+                    token = await self._send(
+                        build_refresh_request(self._auth_url, refresh_token), refresh_token
+                    )
+                    done(token)
+                    return token
             except DxtraError as exc:
                 logger.info(
                     "token refresh failed (%s); signing in with the PAT", type(exc).__name__
                 )
         self.signins += 1
-        return await self._send(build_signin_request(self._auth_url, self._api_key), self._api_key)
+        with exchange(self.telemetry, "signin", self._auth_url) as done:
+            token = await self._send(
+                build_signin_request(self._auth_url, self._api_key), self._api_key
+            )
+            done(token)
+            return token
 
     async def _send(self, request: httpx.Request, credential: Secret) -> AccessToken:
         retries = 0

@@ -33,7 +33,7 @@ from dxtra_typed._client_common import (
     _NotGiven,
     http_settings,
 )
-from dxtra_typed._config import ClientConfig, Role
+from dxtra_typed._config import TOKENLESS_ROLES, ClientConfig, Role
 from dxtra_typed._errors import APIConnectionError, APITimeoutError
 from dxtra_typed._http_backends import HttpBackend, async_http_client, check_http_backend
 from dxtra_typed._logging import logger
@@ -46,6 +46,13 @@ from dxtra_typed._retry import (
     never_sent,
     operation_kind,
     rule_for,
+)
+from dxtra_typed._telemetry import (
+    OPERATION_SPAN,
+    Operation,
+    Telemetry,
+    TelemetrySettings,
+    finish_operation,
 )
 from dxtra_typed._token_store import TokenStore
 from dxtra_typed._wire import check_extra_headers, encode_request
@@ -61,6 +68,9 @@ _JSON_HEADERS: Final = {"Content-Type": "application/json", "Accept": "applicati
 def _rule(query: str, operation_name: str | None) -> RetryRule:
     """The retry rule for this operation (its kind found once per document)."""
     return rule_for(operation_kind(query, operation_name))
+
+
+_kind = functools.lru_cache(maxsize=512)(operation_kind)
 
 
 __all__ = ["NOT_GIVEN", "AsyncBaseClient", "SyncBaseClient"]
@@ -132,7 +142,11 @@ class _Common:
     _random: Callable[[], float] = staticmethod(random.random)
 
     url: str
+    config: ClientConfig
     _parsed: tuple[str, httpx.URL] | None = None
+    # OpenTelemetry (``_telemetry``): None when turned off; otherwise asked per call whether a
+    # provider is live, which costs a dictionary lookup while OpenTelemetry is not imported.
+    _telemetry: Telemetry | None = None
 
     def _target(self) -> httpx.URL:
         """``self.url`` parsed once: httpx re-parses a string URL on every request, which
@@ -149,7 +163,28 @@ class _Common:
         ``result_type.model_validate`` on it, which returns an instance of that very type
         unchanged, so the data is validated once and a mismatch is our typed error.
         """
-        return parse_response(response, result_type)
+        if OPERATION_SPAN not in response.extensions:
+            return parse_response(response, result_type)
+        try:
+            data = parse_response(response, result_type)
+        except BaseException as exc:
+            finish_operation(response, exc)
+            raise
+        finish_operation(response, None)
+        return data
+
+    def _operation(self, telemetry: Telemetry, call: _Call, query: str) -> Operation | None:
+        """The telemetry of this call (None when no provider is live, decided before any
+        attribute is worked out)."""
+        if not telemetry.live():
+            return None
+        return telemetry.operation(
+            _kind(query, call.operation), call.operation, self._role_of(call), query, self._target()
+        )
+
+    def _role_of(self, call: _Call) -> str:
+        role = call.kwargs["extensions"].get(ROLE_EXTENSION)
+        return role if isinstance(role, str) else self.config.role
 
     def _prepare(
         self,
@@ -193,7 +228,16 @@ class _Common:
             response.headers.get("x-request-id"),
         )
 
-    def _log_retry(self, call: _Call, retries: int, delay: float, reason: str) -> None:
+    def _log_retry(
+        self,
+        call: _Call,
+        retries: int,
+        delay: float,
+        reason: str,
+        operation: Operation | None = None,
+    ) -> None:
+        if operation is not None:
+            operation.retry(reason, delay)
         logger.info(
             "retrying %s (%s) in %.2fs: retry %d of %d",
             call.operation,
@@ -224,6 +268,8 @@ class SyncBaseClient(_Common, ClientCore[httpx.Client]):
             if config.api_key is not None and config.needs_token
             else None
         )
+        if self._tokens is not None:
+            self._tokens.telemetry = self._telemetry
         self._auth = DxtraAuth(config.role, sync_tokens=self._tokens)
 
     def execute(
@@ -234,15 +280,43 @@ class SyncBaseClient(_Common, ClientCore[httpx.Client]):
         **options: Unpack[CallOptions],
     ) -> httpx.Response:
         call = self._prepare(query, operation_name, variables, options)
+        telemetry = self._telemetry
+        operation = self._operation(telemetry, call, query) if telemetry is not None else None
+        if operation is None:
+            return self._send(call, None)
+        try:
+            tokens = self._tokens
+            if (
+                tokens is not None
+                and tokens._fresh() is None
+                and self._role_of(call) not in TOKENLESS_ROLES
+            ):
+                # The token first, so an exchange is the operation's child, not the HTTP
+                # attempt's (whose auth flow then finds it cached).
+                with operation.current():
+                    tokens.get()
+            response = self._send(call, operation)
+        except BaseException as exc:
+            operation.end(exc)
+            raise
+        operation.handed_over(response)
+        return response
+
+    def _send(self, call: _Call, operation: Operation | None) -> httpx.Response:
         retries = 0
         while True:
             try:
-                response = self.http_client.post(self._target(), **call.attempt_kwargs(retries))
+                if operation is None:
+                    response = self.http_client.post(self._target(), **call.attempt_kwargs(retries))
+                else:
+                    response = operation.send(
+                        self.http_client.post, self._target(), call.attempt_kwargs(retries), retries
+                    )
             except httpx.HTTPError as exc:
                 delay = call.delay(exc, retries, self._clock(), self._random())
                 if delay is None:
                     raise call.transport_error(exc, self.url, retries + 1) from exc
-                self._log_retry(call, retries, delay, type(exc).__name__)
+                self._log_retry(call, retries, delay, type(exc).__name__, operation)
                 self._sleep(delay)
                 retries += 1
                 continue
@@ -250,7 +324,7 @@ class SyncBaseClient(_Common, ClientCore[httpx.Client]):
             delay = call.delay(response, retries, self._clock(), self._random())
             if delay is None:
                 return response
-            self._log_retry(call, retries, delay, f"HTTP {response.status_code}")
+            self._log_retry(call, retries, delay, f"HTTP {response.status_code}", operation)
             response.close()
             self._sleep(delay)
             retries += 1
@@ -342,6 +416,7 @@ class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
         token_store: TokenStore | None = None,
         ws: SubscriptionSettings | None = None,
         http_backend: HttpBackend = "httpx",
+        telemetry: TelemetrySettings | None = None,
     ) -> None:
         """``ws``: WebSocket settings for subscriptions (URL, subprotocols, reconnects).
 
@@ -361,6 +436,7 @@ class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
             allow_insecure_http=allow_insecure_http,
             env=env,
             token_store=token_store,
+            telemetry=telemetry,
         )
         self._ws_settings = ws
 
@@ -377,6 +453,8 @@ class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
             if config.api_key is not None and config.needs_token
             else None
         )
+        if self._tokens is not None:
+            self._tokens.telemetry = self._telemetry
         self._auth = DxtraAuth(config.role, async_tokens=self._tokens)
 
     async def execute(
@@ -401,17 +479,43 @@ class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
         options: CallOptions,
     ) -> httpx.Response:
         call = self._prepare(query, operation_name, variables, options)
+        telemetry = self._telemetry
+        operation = self._operation(telemetry, call, query) if telemetry is not None else None
+        if operation is None:
+            return await self._send(call, None)
+        try:
+            tokens = self._tokens
+            if (
+                tokens is not None
+                and tokens._fresh() is None
+                and self._role_of(call) not in TOKENLESS_ROLES
+            ):
+                with operation.current():  # see SyncBaseClient.execute
+                    await tokens.get()
+            response = await self._send(call, operation)
+        except BaseException as exc:
+            operation.end(exc)
+            raise
+        operation.handed_over(response)
+        return response
+
+    async def _send(self, call: _Call, operation: Operation | None) -> httpx.Response:
         retries = 0
         while True:
             try:
-                response = await self.http_client.post(
-                    self._target(), **call.attempt_kwargs(retries)
-                )
+                if operation is None:
+                    response = await self.http_client.post(
+                        self._target(), **call.attempt_kwargs(retries)
+                    )
+                else:
+                    response = await operation.asend(
+                        self.http_client.post, self._target(), call.attempt_kwargs(retries), retries
+                    )
             except httpx.HTTPError as exc:
                 delay = call.delay(exc, retries, self._clock(), self._random())
                 if delay is None:
                     raise call.transport_error(exc, self.url, retries + 1) from exc
-                self._log_retry(call, retries, delay, type(exc).__name__)
+                self._log_retry(call, retries, delay, type(exc).__name__, operation)
                 await self._sleep(delay)
                 retries += 1
                 continue
@@ -419,7 +523,7 @@ class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
             delay = call.delay(response, retries, self._clock(), self._random())
             if delay is None:
                 return response
-            self._log_retry(call, retries, delay, f"HTTP {response.status_code}")
+            self._log_retry(call, retries, delay, f"HTTP {response.status_code}", operation)
             await response.aclose()
             await self._sleep(delay)
             retries += 1

@@ -30,6 +30,7 @@ from dxtra_typed._config import ClientConfig, Role, check_role, resolve_config
 from dxtra_typed._errors import ConfigurationError
 from dxtra_typed._logging import setup_logging_from_env
 from dxtra_typed._retry import DEFAULT_MAX_RETRIES, RetryPolicy
+from dxtra_typed._telemetry import Telemetry, TelemetrySettings, telemetry_for
 from dxtra_typed._token_store import TokenStore, resolve_store
 from dxtra_typed._version import __version__
 from dxtra_typed._wire import check_extra_headers
@@ -59,6 +60,7 @@ class CommonOverrides(TypedDict, total=False):
     max_retries: int
     allow_insecure_http: bool
     token_store: TokenStore | None
+    telemetry: TelemetrySettings | None
 
 
 class ClientOverrides(CommonOverrides, total=False):
@@ -172,6 +174,7 @@ class ClientCore(Generic[HttpT]):
     _policy: RetryPolicy
     _timeout: Timeout | _NotGiven
     _default_headers: Mapping[str, str]
+    _telemetry: Telemetry | None
     # Whether closing this client closes the httpx clients (False for a caller's http_client
     # and for every with_options copy, which shares the original's).
     _owns_http_client: bool
@@ -190,11 +193,15 @@ class ClientCore(Generic[HttpT]):
         allow_insecure_http: bool = False,
         env: Mapping[str, str] | None = None,
         token_store: TokenStore | None = None,
+        telemetry: TelemetrySettings | None = None,
     ) -> None:
+        """``telemetry``: OpenTelemetry settings (the ``otel`` extra); by default spans and
+        metrics go to the configured providers, if any (README "Tracing and metrics")."""
         config, policy = _settings(
             api_key, auth_url, api_url, role, env, allow_insecure_http, max_retries
         )
         check_timeout(timeout)
+        live = telemetry_for(telemetry)
         # Fleet token cache (docs/design.md "Many processes"): None keeps the JWT in memory.
         store = resolve_store(token_store, env) if config.needs_token else None
         self.config = config
@@ -207,6 +214,7 @@ class ClientCore(Generic[HttpT]):
         self._owns_auth_http = True
         self._owns_http_client = http_client is None
         self.http_client = http_client if http_client is not None else self._new_http(timeout)
+        self._telemetry = live
         self._start_auth(config, policy, store)
 
     def _new_http(self, timeout: Timeout, *, auth: bool = False) -> HttpT:

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
     from dxtra_typed._auth import TokenSource
+    from dxtra_typed._telemetry import Subscription, Telemetry
 
 
 TRANSPORT_WS: Final = "graphql-transport-ws"
@@ -292,6 +293,7 @@ class _Request:
     random: Callable[[], float]
     clock: Callable[[], float] = time.monotonic
     stream_variable: str | None = None
+    telemetry: Telemetry | None = None
     connects: int = 0
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -522,19 +524,59 @@ def _validate(result_type: type[BaseModel] | None, data: dict[str, Any], what: s
         ) from None
 
 
-async def run_subscription(request: _Request) -> AsyncGenerator[Any, None]:
-    """Events of one logical subscription, across as many sockets as it takes."""
+def run_subscription(request: _Request) -> AsyncGenerator[Any, None]:
+    """Events of one logical subscription, across as many sockets as it takes (``_run``),
+    under a subscription span with one span per connection when tracing is on."""
+    if request.telemetry is None:
+        return _run(request, None)
+    return _traced(request, request.telemetry)
+
+
+async def _traced(request: _Request, telemetry: Telemetry) -> AsyncGenerator[Any, None]:
+    """``_run`` inside the subscription's span, started at the first ``anext`` (a
+    subscription never iterated has no span to end) and ended with its outcome."""
+    trace = telemetry.subscription(
+        "subscription", request.operation_name, request.role, request.query, request.url
+    )
+    events = _run(request, trace)
+    error: BaseException | None = None
+    try:
+        async for event in events:
+            yield event
+    except (GeneratorExit, asyncio.CancelledError):
+        raise  # the consumer stopped: not a failure of the subscription
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        try:
+            await events.aclose()  # the last connection's span ends before the subscription's
+        finally:
+            if trace is not None:
+                trace.end(error)
+
+
+async def _run(request: _Request, trace: Subscription | None) -> AsyncGenerator[Any, None]:
     from websockets.exceptions import InvalidHandshake, InvalidURI
 
     what = request.operation_name or "subscription"
     failures = 0
     variables = dict(request.variables)
+    reconnect_reason: str | None = None
     while True:
         token: Secret | None = None
         socket: _Socket | None = None
+        ended: str | None = None
+        error: BaseException | None = None
         try:
+            if trace is not None:
+                trace.connect(reconnect_reason, request.stream_variable is not None)
             if request.tokens is not None:
-                token = await request.tokens.get()
+                if trace is None:
+                    token = await request.tokens.get()
+                else:
+                    with trace.current():
+                        token = await request.tokens.get()
             try:
                 ws = await _connect(request)
             except InvalidURI as exc:
@@ -543,6 +585,8 @@ async def run_subscription(request: _Request) -> AsyncGenerator[Any, None]:
                 raise _Closed(f"could not connect: {type(exc).__name__}: {exc}") from None
             request.connects += 1
             socket = _Socket(ws, request)
+            if trace is not None:
+                trace.protocol(ws.subprotocol)
             await socket.start(token, variables)
             logger.debug("%s: subscribed over %s", what, ws.subprotocol)
             while True:
@@ -554,10 +598,14 @@ async def run_subscription(request: _Request) -> AsyncGenerator[Any, None]:
                         variables[request.stream_variable] = advance_cursor(
                             variables[request.stream_variable], rows[-1]
                         )
+                if trace is not None:
+                    trace.event()
                 yield event
         except _Complete:
+            ended = "complete"
             return
         except _Closed as closed:
+            ended = reconnect_reason = closed.reason
             if closed.jwt_expired and token is not None and request.tokens is not None:
                 request.tokens.invalidate(token)
             if socket is not None and socket.healthy(closed):
@@ -582,7 +630,15 @@ async def run_subscription(request: _Request) -> AsyncGenerator[Any, None]:
                 request.policy.max_retries,
             )
             await request.sleep(delay)
+        except (GeneratorExit, asyncio.CancelledError):
+            ended = "closed by the consumer"
+            raise
+        except BaseException as exc:
+            error = exc
+            raise
         finally:
+            if trace is not None:
+                trace.disconnect(socket.events if socket is not None else 0, ended, error)
             if socket is not None:
                 await socket.close()
 
@@ -601,6 +657,7 @@ def subscribe(
     max_reconnects: int | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     random_unit: Callable[[], float] = random.random,
+    telemetry: Telemetry | None = None,
 ) -> AsyncGenerator[Any, None]:
     """An async iterator over a subscription's events (validated into ``result_type``).
 
@@ -624,6 +681,7 @@ def subscribe(
         sleep=sleep,
         random=random_unit,
         stream_variable=find_stream_cursor(variables),
+        telemetry=telemetry,
     )
     return run_subscription(request)
 
@@ -673,6 +731,7 @@ def subscribe_for_client(
     check_extra_headers(extra)
     headers = {**client._default_headers, **(extra or {})}
     ready = to_jsonable_python(request_variables(variables, client._unset))
+    telemetry = getattr(client, "_telemetry", None)
     return subscribe(
         api_url=client.url,
         query=query,
@@ -686,4 +745,6 @@ def subscribe_for_client(
         max_reconnects=options.get("max_reconnects"),
         sleep=client._sleep,
         random_unit=client._random,
+        # Decided here, not per event: a subscription with nothing live runs bare.
+        telemetry=telemetry if telemetry is not None and telemetry.live() else None,
     )

@@ -147,3 +147,78 @@ async def test_subscription_paths_have_no_secret(
     texts += [repr(r) for r in sb.requests.snapshot()]
     assert sb.stats.ws_connections >= 3  # reconnected after expiry and the drop
     _assert_clean(*texts)
+
+
+async def test_exported_spans_events_attributes_and_metrics_have_no_secret(sb: Sandbox) -> None:
+    """Issue 25: every span, event, attribute, status and metric the client exports through
+    the real OpenTelemetry SDK, over sign-ins, a refresh, a refused JWT, retries, a refused
+    key, a refused role and a reconnecting subscription (graphql.document recorded too)."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from dxtra_typed import TelemetrySettings
+
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[reader])
+    telemetry = TelemetrySettings(
+        tracer_provider=tracer_provider, meter_provider=meter_provider, record_document=True
+    )
+    common = {"auth_url": sb.auth_url, "api_url": sb.api_url, "env": {}, "telemetry": telemetry}
+    refresh_tokens: set[str] = set()
+
+    def keep_refresh_token(client: AsyncDxtraClient) -> None:
+        tokens = client._tokens
+        if tokens is not None and tokens._refresh_token is not None:
+            refresh_tokens.add(tokens._refresh_token.reveal())
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    async with AsyncDxtraClient(api_key=CANARY, **common) as client:  # type: ignore[arg-type]
+        client._sleep = no_wait
+        controller = (await client.data_controllers())[0]
+        keep_refresh_token(client)
+        sb.faults.inject("graphql", "status", status=503, count=1)
+        subject = (await client.data_subjects(controller_id=controller.id))[0]
+        since = (await client.rights_requests(controller_id=controller.id, limit=1))[0].created_at
+        sb.expire_tokens()  # the JWT is refused: dropped, renewed with the refresh token
+        await client.data_controllers()
+        keep_refresh_token(client)
+        with pytest.raises(DxtraError):
+            await client.data_controllers(role="dataSubject")
+        sb.faults.drop_sockets_every(1)
+        events = client.rights_requests_stream(cursor=_cursor(since), batch_size=1)
+        async with contextlib.aclosing(events):  # type: ignore[type-var]
+            for _ in range(2):
+                await client.insert_rights_request(
+                    data_subject_id=subject.id,
+                    data_controller_id=controller.id,
+                    request_type="access",
+                )
+            [await anext(events) for _ in range(2)]
+        sb.faults.clear()
+        keep_refresh_token(client)
+        exchanges = client._tokens.exchanges if client._tokens else 0
+    async with AsyncDxtraClient(api_key=WRONG, **common) as wrong:  # type: ignore[arg-type]
+        with pytest.raises(DxtraError):
+            await wrong.data_controllers()
+    exported = [span.to_json() for span in spans.get_finished_spans()]
+    metrics = reader.get_metrics_data()
+    assert metrics is not None
+    exported.append(metrics.to_json())
+    tracer_provider.shutdown()
+    meter_provider.shutdown()
+    blob = "\n".join(exported)
+    # Not vacuous: the spans are there, with exceptions, refreshes and sign-ins among them.
+    assert '"dxtra token refresh"' in blob and '"dxtra token signin"' in blob
+    assert '"exception.message"' in blob and "websocket connection" in blob
+    assert exchanges >= 2 and refresh_tokens
+    _assert_clean(blob)
+    for token in refresh_tokens:
+        assert token not in blob
