@@ -60,8 +60,9 @@ def generate_once(root: Path, config_path: Path | None = None) -> bool:
     started = time.monotonic()
     try:
         project = load_project(root, config_path)
+        schema = load_schema_file(project.schema_path)
         problems = validate_operations(
-            load_schema_file(project.schema_path),
+            schema,
             load_operations(project.queries_path, root),
             project.skip_rules,
         )
@@ -73,7 +74,7 @@ def generate_once(root: Path, config_path: Path | None = None) -> bool:
         print(f"generate: error: {problems[0]}{more}", file=sys.stderr, flush=True)
         return False
     try:
-        target = generate(root, project.config_path)
+        target = generate(root, project.config_path, schema=schema)  # parsed once
     except Exception as exc:  # one line per failed run; the watcher must survive it
         print(
             f"generate: error: {type(exc).__name__}: {_first_line(exc)}",

@@ -22,13 +22,19 @@ import io
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dxtra_typed.codegen._settings import load_settings
+from dxtra_typed.codegen import _stamp
+from dxtra_typed.codegen._settings import Settings, load_settings
 
-_SKIP = {"__pycache__"}
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
+
+# Not compared by the full check: __pycache__, and the stamp (a cache of digests whose tool
+# versions may differ between two machines that write the same code).
+_SKIP = _stamp.SKIP
 
 
 @contextlib.contextmanager
@@ -72,18 +78,104 @@ def _sync_client_skips_subscriptions() -> Iterator[None]:
         PackageGenerator._get_used_inputs = original_inputs  # type: ignore[method-assign]
 
 
-def generate(root: Path, config_path: Path | None = None, out_root: Path | None = None) -> Path:
-    """Regenerate the project's package under ``out_root`` (default: ``root``); return its
-    folder. The settings come from ``load_settings(root, config_path)``."""
-    from ariadne_codegen import main as codegen_main  # build-time only dependency
+def load_schema(path: Path) -> GraphQLSchema:
+    """Parse and build the schema file once, as ariadne-codegen does (``assume_valid``; the
+    second and later runs reuse the object). A syntax error names the file, as ariadne-codegen's
+    own reader does."""
+    from ariadne_codegen.exceptions import InvalidGraphqlSyntax
+    from graphql import GraphQLSyntaxError, build_ast_schema, parse
 
-    client: Callable[[dict[str, Any]], None] = codegen_main.client
+    text = path.read_text(encoding="utf-8")
+    try:
+        document = parse(text, no_location=True)
+    except GraphQLSyntaxError as exc:
+        raise InvalidGraphqlSyntax(f"Invalid graphql syntax in file {path}") from exc
+    return build_ast_schema(document, assume_valid=True)
+
+
+def _run(config: dict[str, Any], schema: GraphQLSchema, operations: _Operations) -> None:
+    """One ariadne-codegen client run over an already built schema (its ``main.client``
+    without reading the schema and operations again)."""
+    from ariadne_codegen.client_generators.package import get_package_generator
+    from ariadne_codegen.config import get_client_settings
+    from ariadne_codegen.plugins.explorer import get_plugins_types
+    from ariadne_codegen.plugins.manager import PluginManager
+    from graphql import assert_valid_schema
+
+    settings = get_client_settings(config)
+    plugin_manager = PluginManager(
+        schema=schema, config_dict=config, plugins_types=get_plugins_types(settings.plugins)
+    )
+    schema = plugin_manager.process_schema(schema)
+    assert_valid_schema(schema)  # cached on the schema object after the first run
+    queries, fragments = operations.definitions(schema, settings)
+    generator = get_package_generator(
+        schema=schema, fragments=fragments, settings=settings, plugin_manager=plugin_manager
+    )
+    for query in queries:
+        generator.add_operation(query)
+    generator.generate()
+
+
+class _Operations:
+    """The project's operations, parsed and validated once for both runs."""
+
+    def __init__(self) -> None:
+        self._key: tuple[int, str, tuple[str, ...]] | None = None
+        self._found: tuple[list[Any], list[Any]] = ([], [])
+
+    def definitions(self, schema: GraphQLSchema, settings: Any) -> tuple[list[Any], list[Any]]:
+        from ariadne_codegen.schema import (
+            filter_fragments_definitions,
+            filter_operations_definitions,
+            get_graphql_queries,
+        )
+        from ariadne_codegen.settings import get_validation_rule
+
+        if not settings.queries_path:
+            return [], []
+        key = (id(schema), settings.queries_path, tuple(settings.skip_validation_rules))
+        if key != self._key:
+            found = get_graphql_queries(
+                settings.queries_path,
+                schema,
+                [get_validation_rule(e) for e in settings.skip_validation_rules],
+            )
+            self._found = (
+                filter_operations_definitions(found),
+                filter_fragments_definitions(found),
+            )
+            self._key = key
+        return self._found
+
+
+def generate(
+    root: Path,
+    config_path: Path | None = None,
+    out_root: Path | None = None,
+    *,
+    schema: GraphQLSchema | None = None,
+) -> Path:
+    """Regenerate the project's package under ``out_root`` (default: ``root``); return its
+    folder. The settings come from ``load_settings(root, config_path)``.
+
+    The schema is parsed and built ONCE (or not at all when the caller passes the one it
+    built), and the operations parsed and validated once: both ariadne-codegen runs share
+    them. Each ``ariadne_codegen.main.client`` run would read and parse the schema twice
+    (a syntax check, then the build): four parses of the same file per generate.
+    """
+    from ariadne_codegen.schema import add_mixin_directive_to_schema
 
     settings = load_settings(root, config_path)
     target = settings.package_dir(out_root)
+    if schema is None:
+        schema = load_schema(settings.schema_path)
+    schema = add_mixin_directive_to_schema(schema)
+    stamp_inputs = _stamp.inputs(settings.schema_path, settings.queries_path, _stamped(settings))
     if target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    operations = _Operations()
     for run in settings.ariadne_configs(out_root):
         sync_run = not run["tool"]["ariadne-codegen"]["async_client"]
         # ariadne-codegen reports on stdout (keep ours to one line) and reads paths from cwd.
@@ -92,9 +184,15 @@ def generate(root: Path, config_path: Path | None = None, out_root: Path | None 
             stack.enter_context(contextlib.chdir(root))
             if sync_run:
                 stack.enter_context(_sync_client_skips_subscriptions())
-            client(run)
+            _run(run, schema, operations)
     (target / "py.typed").write_text("")
+    _stamp.write(stamp_inputs, target)
     return target
+
+
+def _stamped(settings: Settings) -> dict[str, Any]:
+    """The settings that change what generate writes (not where the project lives)."""
+    return {"table": settings.table(), "ariadne": settings.ariadne}
 
 
 def _files(folder: Path) -> dict[str, str]:
@@ -127,14 +225,31 @@ def diff_packages(committed: Path, fresh: Path) -> list[str]:
     return problems
 
 
-def check(root: Path, config_path: Path | None = None) -> int:
+def check(root: Path, config_path: Path | None = None, *, full: bool = False) -> int:
     """Exit status 0 when the generated package matches a fresh run over the schema and
-    operations, else 1."""
+    operations, else 1.
+
+    Fast path: when the package's stamp (see ``_stamp``) records exactly today's inputs and
+    its files are exactly those the stamp lists, a fresh run would write the same bytes, so
+    nothing is generated. Anything else (or ``full=True``) regenerates into a temporary folder
+    and diffs, as before.
+    """
     settings = load_settings(root, config_path)
     shown = f"{settings.package_path.rstrip('/')}/{settings.package}".removeprefix("./")
+    committed = settings.package_dir()
+    if not full:
+        stamp_inputs = _stamp.inputs(
+            settings.schema_path, settings.queries_path, _stamped(settings)
+        )
+        if not _stamp.why_not_fresh(stamp_inputs, committed):
+            print(
+                f"check-generated: {shown} matches {settings.schema} + {settings.queries} "
+                "(inputs and files unchanged since generate)"
+            )
+            return 0
     with tempfile.TemporaryDirectory(prefix="dxtra-codegen-") as tmp:
         fresh = generate(root, config_path, out_root=Path(tmp))
-        problems = diff_packages(settings.package_dir(), fresh)
+        problems = diff_packages(committed, fresh)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
