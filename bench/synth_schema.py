@@ -41,13 +41,54 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_WORDS = (
-    "account company contact address invoice payment order product supplier shipment "
-    "warehouse employee department project task comment document attachment notebook "
-    "appointment structure deployment professional beneficiary orientation target focus "
-    "situation contract campaign lead opportunity ticket subscription plan region country "
-    "currency tax discount review rating category tag session device"
-).split()
+_WORDS = [
+    "account",
+    "company",
+    "contact",
+    "address",
+    "invoice",
+    "payment",
+    "order",
+    "product",
+    "supplier",
+    "shipment",
+    "warehouse",
+    "employee",
+    "department",
+    "project",
+    "task",
+    "comment",
+    "document",
+    "invoice_line",
+    "notebook",
+    "appointment",
+    "structure",
+    "deployment",
+    "professional",
+    "beneficiary",
+    "orientation",
+    "target",
+    "focus",
+    "situation",
+    "contract",
+    "campaign",
+    "lead",
+    "opportunity",
+    "ticket",
+    "subscription",
+    "plan",
+    "region",
+    "country",
+    "currency",
+    "tax",
+    "discount",
+    "review",
+    "rating",
+    "category",
+    "tag",
+    "session",
+    "device",
+]
 _NUMERIC = ("Int", "numeric", "float8", "bigint", "smallint")
 # Scalars with max/min aggregates (Hasura: ordered types).
 _ORDERED = {"Int", "numeric", "float8", "bigint", "smallint", "String", "timestamptz", "uuid"}
@@ -258,7 +299,8 @@ def render_table(t: Table) -> str:
                 "input",
                 f"{n}_aggregate_bool_exp_{kind}",
                 [
-                    f"arguments: {n}_select_column_{n}_aggregate_bool_exp_{kind}_arguments_columns!",
+                    f"arguments: {n}_select_column_{n}_aggregate_bool_exp_{kind}"
+                    "_arguments_columns!",
                     "distinct: Boolean",
                     f"filter: {n}_bool_exp",
                     "predicate: Boolean_comparison_exp!",
@@ -307,7 +349,10 @@ def render_table(t: Table) -> str:
         _block(
             "input",
             f"{n}_arr_rel_insert_input",
-            [f"data: [{n}_insert_input!]!", f'\n  """upsert condition"""\n  on_conflict: {n}_on_conflict'],
+            [
+                f"data: [{n}_insert_input!]!",
+                f'\n  """upsert condition"""\n  on_conflict: {n}_on_conflict',
+            ],
             f'input type for inserting array relation for remote table "{n}"',
         )
     )
@@ -420,7 +465,10 @@ def render_table(t: Table) -> str:
         _block(
             "input",
             f"{n}_obj_rel_insert_input",
-            [f"data: {n}_insert_input!", f'\n  """upsert condition"""\n  on_conflict: {n}_on_conflict'],
+            [
+                f"data: {n}_insert_input!",
+                f'\n  """upsert condition"""\n  on_conflict: {n}_on_conflict',
+            ],
             f'input type for inserting object relation for remote table "{n}"',
         )
     )
@@ -523,8 +571,11 @@ def render_table(t: Table) -> str:
         f'\n  """filter the rows which have to be updated"""\n  where: {n}_bool_exp!',
     ]
     if t.numeric:
-        updates.insert(0, f'"""increments the numeric columns with given value of the filtered '
-                       f'values"""\n  _inc: {n}_inc_input\n')
+        updates.insert(
+            0,
+            f'"""increments the numeric columns with given value of the filtered '
+            f'values"""\n  _inc: {n}_inc_input\n',
+        )
     out.append(_block("input", f"{n}_updates", updates))
     return "\n".join(out)
 
@@ -570,7 +621,8 @@ def _root_names(t: Table) -> dict[str, str]:
 def _query_fields(t: Table, stream: bool) -> list[str]:
     r, n = _root_names(t), t.name
     fields = [
-        f'"""\n  fetch data from the table: "{n}"\n  """\n  {r["select"]}{_select_args(n)}: [{n}!]!',
+        f'"""\n  fetch data from the table: "{n}"\n  """\n  '
+        f"{r['select']}{_select_args(n)}: [{n}!]!",
         f'"""\n  fetch aggregated fields from the table: "{n}"\n  """\n  '
         f"{r['aggregate']}{_select_args(n)}: {n}_aggregate!",
         f'"""fetch data from the table: "{n}" using primary key columns"""\n  '
@@ -700,9 +752,7 @@ def _actions(hazards: bool) -> tuple[list[str], str]:
         _block("type", "SendNotificationOutput", ["delivered: Boolean!", "id: uuid!"]),
     ]
     if hazards:
-        fields.append(
-            '"""Sources of a campaign"""\n  marketingSources: [MarketingSource!]!'
-        )
+        fields.append('"""Sources of a campaign"""\n  marketingSources: [MarketingSource!]!')
         types.append(_block("type", "MarketingSource", ["label: String!", "weight: Int"]))
     return fields, "\n".join(types)
 
@@ -710,9 +760,7 @@ def _actions(hazards: bool) -> tuple[list[str], str]:
 def render(tables: int = 18, *, hazards: bool = False) -> str:
     """The SDL of a Hasura schema with ``tables`` tables (plus one with ``hazards``)."""
     model = build_tables(tables, hazards)
-    scalars = sorted(
-        {c.scalar for t in model for c in t.columns} - _BUILTIN - {"status_enum"}
-    )
+    scalars = sorted({c.scalar for t in model for c in t.columns} - _BUILTIN - {"status_enum"})
     comparisons = sorted({c.scalar for t in model for c in t.columns} - {"status_enum"})
     comparisons = sorted(set(comparisons) | {"Int", "Boolean", "String"})
     parts = [
@@ -767,8 +815,6 @@ def render(tables: int = 18, *, hazards: bool = False) -> str:
     return "\n".join(parts)
 
 
-
-
 def _fields(t: Table) -> str:
     names = ["id", "name", "status", "created_at"]
     names += [c.name for c in t.columns if c.name in ("amount", "metadata")]
@@ -788,7 +834,8 @@ def render_operations(tables: int = 18, *, hazards: bool = False, per_table: int
         nested = f"\n    {rel} {{\n      id\n      name\n    }}" if rel else ""
         ops.append(
             f"query List{cap}($where: {n}_bool_exp, $orderBy: [{n}_order_by!], $limit: Int) {{\n"
-            f"  {n}(where: $where, order_by: $orderBy, limit: $limit) {{\n    {_fields(t)}{nested}\n"
+            f"  {n}(where: $where, order_by: $orderBy, limit: $limit) {{\n"
+            f"    {_fields(t)}{nested}\n"
             "  }\n}\n"
         )
         total = "      sum {\n        amount\n      }\n" if t.numeric else ""
@@ -819,7 +866,9 @@ def render_operations(tables: int = 18, *, hazards: bool = False, per_table: int
         f"  {first}_stream(batch_size: $batchSize, cursor: $cursor) {{\n    id\n    name\n"
         "  }\n}\n"
     )
-    ops.append("query UsersCount {\n  usersAggregate {\n    aggregate {\n      count\n    }\n  }\n}\n")
+    ops.append(
+        "query UsersCount {\n  usersAggregate {\n    aggregate {\n      count\n    }\n  }\n}\n"
+    )
     ops.append(
         "mutation InsertUser($object: users_insert_input!) {\n  insertUser(object: $object) {\n"
         "    id\n  }\n}\n"
@@ -847,7 +896,8 @@ def _hazard_operations(model: list[Table]) -> list[str]:
         "query users {\n  users {\n    id\n    name\n  }\n}\n",
         f"query Keywords {{\n  {keywords.name} {{\n    from\n    in\n    not\n    pass\n"
         "    status\n  }\n}\n",
-        f"query Logic {{\n  {logic.name}(where: {{and: {{_eq: true}}, _and: [{{or: {{_eq: false}}}}]}}) "
+        f"query Logic {{\n  {logic.name}("
+        "where: {and: {_eq: true}, _and: [{or: {_eq: false}}]}) "
         "{\n    and\n    or\n    not\n  }\n}\n",
         f"query StrMethods($columns: [{str_methods.name}_select_column!]) {{\n"
         f"  {str_methods.name}(distinct_on: $columns) {{\n    title\n    count\n    index\n"

@@ -115,4 +115,3 @@ def why_not_fresh(stamp_inputs: Mapping[str, Any], package: Path) -> list[str]:
     if stamp.get("outputs") != outputs(package):
         reasons.append("generated files differ from what generate wrote")
     return reasons
-
