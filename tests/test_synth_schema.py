@@ -4,11 +4,13 @@ operations validate, and (hazards off) a generated package that passes check and
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from graphql import build_schema, parse, validate
 
 from dxtra_typed.codegen._driver import check, generate
@@ -78,17 +80,56 @@ def test_tables_for_hits_the_size_asked() -> None:
     assert abs(len(synth.render(tables)) / 1024 - 600) < 30
 
 
-def test_a_modest_synthetic_project_generates_checks_and_passes_mypy_strict(
-    tmp_path: Path,
-) -> None:
-    synth = _synth()
-    project = synth.write_project(tmp_path / "project", 16)
-    package = generate(project)
-    assert check(project) == 0
-    assert check(project, full=True) == 0
+@pytest.fixture(scope="module")
+def modest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """16 tables, hazards off, generated once for the tests below."""
+    project = _synth().write_project(tmp_path_factory.mktemp("synth") / "project", 16)
+    generate(project)
+    return project
+
+
+# A user's module over the generated package: the shared (generic) input types keep every
+# field typed. The ignored lines must be errors: mypy --strict (warn_unused_ignores) fails
+# the run if an alias had lost its types and accepted them.
+_USER = """
+import uuid
+
+from synth_client import (
+    SynthClient,
+    account_bool_exp,
+    account_constraint,
+    account_insert_input,
+    account_obj_rel_insert_input,
+    account_on_conflict,
+    account_update_column,
+    uuid_comparison_exp,
+)
+
+
+def upsert(client: SynthClient) -> int | None:
+    conflict = account_on_conflict(
+        constraint=account_constraint.account_pkey,
+        update_columns=[account_update_column.name],
+        where=account_bool_exp(id=uuid_comparison_exp(_eq=uuid.uuid4())),
+    )
+    nested = account_obj_rel_insert_input(data=account_insert_input(name="a"), on_conflict=conflict)
+    account_on_conflict(constraint="account_pkey", update_columns=[])  # type: ignore[arg-type]
+    uuid_comparison_exp(_eq=3)  # type: ignore[arg-type]
+    account_obj_rel_insert_input(data=conflict)  # type: ignore[arg-type]
+    assert nested.data is not None
+    result = client.insert_account(objects=[account_insert_input(name="b")], on_conflict=conflict)
+    return result.affected_rows if result else None
+"""
+
+
+def test_a_modest_synthetic_project_generates_checks_and_passes_mypy_strict(modest: Path) -> None:
+    package = modest / "synth_client"
+    assert check(modest) == 0
+    assert check(modest, full=True) == 0
     source = (package / "client.py").read_text()
     assert "def users_count(" in source and "def insert_user(" in source
     assert "def attachments_stream(" in (package / "async_client.py").read_text()
+    (modest / "user_code.py").write_text(_USER)
     result = subprocess.run(
         [
             sys.executable,
@@ -97,13 +138,71 @@ def test_a_modest_synthetic_project_generates_checks_and_passes_mypy_strict(
             "--strict",
             "--no-incremental",
             "--cache-dir",
-            str(tmp_path / "mypy-cache"),
+            str(modest / "mypy-cache"),
             "synth_client",
+            "user_code.py",
         ],
         capture_output=True,
         text=True,
-        cwd=project,
+        cwd=modest,
         timeout=600,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+_RUNTIME = """
+import json, uuid
+import pydantic
+import synth_client
+from synth_client import *
+from synth_client import input_types as it
+from synth_client.enums import account_constraint, account_update_column
+
+assert it.account_on_conflict.__pydantic_generic_metadata__["origin"] is it._OnConflict
+assert it.address_sum_order_by is it.attachments_avg_order_by  # identical twins
+assert it.account_min_order_by is it.account_max_order_by
+assert set(synth_client.__all__) <= set(dir(synth_client))
+assert "account_bool_exp" in globals() and "SynthClient" in globals()
+row = it.account_insert_input(
+    name="n",
+    attachments=it.attachments_obj_rel_insert_input(
+        data=it.attachments_insert_input(name="c"),
+        on_conflict=it.attachments_on_conflict(
+            constraint="attachments_pkey",
+            update_columns=["name"],
+            where=it.attachments_bool_exp(id=it.uuid_comparison_exp(_in=[uuid.UUID(int=1)])),
+        ),
+    ),
+)
+print(json.dumps(row.model_dump(by_alias=True, exclude_unset=True, mode="json"), sort_keys=True))
+try:
+    it.account_on_conflict(constraint="nope", update_columns=[])
+except pydantic.ValidationError as exc:
+    print("refused:", exc.errors()[0]["loc"])
+"""
+
+
+def test_shared_input_types_validate_and_serialise_as_the_classes_did(modest: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", _RUNTIME],
+        capture_output=True,
+        text=True,
+        cwd=modest,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    wire, refused = run.stdout.splitlines()
+    assert json.loads(wire) == {
+        "name": "n",
+        "attachments": {
+            "data": {"name": "c"},
+            "on_conflict": {
+                "constraint": "attachments_pkey",
+                "update_columns": ["name"],
+                "where": {"id": {"_in": ["00000000-0000-0000-0000-000000000001"]}},
+            },
+        },
+    }
+    assert refused == "refused: ('constraint',)"
