@@ -83,7 +83,7 @@ def test_tables_for_hits_the_size_asked() -> None:
 @pytest.fixture(scope="module")
 def modest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """16 tables, hazards off, generated once for the tests below."""
-    project = _synth().write_project(tmp_path_factory.mktemp("synth") / "project", 16)
+    project = Path(_synth().write_project(tmp_path_factory.mktemp("synth") / "project", 16))
     generate(project)
     return project
 

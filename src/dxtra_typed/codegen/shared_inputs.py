@@ -210,7 +210,7 @@ class SharedInputShapesPlugin(Plugin):
         inserted = False
         for statement in module.body:
             if isinstance(statement, ast.ClassDef) and not inserted:
-                new_body += _preamble(width) + generics
+                new_body += [*_preamble(width), *generics]
                 inserted = True
             if isinstance(statement, ast.ClassDef) and statement.name in aliases:
                 new_body.append(aliases[statement.name])
@@ -280,20 +280,21 @@ def _preamble(width: int) -> list[ast.stmt]:
 
 
 def _generic_class(name: str, body: list[ast.stmt], arity: int) -> ast.ClassDef:
-    params = [ast.Name(id=_PARAM.format(i), ctx=ast.Load()) for i in range(arity)]
+    params: list[ast.expr] = [ast.Name(id=_PARAM.format(i), ctx=ast.Load()) for i in range(arity)]
     generic = ast.Subscript(
         value=ast.Name(id="Generic", ctx=ast.Load()),
         slice=ast.Tuple(elts=params, ctx=ast.Load()) if arity > 1 else params[0],
         ctx=ast.Load(),
     )
-    return ast.ClassDef(
+    class_def = ast.ClassDef(
         name=name,
         bases=[ast.Name(id="BaseModel", ctx=ast.Load()), generic],
         keywords=[],
         body=body,
         decorator_list=[],
-        type_params=[],
     )
+    class_def.type_params = []  # type: ignore[attr-defined,unused-ignore]  # Python 3.12+
+    return class_def
 
 
 def _alias(name: str, generic: str, params: list[ast.expr]) -> ast.Assign:
