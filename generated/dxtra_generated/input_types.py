@@ -28,6 +28,13 @@ class _ComparisonExp(BaseModel, Generic[_P0]):
     nin: Optional[list[_P0]] = Field(alias="_nin", default=None)
 
 
+class _StreamCursorInput(BaseModel, Generic[_P0]):
+    initial_value: _P0
+    "Stream column input with initial value"
+    ordering: Optional[cursor_ordering] = None
+    "cursor order"
+
+
 class Boolean_comparison_exp(BaseModel):
     """Boolean expression to compare columns of type "Boolean". All fields are combined with logical 'AND'."""
 
@@ -211,13 +218,9 @@ class dataSubjectConsentFormValues_bool_exp(BaseModel):
     value: Optional["String_comparison_exp"] = None
 
 
-class dataSubjectConsentFormValues_stream_cursor_input(BaseModel):
-    '''Streaming cursor of the table "data_subject_consent_form_values"'''
-
-    initial_value: "dataSubjectConsentFormValues_stream_cursor_value_input"
-    "Stream column input with initial value"
-    ordering: Optional[cursor_ordering] = None
-    "cursor order"
+dataSubjectConsentFormValues_stream_cursor_input = _StreamCursorInput[
+    "dataSubjectConsentFormValues_stream_cursor_value_input"
+]
 
 
 class dataSubjectConsentFormValues_stream_cursor_value_input(BaseModel):
@@ -304,13 +307,9 @@ class dataSubjectsRightsRequests_bool_exp(BaseModel):
     )
 
 
-class dataSubjectsRightsRequests_stream_cursor_input(BaseModel):
-    '''Streaming cursor of the table "data_subject_rights_requests"'''
-
-    initial_value: "dataSubjectsRightsRequests_stream_cursor_value_input"
-    "Stream column input with initial value"
-    ordering: Optional[cursor_ordering] = None
-    "cursor order"
+dataSubjectsRightsRequests_stream_cursor_input = _StreamCursorInput[
+    "dataSubjectsRightsRequests_stream_cursor_value_input"
+]
 
 
 class dataSubjectsRightsRequests_stream_cursor_value_input(BaseModel):
@@ -371,13 +370,9 @@ class dataSubjects_bool_exp(BaseModel):
     user_id: Optional["uuid_comparison_exp"] = Field(alias="userId", default=None)
 
 
-class dataSubjects_stream_cursor_input(BaseModel):
-    '''Streaming cursor of the table "data_subjects"'''
-
-    initial_value: "dataSubjects_stream_cursor_value_input"
-    "Stream column input with initial value"
-    ordering: Optional[cursor_ordering] = None
-    "cursor order"
+dataSubjects_stream_cursor_input = _StreamCursorInput[
+    "dataSubjects_stream_cursor_value_input"
+]
 
 
 class dataSubjects_stream_cursor_value_input(BaseModel):
