@@ -12,8 +12,10 @@ each of them the same handful of input shapes with only the table's own types ch
 
 On the 578 KB real schema's 30 operations these families (``*_comparison_exp``,
 ``*_on_conflict``, ``*_obj_rel_insert_input``, ``*_arr_rel_insert_input``,
-``*_aggregate_bool_exp_count`` / ``_bool_and`` / ``_bool_or``, and ``*_aggregate_order_by``
-and ``*_stream_cursor_input`` where those are reached) are 147 of the 240 input classes. Each family becomes one generic class, and each member a one-line alias of it::
+``*_aggregate_bool_exp`` and its ``_count`` / ``_bool_and`` / ``_bool_or``, and
+``*_aggregate_order_by`` and ``*_stream_cursor_input`` where those are reached) and the
+identical twins (below) are 147 of the 240 input classes. Each family becomes one generic
+class, and each member a one-line alias of it::
 
     class _OnConflict(BaseModel, Generic[_P0, _P1, _P2]):
         constraint: _P0
