@@ -128,3 +128,28 @@ def test_the_stamp_holds_no_path_or_clock(project: Path, tmp_path: Path) -> None
     text = (one / STAMP_FILE).read_text()
     assert text == (two / STAMP_FILE).read_text() == (_package(project) / STAMP_FILE).read_text()
     assert str(tmp_path) not in text
+
+
+def test_cli_check_skips_parsing_the_schema_when_nothing_changed(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dxtra-typed check`: generate validated these operations against this schema already."""
+    from dxtra_typed.cli import main
+    from dxtra_typed.schema_tools import _operations
+
+    parsed: list[Path] = []
+    real = _operations.load_schema_file
+
+    def spy(path: Path) -> Any:
+        parsed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(_operations, "load_schema_file", spy)
+    assert main(["check", "--root", str(project)]) == 0
+    assert parsed == []
+    assert "0 problem(s) (unchanged since generate validated them)" in capsys.readouterr().err
+    query = project / "queries" / "data_subjects.graphql"
+    query.write_text(query.read_text().replace("  did\n", "  dId\n", 1))
+    assert main(["check", "--root", str(project)]) == 1
+    assert len(parsed) == 1
+    assert "Cannot query field 'dId'" in capsys.readouterr().out
