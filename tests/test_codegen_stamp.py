@@ -153,3 +153,17 @@ def test_cli_check_skips_parsing_the_schema_when_nothing_changed(
     assert main(["check", "--root", str(project)]) == 1
     assert len(parsed) == 1
     assert "Cannot query field 'dId'" in capsys.readouterr().out
+
+
+def test_a_schema_folder_is_read_and_stamped_file_by_file(
+    project: Path, regenerations: list[Path]
+) -> None:
+    """ariadne-codegen's rule (every .graphql file of the folder, sorted) holds for a folder."""
+    config = project / "codegen.toml"
+    config.write_text(config.read_text().replace('"schema/schema.graphql"', '"schema"'))
+    _driver.generate(project)
+    assert _driver.check(project) == 0
+    assert len(regenerations) == 1  # the generate above
+    (project / "schema" / "extra.graphql").write_text("scalar NotUsedAnywhere\n")
+    assert _driver.check(project) == 0
+    assert len(regenerations) == 2

@@ -182,7 +182,12 @@ def load_schema(path: Path) -> GraphQLSchema:
     from ariadne_codegen.exceptions import InvalidGraphqlSyntax
     from graphql import GraphQLSyntaxError, build_ast_schema, parse
 
-    text = path.read_text(encoding="utf-8")
+    if path.is_dir():  # ariadne-codegen's rule: every .graphql/.graphqls/.gql file, sorted
+        from ariadne_codegen.schema import walk_graphql_files
+
+        text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(walk_graphql_files(path)))
+    else:
+        text = path.read_text(encoding="utf-8")
     try:
         document = parse(text, no_location=True)
     except GraphQLSyntaxError as exc:

@@ -74,7 +74,9 @@ def inputs(schema: Path, queries: Path, settings: Mapping[str, Any]) -> dict[str
     """Everything generate reads, as digests. ``settings``: the project's table and its
     [tool.ariadne-codegen] extras (JSON-serialisable, as read from TOML)."""
     return {
-        "schema": _digest(schema.read_bytes()),
+        "schema": _tree(schema, _GRAPHQL_SUFFIXES)
+        if schema.is_dir()
+        else _digest(schema.read_bytes()),
         "operations": _tree(queries, _GRAPHQL_SUFFIXES),
         "settings": _digest(json.dumps(settings, sort_keys=True, default=str).encode()),
         "generator": generator_digest(),
