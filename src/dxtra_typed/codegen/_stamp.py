@@ -28,7 +28,7 @@ STAMP_FILE: Final = "_codegen_stamp.json"
 # Files and folders of a package that are not codegen's output.
 SKIP: Final = frozenset({"__pycache__", STAMP_FILE})
 # Distributions whose version changes what generate writes.
-_TOOLS: Final = ("ariadne-codegen", "graphql-core", "ruff", "pydantic")
+_TOOLS: Final = ("ariadne-codegen", "graphql-core", "ruff")
 _CODEGEN_DIR: Final = Path(__file__).resolve().parent
 _GRAPHQL_SUFFIXES: Final = (".graphql", ".graphqls", ".gql")
 
