@@ -2,8 +2,12 @@
 
 ariadne-codegen produces one client per run (sync *or* async). Running it twice into the same
 package, with only the client settings changed, yields both clients over one shared set of
-model modules: the second run rewrites them byte for byte identically. The package folder is
-emptied first so an operation removed from queries/ leaves no stale module behind.
+model modules: the second run would rewrite them byte for byte identically, so it writes only
+its client, its base client and ``__init__`` (``_lean``). Both runs share one parsed schema and
+one parsed, validated set of operations (``load_schema``, ``_Operations``). The package folder
+is emptied first so an operation removed from queries/ leaves no stale module behind, and
+generate leaves a stamp of its inputs and outputs there (``_stamp``) so ``check`` need not
+regenerate when nothing changed.
 
 Subscriptions: ariadne-codegen refuses them in a sync client (``NotSupported``). The sync run
 still sees every operation, so every shared module (result types, input_types.py,
