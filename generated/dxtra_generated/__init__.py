@@ -4,219 +4,235 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .base_client import DxtraBaseClient
-    from .base_model import BaseModel
-    from .client import DxtraClient
+    from .base_client import DxtraBaseClient as DxtraBaseClient
+    from .base_model import BaseModel as BaseModel
+    from .client import DxtraClient as DxtraClient
     from .consent_form_values import (
-        ConsentFormValues,
-        ConsentFormValuesDataSubjectConsentFormValues,
+        ConsentFormValues as ConsentFormValues,
+        ConsentFormValuesDataSubjectConsentFormValues as ConsentFormValuesDataSubjectConsentFormValues,
     )
     from .consent_values_live import (
-        ConsentValuesLive,
-        ConsentValuesLiveDataSubjectConsentFormValues,
+        ConsentValuesLive as ConsentValuesLive,
+        ConsentValuesLiveDataSubjectConsentFormValues as ConsentValuesLiveDataSubjectConsentFormValues,
     )
     from .consent_values_stream import (
-        ConsentValuesStream,
-        ConsentValuesStreamDataSubjectConsentFormValuesStream,
+        ConsentValuesStream as ConsentValuesStream,
+        ConsentValuesStreamDataSubjectConsentFormValuesStream as ConsentValuesStreamDataSubjectConsentFormValuesStream,
     )
-    from .data_controller import DataController, DataControllerDataController
+    from .data_controller import (
+        DataController as DataController,
+        DataControllerDataController as DataControllerDataController,
+    )
     from .data_controller_counts import (
-        DataControllerCounts,
-        DataControllerCountsDataSubjects,
-        DataControllerCountsDataSubjectsAggregate,
-        DataControllerCountsOpenRightsRequests,
-        DataControllerCountsOpenRightsRequestsAggregate,
-        DataControllerCountsProcessingActivities,
-        DataControllerCountsProcessingActivitiesAggregate,
-        DataControllerCountsRightsRequests,
-        DataControllerCountsRightsRequestsAggregate,
+        DataControllerCounts as DataControllerCounts,
+        DataControllerCountsDataSubjects as DataControllerCountsDataSubjects,
+        DataControllerCountsDataSubjectsAggregate as DataControllerCountsDataSubjectsAggregate,
+        DataControllerCountsOpenRightsRequests as DataControllerCountsOpenRightsRequests,
+        DataControllerCountsOpenRightsRequestsAggregate as DataControllerCountsOpenRightsRequestsAggregate,
+        DataControllerCountsProcessingActivities as DataControllerCountsProcessingActivities,
+        DataControllerCountsProcessingActivitiesAggregate as DataControllerCountsProcessingActivitiesAggregate,
+        DataControllerCountsRightsRequests as DataControllerCountsRightsRequests,
+        DataControllerCountsRightsRequestsAggregate as DataControllerCountsRightsRequestsAggregate,
     )
-    from .data_controllers import DataControllers, DataControllersDataControllers
+    from .data_controllers import (
+        DataControllers as DataControllers,
+        DataControllersDataControllers as DataControllersDataControllers,
+    )
     from .data_subject import (
-        DataSubject,
-        DataSubjectDataSubject,
-        DataSubjectDataSubjectDataController,
+        DataSubject as DataSubject,
+        DataSubjectDataSubject as DataSubjectDataSubject,
+        DataSubjectDataSubjectDataController as DataSubjectDataSubjectDataController,
     )
-    from .data_subjects import DataSubjects, DataSubjectsDataSubjects
+    from .data_subjects import (
+        DataSubjects as DataSubjects,
+        DataSubjectsDataSubjects as DataSubjectsDataSubjects,
+    )
     from .data_subjects_count import (
-        DataSubjectsCount,
-        DataSubjectsCountDataSubjectsAggregate,
-        DataSubjectsCountDataSubjectsAggregateAggregate,
+        DataSubjectsCount as DataSubjectsCount,
+        DataSubjectsCountDataSubjectsAggregate as DataSubjectsCountDataSubjectsAggregate,
+        DataSubjectsCountDataSubjectsAggregateAggregate as DataSubjectsCountDataSubjectsAggregateAggregate,
     )
-    from .data_subjects_live import DataSubjectsLive, DataSubjectsLiveDataSubjects
+    from .data_subjects_live import (
+        DataSubjectsLive as DataSubjectsLive,
+        DataSubjectsLiveDataSubjects as DataSubjectsLiveDataSubjects,
+    )
     from .data_subjects_page import (
-        DataSubjectsPage,
-        DataSubjectsPageDataSubjects,
-        DataSubjectsPageTotal,
-        DataSubjectsPageTotalAggregate,
+        DataSubjectsPage as DataSubjectsPage,
+        DataSubjectsPageDataSubjects as DataSubjectsPageDataSubjects,
+        DataSubjectsPageTotal as DataSubjectsPageTotal,
+        DataSubjectsPageTotalAggregate as DataSubjectsPageTotalAggregate,
     )
     from .data_subjects_stream import (
-        DataSubjectsStream,
-        DataSubjectsStreamDataSubjectsStream,
+        DataSubjectsStream as DataSubjectsStream,
+        DataSubjectsStreamDataSubjectsStream as DataSubjectsStreamDataSubjectsStream,
     )
-    from .enums import cursor_ordering
+    from .enums import cursor_ordering as cursor_ordering
     from .fragments import (
-        ConsentValue,
-        DataControllerSummary,
-        DataSubjectRecord,
-        DataSubjectSummary,
-        PublicDataController,
-        RightsRequestFields,
+        ConsentValue as ConsentValue,
+        DataControllerSummary as DataControllerSummary,
+        DataSubjectRecord as DataSubjectRecord,
+        DataSubjectSummary as DataSubjectSummary,
+        PublicDataController as PublicDataController,
+        RightsRequestFields as RightsRequestFields,
     )
     from .input_types import (
-        Boolean_comparison_exp,
-        Int_comparison_exp,
-        String_comparison_exp,
-        bigint_comparison_exp,
-        citext_comparison_exp,
-        dataControllers_bool_exp,
-        dataControllerUsers_bool_exp,
-        dataProcessingActivities_bool_exp,
-        dataSubjectConsentFormValues_bool_exp,
-        dataSubjectConsentFormValues_stream_cursor_input,
-        dataSubjectConsentFormValues_stream_cursor_value_input,
-        dataSubjectPreferenceValues_bool_exp,
-        dataSubjects_bool_exp,
-        dataSubjects_stream_cursor_input,
-        dataSubjects_stream_cursor_value_input,
-        dataSubjectsRightsRequests_bool_exp,
-        dataSubjectsRightsRequests_stream_cursor_input,
-        dataSubjectsRightsRequests_stream_cursor_value_input,
-        date_comparison_exp,
-        jsonb_comparison_exp,
-        numeric_comparison_exp,
-        timestamptz_comparison_exp,
-        uuid_comparison_exp,
+        Boolean_comparison_exp as Boolean_comparison_exp,
+        Int_comparison_exp as Int_comparison_exp,
+        String_comparison_exp as String_comparison_exp,
+        bigint_comparison_exp as bigint_comparison_exp,
+        citext_comparison_exp as citext_comparison_exp,
+        dataControllerUsers_bool_exp as dataControllerUsers_bool_exp,
+        dataControllers_bool_exp as dataControllers_bool_exp,
+        dataProcessingActivities_bool_exp as dataProcessingActivities_bool_exp,
+        dataSubjectConsentFormValues_bool_exp as dataSubjectConsentFormValues_bool_exp,
+        dataSubjectConsentFormValues_stream_cursor_input as dataSubjectConsentFormValues_stream_cursor_input,
+        dataSubjectConsentFormValues_stream_cursor_value_input as dataSubjectConsentFormValues_stream_cursor_value_input,
+        dataSubjectPreferenceValues_bool_exp as dataSubjectPreferenceValues_bool_exp,
+        dataSubjectsRightsRequests_bool_exp as dataSubjectsRightsRequests_bool_exp,
+        dataSubjectsRightsRequests_stream_cursor_input as dataSubjectsRightsRequests_stream_cursor_input,
+        dataSubjectsRightsRequests_stream_cursor_value_input as dataSubjectsRightsRequests_stream_cursor_value_input,
+        dataSubjects_bool_exp as dataSubjects_bool_exp,
+        dataSubjects_stream_cursor_input as dataSubjects_stream_cursor_input,
+        dataSubjects_stream_cursor_value_input as dataSubjects_stream_cursor_value_input,
+        date_comparison_exp as date_comparison_exp,
+        jsonb_comparison_exp as jsonb_comparison_exp,
+        numeric_comparison_exp as numeric_comparison_exp,
+        timestamptz_comparison_exp as timestamptz_comparison_exp,
+        uuid_comparison_exp as uuid_comparison_exp,
     )
     from .insert_rights_request import (
-        InsertRightsRequest,
-        InsertRightsRequestInsertDataSubjectsRightsRequest,
+        InsertRightsRequest as InsertRightsRequest,
+        InsertRightsRequestInsertDataSubjectsRightsRequest as InsertRightsRequestInsertDataSubjectsRightsRequest,
     )
     from .preference_values import (
-        PreferenceValues,
-        PreferenceValuesDataSubjectPreferenceValues,
+        PreferenceValues as PreferenceValues,
+        PreferenceValuesDataSubjectPreferenceValues as PreferenceValuesDataSubjectPreferenceValues,
     )
     from .processing_activities import (
-        ProcessingActivities,
-        ProcessingActivitiesDataProcessingActivities,
+        ProcessingActivities as ProcessingActivities,
+        ProcessingActivitiesDataProcessingActivities as ProcessingActivitiesDataProcessingActivities,
     )
     from .public_data_controllers import (
-        PublicDataControllers,
-        PublicDataControllersDataControllers,
+        PublicDataControllers as PublicDataControllers,
+        PublicDataControllersDataControllers as PublicDataControllersDataControllers,
     )
     from .rights_requests import (
-        RightsRequests,
-        RightsRequestsDataSubjectsRightsRequests,
+        RightsRequests as RightsRequests,
+        RightsRequestsDataSubjectsRightsRequests as RightsRequestsDataSubjectsRightsRequests,
     )
     from .rights_requests_live import (
-        RightsRequestsLive,
-        RightsRequestsLiveDataSubjectsRightsRequests,
+        RightsRequestsLive as RightsRequestsLive,
+        RightsRequestsLiveDataSubjectsRightsRequests as RightsRequestsLiveDataSubjectsRightsRequests,
     )
     from .rights_requests_page import (
-        RightsRequestsPage,
-        RightsRequestsPageDataSubjectsRightsRequests,
+        RightsRequestsPage as RightsRequestsPage,
+        RightsRequestsPageDataSubjectsRightsRequests as RightsRequestsPageDataSubjectsRightsRequests,
     )
     from .rights_requests_stream import (
-        RightsRequestsStream,
-        RightsRequestsStreamDataSubjectsRightsRequestsStream,
+        RightsRequestsStream as RightsRequestsStream,
+        RightsRequestsStreamDataSubjectsRightsRequestsStream as RightsRequestsStreamDataSubjectsRightsRequestsStream,
     )
     from .update_consent_value import (
-        UpdateConsentValue,
-        UpdateConsentValueUpdateDataSubjectConsentFormValue,
+        UpdateConsentValue as UpdateConsentValue,
+        UpdateConsentValueUpdateDataSubjectConsentFormValue as UpdateConsentValueUpdateDataSubjectConsentFormValue,
     )
     from .update_rights_request_status import (
-        UpdateRightsRequestStatus,
-        UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest,
+        UpdateRightsRequestStatus as UpdateRightsRequestStatus,
+        UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest as UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest,
     )
 _LAZY_IMPORTS = {
-    "BaseModel": ".base_model",
-    "Boolean_comparison_exp": ".input_types",
-    "ConsentFormValues": ".consent_form_values",
-    "ConsentFormValuesDataSubjectConsentFormValues": ".consent_form_values",
-    "ConsentValue": ".fragments",
-    "ConsentValuesLive": ".consent_values_live",
-    "ConsentValuesLiveDataSubjectConsentFormValues": ".consent_values_live",
-    "ConsentValuesStream": ".consent_values_stream",
-    "ConsentValuesStreamDataSubjectConsentFormValuesStream": ".consent_values_stream",
-    "DataController": ".data_controller",
-    "DataControllerCounts": ".data_controller_counts",
-    "DataControllerCountsDataSubjects": ".data_controller_counts",
-    "DataControllerCountsDataSubjectsAggregate": ".data_controller_counts",
-    "DataControllerCountsOpenRightsRequests": ".data_controller_counts",
-    "DataControllerCountsOpenRightsRequestsAggregate": ".data_controller_counts",
-    "DataControllerCountsProcessingActivities": ".data_controller_counts",
-    "DataControllerCountsProcessingActivitiesAggregate": ".data_controller_counts",
-    "DataControllerCountsRightsRequests": ".data_controller_counts",
-    "DataControllerCountsRightsRequestsAggregate": ".data_controller_counts",
-    "DataControllerDataController": ".data_controller",
-    "DataControllerSummary": ".fragments",
-    "DataControllers": ".data_controllers",
-    "DataControllersDataControllers": ".data_controllers",
-    "DataSubject": ".data_subject",
-    "DataSubjectDataSubject": ".data_subject",
-    "DataSubjectDataSubjectDataController": ".data_subject",
-    "DataSubjectRecord": ".fragments",
-    "DataSubjectSummary": ".fragments",
-    "DataSubjects": ".data_subjects",
-    "DataSubjectsCount": ".data_subjects_count",
-    "DataSubjectsCountDataSubjectsAggregate": ".data_subjects_count",
-    "DataSubjectsCountDataSubjectsAggregateAggregate": ".data_subjects_count",
-    "DataSubjectsDataSubjects": ".data_subjects",
-    "DataSubjectsLive": ".data_subjects_live",
-    "DataSubjectsLiveDataSubjects": ".data_subjects_live",
-    "DataSubjectsPage": ".data_subjects_page",
-    "DataSubjectsPageDataSubjects": ".data_subjects_page",
-    "DataSubjectsPageTotal": ".data_subjects_page",
-    "DataSubjectsPageTotalAggregate": ".data_subjects_page",
-    "DataSubjectsStream": ".data_subjects_stream",
-    "DataSubjectsStreamDataSubjectsStream": ".data_subjects_stream",
-    "DxtraBaseClient": ".base_client",
-    "DxtraClient": ".client",
-    "InsertRightsRequest": ".insert_rights_request",
-    "InsertRightsRequestInsertDataSubjectsRightsRequest": ".insert_rights_request",
-    "Int_comparison_exp": ".input_types",
-    "PreferenceValues": ".preference_values",
-    "PreferenceValuesDataSubjectPreferenceValues": ".preference_values",
-    "ProcessingActivities": ".processing_activities",
-    "ProcessingActivitiesDataProcessingActivities": ".processing_activities",
-    "PublicDataController": ".fragments",
-    "PublicDataControllers": ".public_data_controllers",
-    "PublicDataControllersDataControllers": ".public_data_controllers",
-    "RightsRequestFields": ".fragments",
-    "RightsRequests": ".rights_requests",
-    "RightsRequestsDataSubjectsRightsRequests": ".rights_requests",
-    "RightsRequestsLive": ".rights_requests_live",
-    "RightsRequestsLiveDataSubjectsRightsRequests": ".rights_requests_live",
-    "RightsRequestsPage": ".rights_requests_page",
-    "RightsRequestsPageDataSubjectsRightsRequests": ".rights_requests_page",
-    "RightsRequestsStream": ".rights_requests_stream",
-    "RightsRequestsStreamDataSubjectsRightsRequestsStream": ".rights_requests_stream",
-    "String_comparison_exp": ".input_types",
-    "UpdateConsentValue": ".update_consent_value",
-    "UpdateConsentValueUpdateDataSubjectConsentFormValue": ".update_consent_value",
-    "UpdateRightsRequestStatus": ".update_rights_request_status",
-    "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest": ".update_rights_request_status",
-    "bigint_comparison_exp": ".input_types",
-    "citext_comparison_exp": ".input_types",
-    "cursor_ordering": ".enums",
-    "dataControllerUsers_bool_exp": ".input_types",
-    "dataControllers_bool_exp": ".input_types",
-    "dataProcessingActivities_bool_exp": ".input_types",
-    "dataSubjectConsentFormValues_bool_exp": ".input_types",
-    "dataSubjectConsentFormValues_stream_cursor_input": ".input_types",
-    "dataSubjectConsentFormValues_stream_cursor_value_input": ".input_types",
-    "dataSubjectPreferenceValues_bool_exp": ".input_types",
-    "dataSubjectsRightsRequests_bool_exp": ".input_types",
-    "dataSubjectsRightsRequests_stream_cursor_input": ".input_types",
-    "dataSubjectsRightsRequests_stream_cursor_value_input": ".input_types",
-    "dataSubjects_bool_exp": ".input_types",
-    "dataSubjects_stream_cursor_input": ".input_types",
-    "dataSubjects_stream_cursor_value_input": ".input_types",
-    "date_comparison_exp": ".input_types",
-    "jsonb_comparison_exp": ".input_types",
-    "numeric_comparison_exp": ".input_types",
-    "timestamptz_comparison_exp": ".input_types",
-    "uuid_comparison_exp": ".input_types",
+    name: module
+    for module, names in {
+        ".base_client": "DxtraBaseClient",
+        ".base_model": "BaseModel",
+        ".client": "DxtraClient",
+        ".consent_form_values": (
+            "ConsentFormValues ConsentFormValuesDataSubjectConsentFormValues"
+        ),
+        ".consent_values_live": (
+            "ConsentValuesLive ConsentValuesLiveDataSubjectConsentFormValues"
+        ),
+        ".consent_values_stream": (
+            "ConsentValuesStream ConsentValuesStreamDataSubjectConsentFormValuesStream"
+        ),
+        ".data_controller": "DataController DataControllerDataController",
+        ".data_controller_counts": (
+            "DataControllerCounts DataControllerCountsDataSubjects "
+            "DataControllerCountsDataSubjectsAggregate "
+            "DataControllerCountsOpenRightsRequests "
+            "DataControllerCountsOpenRightsRequestsAggregate "
+            "DataControllerCountsProcessingActivities "
+            "DataControllerCountsProcessingActivitiesAggregate "
+            "DataControllerCountsRightsRequests "
+            "DataControllerCountsRightsRequestsAggregate"
+        ),
+        ".data_controllers": "DataControllers DataControllersDataControllers",
+        ".data_subject": (
+            "DataSubject DataSubjectDataSubject DataSubjectDataSubjectDataController"
+        ),
+        ".data_subjects": "DataSubjects DataSubjectsDataSubjects",
+        ".data_subjects_count": (
+            "DataSubjectsCount DataSubjectsCountDataSubjectsAggregate "
+            "DataSubjectsCountDataSubjectsAggregateAggregate"
+        ),
+        ".data_subjects_live": "DataSubjectsLive DataSubjectsLiveDataSubjects",
+        ".data_subjects_page": (
+            "DataSubjectsPage DataSubjectsPageDataSubjects DataSubjectsPageTotal "
+            "DataSubjectsPageTotalAggregate"
+        ),
+        ".data_subjects_stream": (
+            "DataSubjectsStream DataSubjectsStreamDataSubjectsStream"
+        ),
+        ".enums": "cursor_ordering",
+        ".fragments": (
+            "ConsentValue DataControllerSummary DataSubjectRecord DataSubjectSummary "
+            "PublicDataController RightsRequestFields"
+        ),
+        ".input_types": (
+            "Boolean_comparison_exp Int_comparison_exp String_comparison_exp "
+            "bigint_comparison_exp citext_comparison_exp dataControllerUsers_bool_exp "
+            "dataControllers_bool_exp dataProcessingActivities_bool_exp "
+            "dataSubjectConsentFormValues_bool_exp "
+            "dataSubjectConsentFormValues_stream_cursor_input "
+            "dataSubjectConsentFormValues_stream_cursor_value_input "
+            "dataSubjectPreferenceValues_bool_exp dataSubjectsRightsRequests_bool_exp "
+            "dataSubjectsRightsRequests_stream_cursor_input "
+            "dataSubjectsRightsRequests_stream_cursor_value_input dataSubjects_bool_exp "
+            "dataSubjects_stream_cursor_input dataSubjects_stream_cursor_value_input "
+            "date_comparison_exp jsonb_comparison_exp numeric_comparison_exp "
+            "timestamptz_comparison_exp uuid_comparison_exp"
+        ),
+        ".insert_rights_request": (
+            "InsertRightsRequest InsertRightsRequestInsertDataSubjectsRightsRequest"
+        ),
+        ".preference_values": (
+            "PreferenceValues PreferenceValuesDataSubjectPreferenceValues"
+        ),
+        ".processing_activities": (
+            "ProcessingActivities ProcessingActivitiesDataProcessingActivities"
+        ),
+        ".public_data_controllers": (
+            "PublicDataControllers PublicDataControllersDataControllers"
+        ),
+        ".rights_requests": "RightsRequests RightsRequestsDataSubjectsRightsRequests",
+        ".rights_requests_live": (
+            "RightsRequestsLive RightsRequestsLiveDataSubjectsRightsRequests"
+        ),
+        ".rights_requests_page": (
+            "RightsRequestsPage RightsRequestsPageDataSubjectsRightsRequests"
+        ),
+        ".rights_requests_stream": (
+            "RightsRequestsStream RightsRequestsStreamDataSubjectsRightsRequestsStream"
+        ),
+        ".update_consent_value": (
+            "UpdateConsentValue UpdateConsentValueUpdateDataSubjectConsentFormValue"
+        ),
+        ".update_rights_request_status": (
+            "UpdateRightsRequestStatus "
+            "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest"
+        ),
+    }.items()
+    for name in names.split()
 }
 if not TYPE_CHECKING:
 
@@ -234,92 +250,47 @@ if not TYPE_CHECKING:
 
 
 __all__ = [
-    "BaseModel",
-    "Boolean_comparison_exp",
-    "ConsentFormValues",
-    "ConsentFormValuesDataSubjectConsentFormValues",
-    "ConsentValue",
-    "ConsentValuesLive",
-    "ConsentValuesLiveDataSubjectConsentFormValues",
-    "ConsentValuesStream",
-    "ConsentValuesStreamDataSubjectConsentFormValuesStream",
-    "DataController",
-    "DataControllerCounts",
-    "DataControllerCountsDataSubjects",
+    "BaseModel", "Boolean_comparison_exp", "ConsentFormValues",
+    "ConsentFormValuesDataSubjectConsentFormValues", "ConsentValue",
+    "ConsentValuesLive", "ConsentValuesLiveDataSubjectConsentFormValues",
+    "ConsentValuesStream", "ConsentValuesStreamDataSubjectConsentFormValuesStream",
+    "DataController", "DataControllerCounts", "DataControllerCountsDataSubjects",
     "DataControllerCountsDataSubjectsAggregate",
     "DataControllerCountsOpenRightsRequests",
     "DataControllerCountsOpenRightsRequestsAggregate",
     "DataControllerCountsProcessingActivities",
     "DataControllerCountsProcessingActivitiesAggregate",
-    "DataControllerCountsRightsRequests",
-    "DataControllerCountsRightsRequestsAggregate",
-    "DataControllerDataController",
-    "DataControllerSummary",
-    "DataControllers",
-    "DataControllersDataControllers",
-    "DataSubject",
-    "DataSubjectDataSubject",
-    "DataSubjectDataSubjectDataController",
-    "DataSubjectRecord",
-    "DataSubjectSummary",
-    "DataSubjects",
-    "DataSubjectsCount",
-    "DataSubjectsCountDataSubjectsAggregate",
-    "DataSubjectsCountDataSubjectsAggregateAggregate",
-    "DataSubjectsDataSubjects",
-    "DataSubjectsLive",
-    "DataSubjectsLiveDataSubjects",
-    "DataSubjectsPage",
-    "DataSubjectsPageDataSubjects",
-    "DataSubjectsPageTotal",
-    "DataSubjectsPageTotalAggregate",
-    "DataSubjectsStream",
-    "DataSubjectsStreamDataSubjectsStream",
-    "DxtraBaseClient",
-    "DxtraClient",
-    "InsertRightsRequest",
-    "InsertRightsRequestInsertDataSubjectsRightsRequest",
-    "Int_comparison_exp",
-    "PreferenceValues",
-    "PreferenceValuesDataSubjectPreferenceValues",
-    "ProcessingActivities",
-    "ProcessingActivitiesDataProcessingActivities",
-    "PublicDataController",
-    "PublicDataControllers",
-    "PublicDataControllersDataControllers",
-    "RightsRequestFields",
-    "RightsRequests",
-    "RightsRequestsDataSubjectsRightsRequests",
-    "RightsRequestsLive",
-    "RightsRequestsLiveDataSubjectsRightsRequests",
-    "RightsRequestsPage",
-    "RightsRequestsPageDataSubjectsRightsRequests",
-    "RightsRequestsStream",
-    "RightsRequestsStreamDataSubjectsRightsRequestsStream",
-    "String_comparison_exp",
-    "UpdateConsentValue",
-    "UpdateConsentValueUpdateDataSubjectConsentFormValue",
-    "UpdateRightsRequestStatus",
-    "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest",
-    "bigint_comparison_exp",
-    "citext_comparison_exp",
-    "cursor_ordering",
-    "dataControllerUsers_bool_exp",
-    "dataControllers_bool_exp",
-    "dataProcessingActivities_bool_exp",
+    "DataControllerCountsRightsRequests", "DataControllerCountsRightsRequestsAggregate",
+    "DataControllerDataController", "DataControllerSummary", "DataControllers",
+    "DataControllersDataControllers", "DataSubject", "DataSubjectDataSubject",
+    "DataSubjectDataSubjectDataController", "DataSubjectRecord", "DataSubjectSummary",
+    "DataSubjects", "DataSubjectsCount", "DataSubjectsCountDataSubjectsAggregate",
+    "DataSubjectsCountDataSubjectsAggregateAggregate", "DataSubjectsDataSubjects",
+    "DataSubjectsLive", "DataSubjectsLiveDataSubjects", "DataSubjectsPage",
+    "DataSubjectsPageDataSubjects", "DataSubjectsPageTotal",
+    "DataSubjectsPageTotalAggregate", "DataSubjectsStream",
+    "DataSubjectsStreamDataSubjectsStream", "DxtraBaseClient", "DxtraClient",
+    "InsertRightsRequest", "InsertRightsRequestInsertDataSubjectsRightsRequest",
+    "Int_comparison_exp", "PreferenceValues",
+    "PreferenceValuesDataSubjectPreferenceValues", "ProcessingActivities",
+    "ProcessingActivitiesDataProcessingActivities", "PublicDataController",
+    "PublicDataControllers", "PublicDataControllersDataControllers",
+    "RightsRequestFields", "RightsRequests", "RightsRequestsDataSubjectsRightsRequests",
+    "RightsRequestsLive", "RightsRequestsLiveDataSubjectsRightsRequests",
+    "RightsRequestsPage", "RightsRequestsPageDataSubjectsRightsRequests",
+    "RightsRequestsStream", "RightsRequestsStreamDataSubjectsRightsRequestsStream",
+    "String_comparison_exp", "UpdateConsentValue",
+    "UpdateConsentValueUpdateDataSubjectConsentFormValue", "UpdateRightsRequestStatus",
+    "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest", "bigint_comparison_exp",
+    "citext_comparison_exp", "cursor_ordering", "dataControllerUsers_bool_exp",
+    "dataControllers_bool_exp", "dataProcessingActivities_bool_exp",
     "dataSubjectConsentFormValues_bool_exp",
     "dataSubjectConsentFormValues_stream_cursor_input",
     "dataSubjectConsentFormValues_stream_cursor_value_input",
-    "dataSubjectPreferenceValues_bool_exp",
-    "dataSubjectsRightsRequests_bool_exp",
+    "dataSubjectPreferenceValues_bool_exp", "dataSubjectsRightsRequests_bool_exp",
     "dataSubjectsRightsRequests_stream_cursor_input",
-    "dataSubjectsRightsRequests_stream_cursor_value_input",
-    "dataSubjects_bool_exp",
-    "dataSubjects_stream_cursor_input",
-    "dataSubjects_stream_cursor_value_input",
-    "date_comparison_exp",
-    "jsonb_comparison_exp",
-    "numeric_comparison_exp",
-    "timestamptz_comparison_exp",
-    "uuid_comparison_exp",
+    "dataSubjectsRightsRequests_stream_cursor_value_input", "dataSubjects_bool_exp",
+    "dataSubjects_stream_cursor_input", "dataSubjects_stream_cursor_value_input",
+    "date_comparison_exp", "jsonb_comparison_exp", "numeric_comparison_exp",
+    "timestamptz_comparison_exp", "uuid_comparison_exp",
 ]

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
+from typing import Generic, Optional, TypeVar
 from uuid import UUID
 
 from pydantic import Field
@@ -12,6 +12,27 @@ from dxtra_typed.scalars import JSON
 
 from .base_model import BaseModel
 from .enums import cursor_ordering
+
+_P0 = TypeVar("_P0")
+
+
+class _ComparisonExp(BaseModel, Generic[_P0]):
+    eq: Optional[_P0] = Field(alias="_eq", default=None)
+    gt: Optional[_P0] = Field(alias="_gt", default=None)
+    gte: Optional[_P0] = Field(alias="_gte", default=None)
+    in_: Optional[list[_P0]] = Field(alias="_in", default=None)
+    is_null: Optional[bool] = Field(alias="_is_null", default=None)
+    lt: Optional[_P0] = Field(alias="_lt", default=None)
+    lte: Optional[_P0] = Field(alias="_lte", default=None)
+    neq: Optional[_P0] = Field(alias="_neq", default=None)
+    nin: Optional[list[_P0]] = Field(alias="_nin", default=None)
+
+
+class _StreamCursorInput(BaseModel, Generic[_P0]):
+    initial_value: _P0
+    "Stream column input with initial value"
+    ordering: Optional[cursor_ordering] = None
+    "cursor order"
 
 
 class Boolean_comparison_exp(BaseModel):
@@ -28,18 +49,7 @@ class Boolean_comparison_exp(BaseModel):
     nin: Optional[list[bool]] = Field(alias="_nin", default=None)
 
 
-class Int_comparison_exp(BaseModel):
-    """Boolean expression to compare columns of type "Int". All fields are combined with logical 'AND'."""
-
-    eq: Optional[int] = Field(alias="_eq", default=None)
-    gt: Optional[int] = Field(alias="_gt", default=None)
-    gte: Optional[int] = Field(alias="_gte", default=None)
-    in_: Optional[list[int]] = Field(alias="_in", default=None)
-    is_null: Optional[bool] = Field(alias="_is_null", default=None)
-    lt: Optional[int] = Field(alias="_lt", default=None)
-    lte: Optional[int] = Field(alias="_lte", default=None)
-    neq: Optional[int] = Field(alias="_neq", default=None)
-    nin: Optional[list[int]] = Field(alias="_nin", default=None)
+Int_comparison_exp = _ComparisonExp[int]
 
 
 class String_comparison_exp(BaseModel):
@@ -76,52 +86,8 @@ class String_comparison_exp(BaseModel):
     "does the column match the given SQL regular expression"
 
 
-class bigint_comparison_exp(BaseModel):
-    """Boolean expression to compare columns of type "bigint". All fields are combined with logical 'AND'."""
-
-    eq: Optional[int] = Field(alias="_eq", default=None)
-    gt: Optional[int] = Field(alias="_gt", default=None)
-    gte: Optional[int] = Field(alias="_gte", default=None)
-    in_: Optional[list[int]] = Field(alias="_in", default=None)
-    is_null: Optional[bool] = Field(alias="_is_null", default=None)
-    lt: Optional[int] = Field(alias="_lt", default=None)
-    lte: Optional[int] = Field(alias="_lte", default=None)
-    neq: Optional[int] = Field(alias="_neq", default=None)
-    nin: Optional[list[int]] = Field(alias="_nin", default=None)
-
-
-class citext_comparison_exp(BaseModel):
-    """Boolean expression to compare columns of type "citext". All fields are combined with logical 'AND'."""
-
-    eq: Optional[str] = Field(alias="_eq", default=None)
-    gt: Optional[str] = Field(alias="_gt", default=None)
-    gte: Optional[str] = Field(alias="_gte", default=None)
-    ilike: Optional[str] = Field(alias="_ilike", default=None)
-    "does the column match the given case-insensitive pattern"
-    in_: Optional[list[str]] = Field(alias="_in", default=None)
-    iregex: Optional[str] = Field(alias="_iregex", default=None)
-    "does the column match the given POSIX regular expression, case insensitive"
-    is_null: Optional[bool] = Field(alias="_is_null", default=None)
-    like: Optional[str] = Field(alias="_like", default=None)
-    "does the column match the given pattern"
-    lt: Optional[str] = Field(alias="_lt", default=None)
-    lte: Optional[str] = Field(alias="_lte", default=None)
-    neq: Optional[str] = Field(alias="_neq", default=None)
-    nilike: Optional[str] = Field(alias="_nilike", default=None)
-    "does the column NOT match the given case-insensitive pattern"
-    nin: Optional[list[str]] = Field(alias="_nin", default=None)
-    niregex: Optional[str] = Field(alias="_niregex", default=None)
-    "does the column NOT match the given POSIX regular expression, case insensitive"
-    nlike: Optional[str] = Field(alias="_nlike", default=None)
-    "does the column NOT match the given pattern"
-    nregex: Optional[str] = Field(alias="_nregex", default=None)
-    "does the column NOT match the given POSIX regular expression, case sensitive"
-    nsimilar: Optional[str] = Field(alias="_nsimilar", default=None)
-    "does the column NOT match the given SQL regular expression"
-    regex: Optional[str] = Field(alias="_regex", default=None)
-    "does the column match the given POSIX regular expression, case sensitive"
-    similar: Optional[str] = Field(alias="_similar", default=None)
-    "does the column match the given SQL regular expression"
+bigint_comparison_exp = _ComparisonExp[int]
+citext_comparison_exp = String_comparison_exp
 
 
 class dataControllerUsers_bool_exp(BaseModel):
@@ -252,13 +218,9 @@ class dataSubjectConsentFormValues_bool_exp(BaseModel):
     value: Optional["String_comparison_exp"] = None
 
 
-class dataSubjectConsentFormValues_stream_cursor_input(BaseModel):
-    '''Streaming cursor of the table "data_subject_consent_form_values"'''
-
-    initial_value: "dataSubjectConsentFormValues_stream_cursor_value_input"
-    "Stream column input with initial value"
-    ordering: Optional[cursor_ordering] = None
-    "cursor order"
+dataSubjectConsentFormValues_stream_cursor_input = _StreamCursorInput[
+    "dataSubjectConsentFormValues_stream_cursor_value_input"
+]
 
 
 class dataSubjectConsentFormValues_stream_cursor_value_input(BaseModel):
@@ -345,13 +307,9 @@ class dataSubjectsRightsRequests_bool_exp(BaseModel):
     )
 
 
-class dataSubjectsRightsRequests_stream_cursor_input(BaseModel):
-    '''Streaming cursor of the table "data_subject_rights_requests"'''
-
-    initial_value: "dataSubjectsRightsRequests_stream_cursor_value_input"
-    "Stream column input with initial value"
-    ordering: Optional[cursor_ordering] = None
-    "cursor order"
+dataSubjectsRightsRequests_stream_cursor_input = _StreamCursorInput[
+    "dataSubjectsRightsRequests_stream_cursor_value_input"
+]
 
 
 class dataSubjectsRightsRequests_stream_cursor_value_input(BaseModel):
@@ -412,13 +370,9 @@ class dataSubjects_bool_exp(BaseModel):
     user_id: Optional["uuid_comparison_exp"] = Field(alias="userId", default=None)
 
 
-class dataSubjects_stream_cursor_input(BaseModel):
-    '''Streaming cursor of the table "data_subjects"'''
-
-    initial_value: "dataSubjects_stream_cursor_value_input"
-    "Stream column input with initial value"
-    ordering: Optional[cursor_ordering] = None
-    "cursor order"
+dataSubjects_stream_cursor_input = _StreamCursorInput[
+    "dataSubjects_stream_cursor_value_input"
+]
 
 
 class dataSubjects_stream_cursor_value_input(BaseModel):
@@ -440,18 +394,7 @@ class dataSubjects_stream_cursor_value_input(BaseModel):
     "The auth user of a data subject who signed in to the Transparency Center."
 
 
-class date_comparison_exp(BaseModel):
-    """Boolean expression to compare columns of type "date". All fields are combined with logical 'AND'."""
-
-    eq: Optional[date] = Field(alias="_eq", default=None)
-    gt: Optional[date] = Field(alias="_gt", default=None)
-    gte: Optional[date] = Field(alias="_gte", default=None)
-    in_: Optional[list[date]] = Field(alias="_in", default=None)
-    is_null: Optional[bool] = Field(alias="_is_null", default=None)
-    lt: Optional[date] = Field(alias="_lt", default=None)
-    lte: Optional[date] = Field(alias="_lte", default=None)
-    neq: Optional[date] = Field(alias="_neq", default=None)
-    nin: Optional[list[date]] = Field(alias="_nin", default=None)
+date_comparison_exp = _ComparisonExp[date]
 
 
 class jsonb_comparison_exp(BaseModel):
@@ -478,43 +421,6 @@ class jsonb_comparison_exp(BaseModel):
     nin: Optional[list[JSON]] = Field(alias="_nin", default=None)
 
 
-class numeric_comparison_exp(BaseModel):
-    """Boolean expression to compare columns of type "numeric". All fields are combined with logical 'AND'."""
-
-    eq: Optional[Decimal] = Field(alias="_eq", default=None)
-    gt: Optional[Decimal] = Field(alias="_gt", default=None)
-    gte: Optional[Decimal] = Field(alias="_gte", default=None)
-    in_: Optional[list[Decimal]] = Field(alias="_in", default=None)
-    is_null: Optional[bool] = Field(alias="_is_null", default=None)
-    lt: Optional[Decimal] = Field(alias="_lt", default=None)
-    lte: Optional[Decimal] = Field(alias="_lte", default=None)
-    neq: Optional[Decimal] = Field(alias="_neq", default=None)
-    nin: Optional[list[Decimal]] = Field(alias="_nin", default=None)
-
-
-class timestamptz_comparison_exp(BaseModel):
-    """Boolean expression to compare columns of type "timestamptz". All fields are combined with logical 'AND'."""
-
-    eq: Optional[datetime] = Field(alias="_eq", default=None)
-    gt: Optional[datetime] = Field(alias="_gt", default=None)
-    gte: Optional[datetime] = Field(alias="_gte", default=None)
-    in_: Optional[list[datetime]] = Field(alias="_in", default=None)
-    is_null: Optional[bool] = Field(alias="_is_null", default=None)
-    lt: Optional[datetime] = Field(alias="_lt", default=None)
-    lte: Optional[datetime] = Field(alias="_lte", default=None)
-    neq: Optional[datetime] = Field(alias="_neq", default=None)
-    nin: Optional[list[datetime]] = Field(alias="_nin", default=None)
-
-
-class uuid_comparison_exp(BaseModel):
-    """Boolean expression to compare columns of type "uuid". All fields are combined with logical 'AND'."""
-
-    eq: Optional[UUID] = Field(alias="_eq", default=None)
-    gt: Optional[UUID] = Field(alias="_gt", default=None)
-    gte: Optional[UUID] = Field(alias="_gte", default=None)
-    in_: Optional[list[UUID]] = Field(alias="_in", default=None)
-    is_null: Optional[bool] = Field(alias="_is_null", default=None)
-    lt: Optional[UUID] = Field(alias="_lt", default=None)
-    lte: Optional[UUID] = Field(alias="_lte", default=None)
-    neq: Optional[UUID] = Field(alias="_neq", default=None)
-    nin: Optional[list[UUID]] = Field(alias="_nin", default=None)
+numeric_comparison_exp = _ComparisonExp[Decimal]
+timestamptz_comparison_exp = _ComparisonExp[datetime]
+uuid_comparison_exp = _ComparisonExp[UUID]

@@ -62,8 +62,9 @@ def generate_once(root: Path, config_path: Path | None = None) -> bool:
     started = time.monotonic()
     try:
         project = load_project(root, config_path)
+        schema = load_schema_file(project.schema_path)
         problems = validate_operations(
-            load_schema_file(project.schema_path),
+            schema,
             load_operations(project.queries_path, root),
             project.skip_rules,
         )
@@ -77,7 +78,7 @@ def generate_once(root: Path, config_path: Path | None = None) -> bool:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnknownScalarWarning)
-            target = generate(root, project.config_path)
+            target = generate(root, project.config_path, schema=schema)  # parsed once
         for warning in caught:  # one line each, not Python's file:line + source line
             print(f"generate: warning: {warning.message}", file=sys.stderr, flush=True)
     except Exception as exc:  # one line per failed run; the watcher must survive it

@@ -65,6 +65,10 @@ PLUGINS: Final = (
     "ariadne_codegen.contrib.client_forward_refs.ClientForwardRefsPlugin",
     # ...then its method imports go below the docstrings, UnsetType plain again (see lazy.py).
     "dxtra_typed.codegen.lazy.LazyImportsTidyPlugin",
+    # The lazy __init__ names each export once (`X as X`), not three times.
+    "dxtra_typed.codegen.compact_init.CompactInitPlugin",
+    # Hasura's look-alike inputs (*_comparison_exp, *_on_conflict, ...): one generic class each.
+    "dxtra_typed.codegen.shared_inputs.SharedInputShapesPlugin",
 )
 
 # Hasura / Postgres scalars → Python types (README "Numbers and scalars"; docs/design.md says

@@ -1,0 +1,329 @@
+"""ariadne-codegen plugin: Hasura's look-alike input types share one generic class each.
+
+A ``where`` variable reaches, through Hasura's ``_bool_exp`` graph, dozens of tables, and for
+each of them the same handful of input shapes with only the table's own types changed::
+
+    class account_on_conflict(BaseModel):
+        constraint: account_constraint
+        update_columns: list[account_update_column] = Field(default_factory=lambda: [])
+        where: Optional["account_bool_exp"] = None
+
+    class notebook_on_conflict(BaseModel):   # ... and 35 more
+
+On the 578 KB real schema's 30 operations these families (``*_comparison_exp``,
+``*_on_conflict``, ``*_obj_rel_insert_input``, ``*_arr_rel_insert_input``,
+``*_aggregate_bool_exp`` and its ``_count`` / ``_bool_and`` / ``_bool_or``, and
+``*_aggregate_order_by`` and ``*_stream_cursor_input`` where those are reached) and the
+identical twins (below) are 147 of the 240 input classes. Each family becomes one generic
+class, and each member a one-line alias of it::
+
+    class _OnConflict(BaseModel, Generic[_P0, _P1, _P2]):
+        constraint: _P0
+        update_columns: list[_P1] = Field(default_factory=lambda: [])
+        where: Optional[_P2] = None
+
+    account_on_conflict = _OnConflict[account_constraint, account_update_column, "account_bool_exp"]
+
+The alias keeps the name, the fields, their aliases and defaults, and every type: mypy and
+editors see ``account_on_conflict(constraint=..., update_columns=[...], where=...)`` exactly
+as before (a generic alias is callable and usable as an annotation), and pydantic validates
+and serialises it the same (a parametrised generic model). What is lost is the per-table class
+docstring (Hasura boilerplate such as "on_conflict condition type for table ...").
+
+Safe by construction: a member is aliased only when its class body, with its own parameters
+replaced by type variables, is identical (AST) to the family's shared body; anything else
+(an extra field, another default, a different docstring on a field) stays a class.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ariadne_codegen.plugins.base import Plugin
+
+# The type variable names (shared by every generic class; a TypeVar may serve many).
+_PARAM = "_P{}"
+
+
+@dataclass(frozen=True)
+class _Family:
+    generic: str  # the shared class's name
+    pattern: re.Pattern[str]  # matches a member's name; group "t" is the table / scalar
+    # How to find the member's parameters: name suffixes on the table, or (None) the type of
+    # the ``eq`` field (the comparison expressions' scalar).
+    suffixes: tuple[str, ...] | None
+
+
+_FAMILIES = (
+    _Family("_ComparisonExp", re.compile(r"^(?P<t>.+)_comparison_exp$"), None),
+    _Family(
+        "_OnConflict",
+        re.compile(r"^(?P<t>.+)_on_conflict$"),
+        ("_constraint", "_update_column", "_bool_exp"),
+    ),
+    _Family(
+        "_ObjRelInsertInput",
+        re.compile(r"^(?P<t>.+)_obj_rel_insert_input$"),
+        ("_insert_input", "_on_conflict"),
+    ),
+    _Family(
+        "_ArrRelInsertInput",
+        re.compile(r"^(?P<t>.+)_arr_rel_insert_input$"),
+        ("_insert_input", "_on_conflict"),
+    ),
+    _Family(
+        "_AggregateBoolExpCount",
+        re.compile(r"^(?P<t>.+)_aggregate_bool_exp_count$"),
+        ("_select_column", "_bool_exp"),
+    ),
+    _Family(
+        "_AggregateBoolExp",
+        re.compile(r"^(?P<t>.+)_aggregate_bool_exp$"),
+        ("_aggregate_bool_exp_count",),
+    ),
+    _Family(
+        "_AggregateOrderBy",
+        re.compile(r"^(?P<t>.+)_aggregate_order_by$"),
+        ("_max_order_by", "_min_order_by"),
+    ),
+    _Family(
+        "_StreamCursorInput",
+        re.compile(r"^(?P<t>.+)_stream_cursor_input$"),
+        ("_stream_cursor_value_input",),
+    ),
+    _Family(
+        "_AggregateBoolExpBoolAnd",
+        re.compile(r"^(?P<t>.+)_aggregate_bool_exp_bool_and$"),
+        ("_select_column_{t}_aggregate_bool_exp_bool_and_arguments_columns", "_bool_exp"),
+    ),
+    _Family(
+        "_AggregateBoolExpBoolOr",
+        re.compile(r"^(?P<t>.+)_aggregate_bool_exp_bool_or$"),
+        ("_select_column_{t}_aggregate_bool_exp_bool_or_arguments_columns", "_bool_exp"),
+    ),
+)
+
+
+def _is_doc(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def _body(class_def: ast.ClassDef) -> list[ast.stmt]:
+    """The class body without its docstring."""
+    body = list(class_def.body)
+    return body[1:] if body and _is_doc(body[0]) else body
+
+
+def _eq_type(class_def: ast.ClassDef) -> ast.expr | None:
+    """``X`` in ``eq: Optional[X] = ...`` (a comparison expression's scalar)."""
+    for statement in class_def.body:
+        if (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+            and statement.target.id == "eq"
+            and isinstance(statement.annotation, ast.Subscript)
+            and isinstance(statement.annotation.value, ast.Name)
+            and statement.annotation.value.id == "Optional"
+        ):
+            # Re-parsed: ariadne-codegen builds its nodes without ``ctx``, which ast.dump shows.
+            return ast.parse(ast.unparse(statement.annotation.slice), mode="eval").body
+    return None
+
+
+class _Substitute(ast.NodeTransformer):
+    """Replace each parameter (a name, a forward-ref string or a whole expression) by its
+    type variable, inside annotations only."""
+
+    def __init__(self, params: list[ast.expr]) -> None:
+        self.by_dump = {ast.dump(p): _PARAM.format(i) for i, p in enumerate(params)}
+        self.by_name: dict[str, str] = {}
+        for i, p in enumerate(params):
+            if isinstance(p, ast.Constant) and isinstance(p.value, str):
+                self.by_name[p.value] = _PARAM.format(i)
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.expr):
+            found = self.by_dump.get(ast.dump(node))
+            if found is None and isinstance(node, ast.Name):
+                found = self.by_name.get(node.id)
+            if found is None and isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found = self.by_name.get(node.value)
+            if found is not None:
+                return ast.Name(id=found, ctx=ast.Load())
+        return super().generic_visit(node)
+
+
+def _template(body: list[ast.stmt], params: list[ast.expr]) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
+    for statement in body:
+        copy = ast.parse(ast.unparse(statement)).body[0]
+        if isinstance(copy, ast.AnnAssign):
+            copy.annotation = _Substitute(params).visit(copy.annotation)
+        out.append(copy)
+    return out
+
+
+def _dump(body: list[ast.stmt]) -> str:
+    return "\n".join(ast.dump(statement) for statement in body)
+
+
+class SharedInputShapesPlugin(Plugin):
+    def generate_inputs_module(self, module: ast.Module) -> ast.Module:
+        classes = {n.name: n for n in module.body if isinstance(n, ast.ClassDef)}
+        defined = set(classes)
+        taken = defined | {
+            alias.asname or alias.name
+            for n in module.body
+            if isinstance(n, ast.ImportFrom)
+            for alias in n.names
+        }
+        aliases: dict[str, ast.Assign] = {}
+        generics: list[ast.ClassDef] = []
+        width = 0
+        for family in _FAMILIES:
+            if family.generic in taken:
+                continue
+            members: dict[str, tuple[list[ast.expr], str, list[ast.stmt]]] = {}
+            for name, class_def in classes.items():
+                match = family.pattern.match(name)
+                if match is None or name in aliases:
+                    continue
+                params = self._params(family, match["t"], class_def, defined)
+                if params is None:
+                    continue
+                body = _template(_body(class_def), params)
+                dump = _dump(body)
+                if all(f"'{_PARAM.format(i)}'" in dump for i in range(len(params))):
+                    members[name] = (params, dump, body)  # every parameter was found
+            counts = Counter(dump for _, dump, _ in members.values())
+            if not counts:
+                continue
+            shared, count = counts.most_common(1)[0]
+            if count < 2:
+                continue
+            body = next(b for _, dump, b in members.values() if dump == shared)
+            arity = len(next(p for p, dump, _ in members.values() if dump == shared))
+            width = max(width, arity)
+            generics.append(_generic_class(family.generic, body, arity))
+            for name, (params, dump, _) in members.items():
+                if dump == shared:
+                    aliases[name] = _alias(name, family.generic, params)
+        aliases.update(_twins(classes, aliases))
+        if not aliases:
+            return module
+        new_body: list[ast.stmt] = []
+        inserted = False
+        for statement in module.body:
+            if isinstance(statement, ast.ClassDef) and not inserted:
+                new_body += [*_preamble(width), *generics]
+                inserted = True
+            if isinstance(statement, ast.ClassDef) and statement.name in aliases:
+                new_body.append(aliases[statement.name])
+            elif not _rebuilds(statement, aliases):
+                new_body.append(statement)
+        module.body = new_body
+        _import(module, "typing", ["Generic", "TypeVar"])
+        return module
+
+    @staticmethod
+    def _params(
+        family: _Family, table: str, class_def: ast.ClassDef, defined: set[str]
+    ) -> list[ast.expr] | None:
+        if family.suffixes is None:
+            found = _eq_type(class_def)
+            return None if found is None else [found]
+        params: list[ast.expr] = []
+        for suffix in family.suffixes:
+            name = table + suffix.format(t=table)
+            # A class of this module: a forward reference (it may be defined further down).
+            if name in defined:
+                params.append(ast.Constant(value=name))
+            else:
+                params.append(ast.Name(id=name, ctx=ast.Load()))
+        return params
+
+
+def _twins(classes: dict[str, ast.ClassDef], taken: dict[str, ast.Assign]) -> dict[str, ast.Assign]:
+    """Classes whose bodies are identical (the same fields, types, aliases and defaults; the
+    class docstring aside) to an earlier class's: aliases of that first one. Hasura renders
+    such twins for every table with numeric columns (``_avg_order_by``, ``_sum_order_by``,
+    ``_stddev_order_by``... list the same columns) and ``_max_order_by``/``_min_order_by``."""
+    first: dict[str, str] = {}
+    twins: dict[str, ast.Assign] = {}
+    for name, class_def in classes.items():  # module order: the first one stays a class
+        if name in taken or not isinstance(class_def.bases[0], ast.Name):
+            continue
+        key = ast.dump(class_def.bases[0]) + _dump(_body(class_def))
+        if key in first:
+            twins[name] = ast.Assign(
+                targets=[ast.Name(id=name, ctx=ast.Store())],
+                value=ast.Name(id=first[key], ctx=ast.Load()),
+                lineno=0,
+            )
+        else:
+            first[key] = name
+    return twins
+
+
+def _rebuilds(statement: ast.stmt, aliases: dict[str, ast.Assign]) -> bool:
+    """``member.model_rebuild()`` of an aliased member (kept only by other plugin lists)."""
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+        return False
+    func = statement.value.func
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in aliases
+    )
+
+
+def _preamble(width: int) -> list[ast.stmt]:
+    return [
+        ast.parse(f'{_PARAM.format(i)} = TypeVar("{_PARAM.format(i)}")').body[0]
+        for i in range(width)
+    ]
+
+
+def _generic_class(name: str, body: list[ast.stmt], arity: int) -> ast.ClassDef:
+    params: list[ast.expr] = [ast.Name(id=_PARAM.format(i), ctx=ast.Load()) for i in range(arity)]
+    generic = ast.Subscript(
+        value=ast.Name(id="Generic", ctx=ast.Load()),
+        slice=ast.Tuple(elts=params, ctx=ast.Load()) if arity > 1 else params[0],
+        ctx=ast.Load(),
+    )
+    class_def = ast.ClassDef(
+        name=name,
+        bases=[ast.Name(id="BaseModel", ctx=ast.Load()), generic],
+        keywords=[],
+        body=body,
+        decorator_list=[],
+    )
+    class_def.type_params = []  # type: ignore[attr-defined,unused-ignore]  # Python 3.12+
+    return class_def
+
+
+def _alias(name: str, generic: str, params: list[ast.expr]) -> ast.Assign:
+    value = ast.Subscript(
+        value=ast.Name(id=generic, ctx=ast.Load()),
+        slice=ast.Tuple(elts=params, ctx=ast.Load()) if len(params) > 1 else params[0],
+        ctx=ast.Load(),
+    )
+    return ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=value, lineno=0)
+
+
+def _import(module: ast.Module, from_: str, names: list[str]) -> None:
+    for statement in module.body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == from_:
+            have = {a.name for a in statement.names}
+            statement.names += [ast.alias(name=n) for n in names if n not in have]
+            return
+    module.body.insert(
+        0, ast.ImportFrom(module=from_, names=[ast.alias(n) for n in names], level=0)
+    )
