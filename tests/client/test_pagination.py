@@ -21,8 +21,6 @@ from dxtra_typed._pagination import FIRST_ID, AsyncKeysetPager, KeysetPager, Pag
 from dxtra_typed.codegen.pagination import PaginationError, paged_operation
 from dxtra_typed.sandbox import Sandbox
 
-from ..test_typing import _mypy
-
 ROOT = Path(__file__).parents[2]
 INSERT = (
     "mutation InsertSubject($o: dataSubjects_insert_input!) "
@@ -144,26 +142,3 @@ def test_half_paged_operation_fails_codegen_with_the_reason() -> None:
     (definition,) = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
     with pytest.raises(PaginationError, match=r"filter `id: \{_gt: \$after\}`, order_by"):
         paged_operation(schema, definition, "p")
-
-
-def test_mypy_knows_the_element_type(tmp_path: Path) -> None:
-    source = """
-from uuid import UUID
-from dxtra_typed import AsyncDxtraClient, ConfigurationError, DxtraClient
-
-def dids(client: DxtraClient, cid: UUID) -> list[str | None]:
-    return [s.did for s in client.iter_data_subjects(controller_id=cid, page_size=500)]
-
-async def adids(client: AsyncDxtraClient, cid: UUID) -> list[str | None]:
-    return [s.did async for s in client.iter_data_subjects(controller_id=cid)]
-"""
-    bad_lines = (
-        "\ndef bad(client: DxtraClient, cid: UUID) -> None:\n"
-        "    for s in client.iter_data_subjects(controller_id=cid):\n"
-        "        s.didd\n"
-        "    client.iter_data_subjects(controller_id=cid, page_size='500')\n"
-    )
-    result = _mypy(tmp_path, source + bad_lines)
-    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
-    assert len(errors) == 2, result.stdout
-    assert 'has no attribute "didd"' in errors[0] and "page_size" in errors[1]
