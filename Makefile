@@ -69,11 +69,11 @@ pytest-fast: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow and not wheel"
 
 typecheck: $(STAMP)
-	$(PY) -m mypy src tests examples bench generated
+	$(PY) -m mypy src tests examples bench generated tools
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests examples bench
-	$(PY) -m ruff format --check src tests examples bench
+	$(PY) -m ruff check src tests examples bench tools
+	$(PY) -m ruff format --check src tests examples bench tools
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory pytest

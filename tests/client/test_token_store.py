@@ -30,7 +30,7 @@ from dxtra_typed import (
     RedisTokenStore,
     TokenStore,
 )
-from dxtra_typed._auth import AccessToken
+from dxtra_typed._access_token import AccessToken
 from dxtra_typed._sealing import SealedSession, Sealer
 from dxtra_typed._secret import Secret
 from dxtra_typed._token_store import Release, TokenSlot

@@ -21,7 +21,8 @@ from typing import Any, Final
 import httpx
 import jwt
 
-from dxtra_typed._auth import AccessToken, build_signin_request, parse_session
+from dxtra_typed._access_token import AccessToken
+from dxtra_typed._auth import build_signin_request, parse_session
 from dxtra_typed._config import TOKENLESS_ROLES, resolve_config
 from dxtra_typed._errors import DxtraError
 from dxtra_typed._secret import Secret, redact
