@@ -7,11 +7,15 @@ from datetime import date
 from typing import TYPE_CHECKING, Optional, Union, Unpack
 from uuid import UUID
 
-from dxtra_typed._operation_info import OperationInfo
-from dxtra_typed._options import CallOptions
-from dxtra_typed._pagination import FIRST_ID, AsyncKeysetPager, Page
-from dxtra_typed._subscriptions import SubscribeOptions
-from dxtra_typed._validation import validated
+from dxtra_typed.runtime import (
+    FIRST_ID,
+    AsyncKeysetPager,
+    CallOptions,
+    OperationInfo,
+    Page,
+    SubscribeOptions,
+    validated,
+)
 
 from .async_base_client import AsyncDxtraBaseClient
 from .base_model import UNSET, UnsetType

@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from dxtra_typed._public import publish_exceptions
+
 # Remedies from Dxtra's authentication page, error table.
 REMEDY_400 = "check that the API key was copied whole (PATs are UUIDs)"
 REMEDY_401 = "regenerate the API key in the Dxtra dashboard (Developers → Create API Key)"
@@ -314,3 +316,6 @@ class MissingExtraError(ConfigurationError):
     def __init__(self, message: str, *, extra: str) -> None:
         super().__init__(message)
         self.extra = extra
+
+
+publish_exceptions(globals())  # tracebacks read dxtra_typed.ValidationFailedError (see _public)

@@ -49,6 +49,7 @@ from dxtra_typed._errors import (
     make_graphql_error,
 )
 from dxtra_typed._logging import logger
+from dxtra_typed._public import publish_exceptions
 from dxtra_typed._retry import RECONNECT, RetryPolicy, connection_worked, retry_delay
 from dxtra_typed._secret import Secret
 from dxtra_typed._wire import (
@@ -645,3 +646,6 @@ def subscribe_for_client(
         sleep=client._sleep,
         random_unit=client._random,
     )
+
+
+publish_exceptions(globals())  # dxtra_typed.SubscriptionProtocolError in tracebacks (_public)
