@@ -44,6 +44,7 @@ def _insert(client: DxtraClient, controller_id: uuid.UUID, subject_id: uuid.UUID
     assert response.json()["data"]["insertDataSubject"]["id"] == str(subject_id)
 
 
+@pytest.mark.slow
 def test_10000_rows_each_exactly_once(big: Sandbox) -> None:
     with _client(big) as client:
         cid = client.data_controllers()[0].id
@@ -56,6 +57,7 @@ def test_10000_rows_each_exactly_once(big: Sandbox) -> None:
     assert pager.pages == expected.count // 500 + 1
 
 
+@pytest.mark.slow
 def test_concurrent_inserts_neither_repeat_nor_lose_a_row(big: Sandbox) -> None:
     """Rows inserted behind and ahead of the cursor while paging: the rows that existed at
     the start come exactly once, new ones at most once. (Offset paging newest-first would
@@ -90,6 +92,7 @@ def test_concurrent_inserts_neither_repeat_nor_lose_a_row(big: Sandbox) -> None:
     assert len(second) == len(set(second)) and before <= set(second)
 
 
+@pytest.mark.slow
 async def test_async_twin_pages_the_same_rows(big: Sandbox, http_backend: HttpBackend) -> None:
     async with AsyncDxtraClient(
         api_key=big.pat, auth_url=big.auth_url, api_url=big.api_url, http_backend=http_backend
