@@ -15,6 +15,7 @@ import ast
 import asyncio
 import importlib
 import pickle
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
@@ -90,6 +91,15 @@ def test_the_bundled_package_imports_only_the_runtime_contract() -> None:
 def test_the_runtime_contract_names_are_importable() -> None:
     for name in dxtra_typed.runtime.__all__:
         assert getattr(dxtra_typed.runtime, name) is not None
+
+
+def test_a_sync_client_does_not_load_the_subscription_machinery() -> None:
+    """The contract module must not make a sync-only program import more than it did."""
+    code = "import sys, dxtra_generated.client; print('dxtra_typed._subscriptions' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "False"
 
 
 @pytest.fixture

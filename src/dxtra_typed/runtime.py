@@ -24,12 +24,16 @@ Application code imports from ``dxtra_typed`` instead; this module is for genera
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from dxtra_typed._base_client import AsyncBaseClient, SyncBaseClient
 from dxtra_typed._operation_info import OperationInfo
 from dxtra_typed._options import CallOptions
 from dxtra_typed._pagination import FIRST_ID, AsyncKeysetPager, KeysetPager, Page
-from dxtra_typed._subscriptions import SubscribeOptions
 from dxtra_typed._validation import validated
+
+if TYPE_CHECKING:
+    from dxtra_typed._subscriptions import SubscribeOptions
 
 __all__ = [
     "FIRST_ID",
@@ -43,3 +47,13 @@ __all__ = [
     "SyncBaseClient",
     "validated",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Only async clients with subscriptions import it: a sync client must not pay for loading
+    # the subscription machinery (it did not before this module existed).
+    if name == "SubscribeOptions":
+        from dxtra_typed._subscriptions import SubscribeOptions
+
+        return SubscribeOptions
+    raise AttributeError(f"module 'dxtra_typed.runtime' has no attribute {name!r}")
