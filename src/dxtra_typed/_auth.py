@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import httpx
 
-from dxtra_typed._access_token import AccessToken
+from dxtra_typed._access_token import AccessToken as AccessToken  # re-exported: `_auth.AccessToken`
 from dxtra_typed._config import TOKENLESS_ROLES, is_loopback
 from dxtra_typed._errors import (
     REMEDY_400,
