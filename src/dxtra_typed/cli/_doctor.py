@@ -121,26 +121,11 @@ def diagnose(
 
 
 def render_json(results: Sequence[Result], code: int, header: Mapping[str, object]) -> str:
-    return json.dumps(
-        {
-            "ok": code == 0,
-            "exit_code": code,
-            **header,
-            "checks": [
-                {
-                    "check": r.check,
-                    "item": r.item,
-                    "status": r.status,
-                    "detail": r.detail,
-                    "remedy": r.remedy,
-                    "facts": dict(r.data),
-                }
-                for r in results
-            ],
-        },
-        indent=2,
-        ensure_ascii=False,
-    )
+    checks = [{**vars(r), "facts": dict(r.data)} for r in results]
+    for check in checks:
+        del check["data"]
+    payload = {"ok": code == 0, "exit_code": code, **header, "checks": checks}
+    return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
 def render_table(results: Sequence[Result], code: int, header: Mapping[str, object]) -> str:
@@ -164,7 +149,7 @@ def render_table(results: Sequence[Result], code: int, header: Mapping[str, obje
                 lines.append(f"  {_MARK[status]} {r.check} / {r.item}: {r.detail}")
                 if r.remedy:
                     lines.append(f"    remedy: {r.remedy}")
-    failed = sorted({r.check for r in results if r.status == "fail"}, key=_order(results))
+    failed = list(dict.fromkeys(r.check for r in results if r.status == "fail"))
     lines.append("")
     lines.append(
         f"doctor: failed: {', '.join(failed)} (exit {code})"
@@ -180,8 +165,3 @@ def _short(result: Result) -> str:
     if result.status in ("fail", "warn") and len(result.detail) > _CUT:
         return result.detail[: _CUT - 1].rsplit(" ", 1)[0] + " …"
     return result.detail
-
-
-def _order(results: Sequence[Result]) -> Callable[[str], int]:
-    checks = list(dict.fromkeys(r.check for r in results))
-    return checks.index
