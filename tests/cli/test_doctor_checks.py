@@ -12,6 +12,7 @@ import pytest
 
 from dxtra_typed._auth import REMEDY_401_LOCAL, renewal_margin
 from dxtra_typed._errors import REMEDY_401
+from dxtra_typed.cli import _doctor_checks as checks
 from dxtra_typed.cli._doctor_checks import (
     Doctor,
     Probe,
@@ -192,3 +193,25 @@ def test_exit_codes() -> None:
 
     assert exit_code([result("ok"), result("warn"), result("skip")]) == 0
     assert exit_code([result("ok"), result("fail")]) == 1
+
+
+# -- roles -----------------------------------------------------------------------------------------
+
+
+def test_operation_roles_the_token_lacks_are_listed(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roles = {"dataSubject": ("MySubject",), "anonymous": ("Pub",), "user": ("Mine",)}
+    monkeypatch.setattr(checks, "operation_roles", lambda: roles)
+    doctor.operation_roles(["user", "me"])
+    [result] = doctor.results
+    assert result.status == "warn" and "dataSubject: MySubject" in result.detail
+    assert "Pub" not in result.detail and result.data["not_allowed"] == ["dataSubject"]
+
+
+def test_operation_roles_the_token_allows_pass(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checks, "operation_roles", lambda: {"user": ("Mine",), "anonymous": ()})
+    doctor.operation_roles(["user", "me"])
+    assert [r.status for r in doctor.results] == ["ok"]
