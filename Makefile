@@ -3,9 +3,11 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# pytest-xdist workers: `auto` is one per core; `make pytest PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: install redis demo test pytest typecheck lint generate check-generated schema sandbox bench bench-record soak clean
+.PHONY: install redis demo test test-fast pytest pytest-fast typecheck lint generate check-generated schema sandbox bench bench-record soak clean
 
 install: $(STAMP)
 
@@ -58,19 +60,30 @@ redis:
 			--no-install-recommends redis-server >/dev/null; \
 	else echo "note: redis-server not found; the Redis token-store tests will skip (apt-get install redis-server)"; fi
 
+# Every test, spread over the cores (tests use free ports and their own tmp dirs).
 pytest: $(STAMP) redis
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS)
+
+# The everyday loop: every test but the `slow` and `wheel` tiers, in parallel.
+pytest-fast: $(STAMP)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow and not wheel"
 
 typecheck: $(STAMP)
-	$(PY) -m mypy src tests examples bench generated
+	$(PY) -m mypy src tests examples bench generated tools
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests examples bench
-	$(PY) -m ruff format --check src tests examples bench
+	$(PY) -m ruff check src tests examples bench tools
+	$(PY) -m ruff format --check src tests examples bench tools
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory pytest
 	$(MAKE) --no-print-directory check-generated
+	$(MAKE) --no-print-directory typecheck
+	$(MAKE) --no-print-directory lint
+
+# The quick everyday check: the fast tiers, the types and the lint (CI runs `make test`).
+test-fast: $(STAMP)
+	$(MAKE) --no-print-directory pytest-fast
 	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory lint
 

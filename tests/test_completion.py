@@ -29,6 +29,7 @@ def complete(source: str, folder: Path, extra_path: list[str] | None = None) -> 
     }
 
 
+pytestmark = pytest.mark.slow  # `make pytest-fast` skips it; `make test` runs it
 SYNC = """\
 from dxtra_typed import DxtraClient
 

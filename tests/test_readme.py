@@ -128,6 +128,7 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str], line: int) -> None:
     assert result.returncode == 0, f"README.md:{line} failed:\n{output}"
 
 
+@pytest.mark.slow
 def test_your_own_operations_walkthrough(readme_env: dict[str, str], tmp_path: Path) -> None:
     project = tmp_path / "reports"
     project.mkdir()

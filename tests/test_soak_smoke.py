@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # `make pytest-fast` skips it; `make test` runs it
+
 SOAK = Path(__file__).parents[1] / "bench" / "soak.py"
 
 

@@ -5,10 +5,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Optional, Union, Unpack
 from uuid import UUID
 
-from dxtra_typed._operation_info import OperationInfo
-from dxtra_typed._options import CallOptions
-from dxtra_typed._pagination import FIRST_ID, KeysetPager, Page
-from dxtra_typed._validation import validated
+from dxtra_typed.runtime import (
+    FIRST_ID,
+    CallOptions,
+    KeysetPager,
+    OperationInfo,
+    Page,
+    validated,
+)
 
 from .base_client import DxtraBaseClient
 from .base_model import UNSET, UnsetType

@@ -20,11 +20,11 @@ import re
 import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import httpx
 
+from dxtra_typed._access_token import AccessToken as AccessToken  # re-exported: `_auth.AccessToken`
 from dxtra_typed._config import TOKENLESS_ROLES, is_loopback
 from dxtra_typed._errors import (
     REMEDY_400,
@@ -62,16 +62,6 @@ REFRESH_MARGIN_SECONDS: Final = 60.0
 # trying again, instead of making every call pay for a failing exchange.
 RENEWAL_BACKOFF_SECONDS: Final = 5.0
 ROLE_EXTENSION: Final = "dxtra_role"
-
-
-@dataclass(frozen=True)
-class AccessToken:
-    """A JWT and when it stops being accepted. The repr shows no token."""
-
-    token: Secret
-    issued_at: float
-    expires_at: float
-    refresh_token: Secret | None = None
 
 
 def token_expiry(access_token: str, expires_in: object, now: float) -> float:

@@ -14,7 +14,6 @@ import logging
 import random
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from contextvars import ContextVar, Token
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, Unpack
@@ -36,6 +35,7 @@ from dxtra_typed._client_common import (
 from dxtra_typed._config import TOKENLESS_ROLES, ClientConfig, Role
 from dxtra_typed._errors import APIConnectionError, APITimeoutError
 from dxtra_typed._http_backends import HttpBackend, async_http_client, check_http_backend
+from dxtra_typed._interop import pin_async_library
 from dxtra_typed._logging import logger
 from dxtra_typed._options import CallOptions
 from dxtra_typed._response import OPERATION_EXTENSION, parse_response
@@ -367,31 +367,6 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-def _pin_async_library() -> tuple[ContextVar[str | None], Token[str | None]] | None:
-    """Tell sniffio, for the length of one call, which async library is running.
-
-    httpcore and anyio ask ``sniffio.current_async_library()`` about ten times per request,
-    and under plain asyncio each answer is a hunt (a thread-local, a context variable, then
-    ``asyncio.current_task()``). Setting sniffio's own context variable (what ``anyio.run``
-    and trio do) makes every later answer the first lookup; measured 4-8% of a 3-row async
-    call. Asked once here, so the value is whatever sniffio would have said, and reset when
-    the call ends so nothing leaks into the caller's context. None when there is nothing to
-    do (no sniffio, a library already pinned, or not in an async context).
-    """
-    try:
-        import sniffio
-    except ImportError:
-        return None
-    cvar: ContextVar[str | None] = sniffio.current_async_library_cvar
-    if cvar.get() is not None or sniffio.thread_local.name is not None:
-        return None
-    try:
-        name = sniffio.current_async_library()
-    except sniffio.AsyncLibraryNotFoundError:
-        return None
-    return cvar, cvar.set(name)
-
-
 class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
     """Async twin of ``SyncBaseClient``: the same client on an httpx.AsyncClient, plus
     subscriptions (``execute_ws``)."""
@@ -464,7 +439,7 @@ class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
         variables: dict[str, Any] | None = None,
         **options: Unpack[CallOptions],
     ) -> httpx.Response:
-        pinned = _pin_async_library()
+        pinned = pin_async_library()
         try:
             return await self._execute(query, operation_name, variables, options)
         finally:

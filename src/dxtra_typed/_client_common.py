@@ -30,8 +30,9 @@ from dxtra_typed._config import ClientConfig, Role, check_role, resolve_config
 from dxtra_typed._errors import ConfigurationError
 from dxtra_typed._logging import setup_logging_from_env
 from dxtra_typed._retry import DEFAULT_MAX_RETRIES, RetryPolicy
+from dxtra_typed._store_choice import resolve_store
 from dxtra_typed._telemetry import Telemetry, TelemetrySettings, telemetry_for
-from dxtra_typed._token_store import TokenStore, resolve_store
+from dxtra_typed._token_store import TokenStore
 from dxtra_typed._version import __version__
 from dxtra_typed._wire import check_extra_headers
 

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     import httpx
 
+from dxtra_typed._public import publish_exceptions
+
 # Remedies from Dxtra's authentication page, error table.
 REMEDY_400 = "check that the API key was copied whole (PATs are UUIDs)"
 REMEDY_401 = "regenerate the API key in the Dxtra dashboard (Developers → Create API Key)"
@@ -340,3 +342,6 @@ class MissingExtraError(ConfigurationError):
     def __init__(self, message: str, *, extra: str) -> None:
         super().__init__(message)
         self.extra = extra
+
+
+publish_exceptions(globals())  # tracebacks read dxtra_typed.ValidationFailedError (see _public)

@@ -3,17 +3,13 @@
 Pure (no I/O, no retries): ``parse_response`` turns one ``httpx.Response`` into the result
 type or raises; the request loop in ``_base_client`` decides whether to send again before it
 gets here. Kept apart from the loop as openai-python keeps ``_response.py``: the fast path
-(``_envelope``, ``_gc_paused``) and the reference parser change for reasons of their own.
+(``_envelope``, ``_interop.gc_paused``) and the reference parser change for reasons of their own.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any, Final
 
 import httpx
@@ -26,6 +22,7 @@ from dxtra_typed._errors import (
     status_error_class,
     status_remedy,
 )
+from dxtra_typed._interop import GC_PAUSE_BYTES, gc_paused
 from dxtra_typed._wire import loads_exact, result_mismatch
 from dxtra_typed.scalars import _plain_numbers
 
@@ -115,10 +112,10 @@ def parse_response(response: httpx.Response, result_type: type[BaseModel] | None
         if envelope is not None:
             content = response.content
             try:
-                if len(content) < _GC_PAUSE_BYTES:
+                if len(content) < GC_PAUSE_BYTES:
                     parsed = envelope.model_validate_json(content, strict=True)
                 else:
-                    with _gc_paused():
+                    with gc_paused():
                         parsed = envelope.model_validate_json(content, strict=True)
             except ValidationError:
                 pass
@@ -126,62 +123,6 @@ def parse_response(response: httpx.Response, result_type: type[BaseModel] | None
                 if not parsed.errors:
                     return parsed.data  # type: ignore[attr-defined]
     return parse_response_slow(response, result_type)
-
-
-# Above this body size the cyclic GC is paused while the models are built (see _gc_paused).
-_GC_PAUSE_BYTES: Final = 64 * 1024
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_we_disabled = False
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Build a large response's models without cyclic-GC passes in between.
-
-    Every model instance is a GC-tracked object, so 10,000 rows set off dozens of young
-    collections and, in a process with a big heap, full ones that walk all of it; none can
-    free anything, since the new objects are all reachable. Measured on a 10,000-row body:
-    ~15 ms → ~10 ms. On the way out the new objects (~40,000: instance, ``__dict__``,
-    fields-set, UUID per row) go straight to the oldest generation (``_promote_young``)
-    instead of being walked by a young collection that can free none of them (~1.4 ms).
-    Nested and concurrent pauses are counted; the GC is re-enabled only if it was enabled
-    when the first began.
-    """
-    global _gc_pausers, _gc_we_disabled
-    with _gc_lock:
-        _gc_pausers += 1
-        if _gc_pausers == 1 and gc.isenabled():
-            gc.disable()
-            _gc_we_disabled = True
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            restore = _gc_pausers == 0 and _gc_we_disabled
-            if restore:
-                _gc_we_disabled = False
-                _promote_young()
-                gc.enable()
-
-
-def _promote_young() -> None:
-    """Move every young object to the oldest generation without examining it.
-
-    ``gc.freeze()`` + ``gc.unfreeze()`` splices the generation lists (O(1)): the objects just
-    built are then looked at only by a full collection, which would have promoted them
-    anyway, and not at all if they are freed first. The few other young objects of the
-    process go with them, so a reference cycle among those waits for the next full
-    collection. When the application has frozen objects of its own (``gc.freeze()`` before a
-    fork, to keep pages shared), unfreezing would release them: then the young generation is
-    collected instead, as before.
-    """
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
-    else:
-        gc.collect(0)
 
 
 def public_response(response: httpx.Response, content: bytes | None = None) -> httpx.Response:

@@ -50,6 +50,7 @@ from dxtra_typed._errors import (
     make_graphql_error,
 )
 from dxtra_typed._logging import logger
+from dxtra_typed._public import publish_exceptions
 from dxtra_typed._retry import RECONNECT, RetryPolicy, connection_worked, retry_delay
 from dxtra_typed._secret import Secret
 from dxtra_typed._wire import (
@@ -748,3 +749,6 @@ def subscribe_for_client(
         # Decided here, not per event: a subscription with nothing live runs bare.
         telemetry=telemetry if telemetry is not None and telemetry.live() else None,
     )
+
+
+publish_exceptions(globals())  # dxtra_typed.SubscriptionProtocolError in tracebacks (_public)

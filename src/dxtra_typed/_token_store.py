@@ -7,6 +7,7 @@ session and reads the store only when that copy needs renewing; the renewal itse
 the store's cross-process lock, where the holder re-reads the store, and only if nobody renewed
 meanwhile exchanges (the fleet's newest refresh token, or the PAT) and writes the result back.
 So N processes cause one exchange, and a refresh token is spent by exactly one of them.
+This base knows none of its implementations; ``_store_choice`` picks one from the settings.
 
 What is stored is sealed (``_sealing``): unreadable without the PAT, which is never stored.
 A store that fails (disk, network, a corrupt or foreign entry) degrades to in-process
@@ -15,21 +16,16 @@ behaviour with a warning: the cache is an optimisation, never a reason for a cal
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from dxtra_typed._errors import ConfigurationError
+from dxtra_typed._access_token import AccessToken
 from dxtra_typed._logging import logger
 from dxtra_typed._secret import Secret
 
 if TYPE_CHECKING:
-    from dxtra_typed._auth import AccessToken
     from dxtra_typed._sealing import Sealer
-
-ENV_TOKEN_CACHE: Final = "DXTRA_TOKEN_CACHE"
-_REDIS_SCHEMES: Final = ("redis://", "rediss://", "unix://")
 
 Release = Callable[[], None]
 
@@ -53,8 +49,6 @@ class TokenSlot(ABC):
         return self._sealer.entry_id
 
     def load(self) -> AccessToken | None:
-        from dxtra_typed._auth import AccessToken
-
         try:
             blob = self._read()
         except Exception as exc:
@@ -125,29 +119,3 @@ def _degraded(what: str, exc: Exception) -> None:
         what,
         type(exc).__name__,
     )
-
-
-def store_from_env(env: Mapping[str, str]) -> TokenStore | None:
-    """``DXTRA_TOKEN_CACHE``: a file path (FileTokenStore) or a redis:// URL (RedisTokenStore)."""
-    value = env.get(ENV_TOKEN_CACHE, "").strip()
-    if not value:
-        return None
-    if value.startswith(_REDIS_SCHEMES):
-        from dxtra_typed._redis_store import RedisTokenStore
-
-        return RedisTokenStore(value)
-    from dxtra_typed._file_store import FileTokenStore
-
-    return FileTokenStore(value)
-
-
-def resolve_store(explicit: TokenStore | None, env: Mapping[str, str] | None) -> TokenStore | None:
-    """The constructor argument, else ``DXTRA_TOKEN_CACHE``, else None (in-process memory)."""
-    if explicit is not None:
-        if not isinstance(explicit, TokenStore):
-            raise ConfigurationError(
-                "token_store must be a FileTokenStore, a RedisTokenStore or another "
-                f"dxtra_typed.TokenStore, got {type(explicit).__name__}"
-            )
-        return explicit
-    return store_from_env(os.environ if env is None else env)

@@ -1,54 +1,32 @@
-"""The doctor's rules as pure functions: settings, failure kinds, clock-skew thresholds,
-reachability verdicts. No server: each fact is written down."""
+"""The doctor's rules as plain functions: settings, failure kinds, clock-skew thresholds,
+reachability verdicts, remedies. No server: each fact is written down."""
 
 from __future__ import annotations
 
 import socket
 import ssl
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from dxtra_typed._auth import REMEDY_401_LOCAL, renewal_margin
 from dxtra_typed._errors import REMEDY_401
+from dxtra_typed.cli import _doctor_checks as checks
 from dxtra_typed.cli._doctor_checks import (
-    check_checklist,
-    check_clock,
-    check_exchange,
-    check_reachability,
-    check_roles,
-    estimate_skew,
-    exit_code,
-)
-from dxtra_typed.cli._doctor_facts import (
-    Claims,
-    Exchange,
-    Facts,
+    Doctor,
     Probe,
     Result,
-    RoleTrial,
+    classify_failure,
+    clock_verdict,
+    exchange_remedy,
+    exit_code,
     key_shape,
     read_settings,
 )
-from dxtra_typed.cli._doctor_probe import classify_failure
 
 KEY = "5f0c6a52-2b7e-4c41-9d7e-0b1f2a3c4d5e"
 NOW = 1_800_000_000.0
-
-
-def _settings() -> Facts:
-    return Facts(settings=read_settings(None, {"DXTRA_API_KEY": KEY}))
-
-
-def _facts_with_skew(skew: float, lifetime: float = 3600.0) -> Facts:
-    """A JWT issued at NOW by the server, seen when the local clock read NOW + skew."""
-    probe = Probe("PAT exchange", "https://auth/v1/signin/pat", 200, 10.0, local_time=NOW + skew)
-    claims = Claims("u", "user", ("user",), NOW, NOW + lifetime)
-    return Facts(
-        settings=read_settings(None, {"DXTRA_API_KEY": KEY}),
-        exchange=Exchange(probe, lifetime=lifetime, claims=claims),
-        finished_at=NOW + skew,
-    )
 
 
 # -- settings --------------------------------------------------------------------------------------
@@ -74,24 +52,24 @@ def test_sources_argument_environment_default() -> None:
         "me",
         {"DXTRA_API_KEY": f" {KEY}\n", "DXTRA_AUTH_URL": "https://auth.dxtra.ai/v1/signin/pat"},
     )
-    rows = {row.name: row for row in settings.rows}
-    assert rows["DXTRA_ROLE"].source == "argument" and rows["DXTRA_ROLE"].shown == "me"
-    assert rows["DXTRA_API_KEY"].source == "environment"
-    assert rows["DXTRA_API_KEY"].shown == "present, a UUID"
-    assert "surrounding whitespace" in rows["DXTRA_API_KEY"].notes[0]
-    assert rows["DXTRA_AUTH_URL"].shown == "https://auth.dxtra.ai"
-    assert "suffix is cut off" in rows["DXTRA_AUTH_URL"].notes[0]
-    assert rows["DXTRA_API_URL"].source == "default"
-    assert not any(row.problem for row in settings.rows)
+    rows = {row.item: row.data for row in settings.results}
+    assert rows["DXTRA_ROLE"]["source"] == "argument" and rows["DXTRA_ROLE"]["value"] == "me"
+    assert rows["DXTRA_API_KEY"]["source"] == "environment"
+    assert rows["DXTRA_API_KEY"]["value"] == "present, a UUID"
+    assert "surrounding whitespace" in str(rows["DXTRA_API_KEY"]["notes"])
+    assert rows["DXTRA_AUTH_URL"]["value"] == "https://auth.dxtra.ai"
+    assert "suffix is cut off" in str(rows["DXTRA_AUTH_URL"]["notes"])
+    assert rows["DXTRA_API_URL"]["source"] == "default"
+    assert {row.status for row in settings.results} == {"ok"}
 
 
 def test_plain_http_off_loopback_is_a_problem_and_keeps_the_key_home() -> None:
     settings = read_settings(
         None, {"DXTRA_API_KEY": KEY, "DXTRA_AUTH_URL": "http://auth.example.com"}
     )
-    row = next(r for r in settings.rows if r.name == "DXTRA_AUTH_URL")
-    assert row.problem and "unencrypted" in row.problem
-    assert settings.insecure
+    row = next(r for r in settings.results if r.item == "DXTRA_AUTH_URL")
+    assert row.status == "fail" and row.remedy and "unencrypted" in row.remedy
+    assert settings.insecure and settings.auth_url == "http://auth.example.com"  # still probed
 
 
 @pytest.mark.parametrize(
@@ -103,13 +81,13 @@ def test_plain_http_off_loopback_is_a_problem_and_keeps_the_key_home() -> None:
     ],
 )
 def test_unusable_settings_name_themselves(env: dict[str, str], name: str, needle: str) -> None:
-    row = next(r for r in read_settings(None, env).rows if r.name == name)
-    assert row.problem and needle in row.problem
+    row = next(r for r in read_settings(None, env).results if r.item == name)
+    assert row.status == "fail" and row.remedy and needle in row.remedy
 
 
 def test_a_tokenless_role_needs_no_key() -> None:
     settings = read_settings("anonymous", {})
-    assert not any(row.problem for row in settings.rows)
+    assert {row.status for row in settings.results} == {"ok"}
 
 
 # -- failure kinds ---------------------------------------------------------------------------------
@@ -136,7 +114,7 @@ def test_transport_failures_are_named(exc: httpx.HTTPError, kind: str) -> None:
     assert classify_failure(exc) == kind
 
 
-# -- clock -----------------------------------------------------------------------------------------
+# -- clock ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -152,63 +130,61 @@ def test_transport_failures_are_named(exc: httpx.HTTPError, kind: str) -> None:
     ],
 )
 def test_clock_skew_thresholds(skew: float, status: str, needle: str) -> None:
-    facts = _facts_with_skew(skew)
-    [result] = check_clock(facts, estimate_skew(facts))
+    result = clock_verdict(skew, 1.5, 3600.0, "JWT iat")
     assert result.status == status and needle in result.detail
     assert (result.remedy is not None) is (status != "ok")
 
 
 def test_short_tokens_have_a_short_renewal_margin() -> None:
     assert renewal_margin(120.0) == 30.0 and renewal_margin(3600.0) == 60.0
-    facts = _facts_with_skew(-40.0, lifetime=120.0)
-    assert check_clock(facts, estimate_skew(facts))[0].status == "fail"
+    assert clock_verdict(-40.0, 1.5, 120.0, "JWT iat").status == "fail"
 
 
-def test_the_jwt_iat_is_preferred_to_a_date_header() -> None:
-    facts = _facts_with_skew(5.0)
-    exchange = facts.exchange
-    assert exchange is not None
-    dated = Probe("graphql endpoint", "https://api", 200, 1.0, server_time=NOW, local_time=NOW)
-    skew = estimate_skew(Facts(settings=facts.settings, exchange=exchange, graphql=dated))
-    assert skew is not None and skew.source == "JWT iat"
+@pytest.fixture
+def doctor() -> Iterator[Doctor]:
+    with httpx.Client() as http:  # never used: these tests send nothing
+        yield Doctor(http, lambda: NOW)
 
 
-def test_no_server_time_skips_the_clock_check() -> None:
-    assert check_clock(_settings(), None)[0].status == "skip"
+def test_the_jwt_iat_is_preferred_to_a_date_header(doctor: Doctor) -> None:
+    exchange = Probe("PAT exchange", "https://auth", 200, 10.0, local_time=NOW + 5)
+    doctor.probes.append(Probe("graphql endpoint", "https://api", 200, 1.0, None, None, NOW, NOW))
+    assert doctor.clock_check(exchange, NOW, 3600.0) == pytest.approx(4.5)
+    assert doctor.clock_check(None, None, None) == pytest.approx(-0.5)  # the Date header's
+    sources = [r.data["source"] for r in doctor.results]
+    assert sources == ["JWT iat", "Date header (graphql endpoint)"]
+
+
+def test_no_server_time_skips_the_clock_check(doctor: Doctor) -> None:
+    assert doctor.clock_check(None, None, None) is None
+    assert doctor.results[-1].status == "skip"
 
 
 # -- reachability and exchange ---------------------------------------------------------------------
 
 
-def _statuses(health: int, graphql: int) -> list[str]:
-    facts = Facts(
-        settings=_settings().settings,
-        health=Probe("auth health", "https://auth/healthz", health, 1.0),
-        graphql=Probe("graphql endpoint", "https://api/v1/graphql", graphql, 1.0),
-    )
-    return [r.status for r in check_reachability(facts)]
+def _statuses(doctor: Doctor, health: int, graphql: int) -> list[str]:
+    doctor.results.clear()
+    doctor._verdict(Probe("auth health", "https://auth/healthz", health, 1.0), "health")
+    doctor._verdict(Probe("graphql endpoint", "https://api/v1/graphql", graphql, 1.0), "graphql")
+    return [r.status for r in doctor.results]
 
 
-def test_reachability_verdicts() -> None:
-    assert _statuses(200, 200) == ["ok", "ok"]
-    assert _statuses(204, 400) == ["ok", "ok"]  # any answer proves the endpoint is there
-    assert _statuses(404, 200) == ["warn", "ok"]  # no health endpoint: the exchange decides
-    assert _statuses(200, 404) == ["ok", "fail"]  # not a GraphQL endpoint
-    assert _statuses(503, 502) == ["warn", "fail"]
+def test_reachability_verdicts(doctor: Doctor) -> None:
+    assert _statuses(doctor, 200, 200) == ["ok", "ok"]
+    assert _statuses(doctor, 204, 400) == ["ok", "ok"]  # any answer proves the endpoint is there
+    assert _statuses(doctor, 404, 200) == ["warn", "ok"]  # no health endpoint: the exchange decides
+    assert _statuses(doctor, 200, 404) == ["ok", "fail"]  # not a GraphQL endpoint
+    assert _statuses(doctor, 503, 502) == ["warn", "fail"]
 
 
-def test_a_failed_exchange_states_its_remedy_once() -> None:
-    message = f"AuthenticationStatusError: ... (HTTP 401, invalid-pat): {REMEDY_401}"
-    exchange = Exchange(Probe("PAT exchange", "https://auth", 401, 5.0), error=message)
-    [result] = check_exchange(Facts(settings=_settings().settings, exchange=exchange), None)
-    assert result.status == "fail" and result.remedy == REMEDY_401
-    assert REMEDY_401 not in result.detail and "HTTP 401" in result.detail
-
-
-def test_a_key_refused_on_this_machine_points_at_the_sandbox() -> None:
-    exchange = Exchange(Probe("PAT exchange", "http://127.0.0.1:4000", 401, 5.0), error="x")
-    [result] = check_exchange(Facts(settings=_settings().settings, exchange=exchange), None)
-    assert result.remedy == REMEDY_401_LOCAL
+def test_exchange_remedies_by_status() -> None:
+    assert exchange_remedy(Probe("PAT exchange", "https://auth.dxtra.ai", 401)) == REMEDY_401
+    # A key refused by an auth service on this machine is a restarted sandbox's.
+    assert exchange_remedy(Probe("PAT exchange", "http://127.0.0.1:4000", 401)) == REMEDY_401_LOCAL
+    assert "slow down" in exchange_remedy(Probe("PAT exchange", "https://auth", 429))
+    refused = Probe("PAT exchange", "https://auth", failure="refused")
+    assert "nothing listens" in exchange_remedy(refused)
 
 
 def test_exit_codes() -> None:
@@ -219,42 +195,23 @@ def test_exit_codes() -> None:
     assert exit_code([result("ok"), result("fail")]) == 1
 
 
-# -- roles and checklist ---------------------------------------------------------------------------
+# -- roles -----------------------------------------------------------------------------------------
 
 
-def _with_trials(operation_roles: dict[str, tuple[str, ...]]) -> Facts:
-    facts = _facts_with_skew(0.0)
-    trial = RoleTrial("user", Probe("role user", "https://api/v1/graphql", 200, 2.0))
-    return Facts(
-        settings=facts.settings,
-        exchange=facts.exchange,
-        trials=(trial,),
-        operation_roles=operation_roles,
-        finished_at=NOW,
-    )
+def test_operation_roles_the_token_lacks_are_listed(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roles = {"dataSubject": ("MySubject",), "anonymous": ("Pub",), "user": ("Mine",)}
+    monkeypatch.setattr(checks, "operation_roles", lambda: roles)
+    doctor.operation_roles(["user", "me"])
+    [result] = doctor.results
+    assert result.status == "warn" and "dataSubject: MySubject" in result.detail
+    assert "Pub" not in result.detail and result.data["not_allowed"] == ["dataSubject"]
 
 
-def test_operation_roles_the_token_lacks_are_listed() -> None:
-    results = check_roles(_with_trials({"dataSubject": ("MySubject",), "anonymous": ("Pub",)}))
-    assert [r.status for r in results] == ["ok", "warn"]
-    assert "dataSubject: MySubject" in results[1].detail and "Pub" not in results[1].detail
-    assert results[1].data["not_allowed"] == ["dataSubject"]
-
-
-def test_operation_roles_the_token_allows_pass() -> None:
-    results = check_roles(_with_trials({"user": ("Mine",), "anonymous": ("Pub",)}))
-    assert [r.status for r in results] == ["ok", "ok"]
-
-
-def test_checklist_https_and_renewal() -> None:
-    facts = _facts_with_skew(0.0)
-    items = {r.item: r for r in check_checklist(facts, check_clock(facts, estimate_skew(facts)))}
-    assert {r.status for r in items.values()} == {"ok"}  # https defaults, key from env
-    skewed = _facts_with_skew(-7200.0)
-    items = {r.item: r for r in check_checklist(skewed, check_clock(skewed, estimate_skew(skewed)))}
-    assert items["JWT renewed before expiry"].status == "warn"
-    loopback = Facts(
-        settings=read_settings(None, {"DXTRA_API_KEY": KEY, "DXTRA_AUTH_URL": "http://127.0.0.1:1"})
-    )
-    https = next(r for r in check_checklist(loopback, []) if r.item == "HTTPS")
-    assert https.status == "warn" and "sandbox" in https.detail
+def test_operation_roles_the_token_allows_pass(
+    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checks, "operation_roles", lambda: {"user": ("Mine",), "anonymous": ()})
+    doctor.operation_roles(["user", "me"])
+    assert [r.status for r in doctor.results] == ["ok"]

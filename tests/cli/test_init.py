@@ -117,6 +117,7 @@ def _project(tmp_path: Path, package: str) -> Path:
     return project
 
 
+@pytest.mark.slow
 def test_a_users_client_works_beside_the_bundled_one(
     tmp_path: Path, dxtra_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,13 +1,12 @@
 """One error tree: what users got as bare ValueError/RuntimeError/AttributeError is a DxtraError.
 
 Also: the constructor and a per-call ``role=`` accept the same roles, and ``from_env``'s
-keyword arguments are typed (a misspelt one fails mypy).
+keyword arguments are typed (tests/static_typing/from_env.py: a misspelt one fails mypy).
 """
 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any, get_args
 
 import pytest
@@ -23,8 +22,6 @@ from dxtra_typed._config import Role
 from dxtra_typed._pagination import KeysetPager
 from dxtra_typed.sandbox import Sandbox
 from dxtra_typed.sandbox._seed import CONTROLLER_IDS
-
-from ..test_typing import _mypy
 
 ACME = uuid.UUID(CONTROLLER_IDS[0])
 
@@ -119,22 +116,3 @@ def test_constructor_env_with_options_and_per_call_roles_agree(dxtra_sandbox: Sa
         for role in get_args(Role):  # every role of the type is accepted everywhere
             DxtraClient(api_key="k", role=role, env={}).close()
             client.with_options(role=role)
-
-
-FROM_ENV = """
-from dxtra_typed import AsyncDxtraClient, DxtraClient
-
-good = DxtraClient.from_env(timeout=3.0, role="me", max_retries=1, api_key="k")
-agood = AsyncDxtraClient.from_env({}, ws=None, http_client=None, http_backend="httpx")
-bad_name = DxtraClient.from_env(timout=3)
-bad_role = DxtraClient.from_env(role="admin")
-bad_async = AsyncDxtraClient.from_env(max_retries="3")
-"""
-
-
-def test_from_env_overrides_are_typed(tmp_path: Path) -> None:
-    result = _mypy(tmp_path, FROM_ENV)
-    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
-    lines = sorted({int(line.split(":")[1]) for line in errors})
-    assert lines == [6, 7, 8], result.stdout
-    assert '"timout"' in result.stdout

@@ -23,10 +23,11 @@ from pydantic import BaseModel, Field, JsonValue
 
 from dxtra_typed import _response as response_module
 from dxtra_typed._errors import DxtraError
+from dxtra_typed._interop import GC_PAUSE_BYTES
+from dxtra_typed._interop import gc_paused as _gc_paused
 from dxtra_typed._response import (
     OPERATION_EXTENSION,
     _envelope,
-    _gc_paused,
     parse_response,
     parse_response_slow,
 )
@@ -275,7 +276,7 @@ def test_fast_path_matches_the_slow_path(
 def test_large_bodies_match_too_and_restore_the_gc() -> None:
     rows = [_row(id=str(uuid.UUID(int=i)), did=None if i % 3 else f"d{i}") for i in range(5000)]
     body = _subjects(*rows)
-    assert len(body) > response_module._GC_PAUSE_BYTES
+    assert len(body) > GC_PAUSE_BYTES
     assert gc.isenabled()
     assert _outcome(parse_response, body, DataSubjects, 200) == _outcome(
         parse_response_slow, body, DataSubjects, 200

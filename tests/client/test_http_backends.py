@@ -12,7 +12,7 @@ import sniffio
 
 from dxtra_typed import AsyncDxtraClient, ConfigurationError, MissingExtraError
 from dxtra_typed._aiohttp_transport import ExactErrorsAiohttpTransport, httpx_error_for
-from dxtra_typed._base_client import _pin_async_library
+from dxtra_typed._interop import pin_async_library as _pin_async_library
 from dxtra_typed._retry import never_sent
 from dxtra_typed.pytest_plugin import sandbox_settings
 from dxtra_typed.sandbox import Sandbox

@@ -21,8 +21,6 @@ from dxtra_typed._pagination import FIRST_ID, AsyncKeysetPager, KeysetPager, Pag
 from dxtra_typed.codegen.pagination import PaginationError, paged_operation
 from dxtra_typed.sandbox import Sandbox
 
-from ..test_typing import _mypy
-
 ROOT = Path(__file__).parents[2]
 INSERT = (
     "mutation InsertSubject($o: dataSubjects_insert_input!) "
@@ -46,6 +44,7 @@ def _insert(client: DxtraClient, controller_id: uuid.UUID, subject_id: uuid.UUID
     assert response.json()["data"]["insertDataSubject"]["id"] == str(subject_id)
 
 
+@pytest.mark.slow
 def test_10000_rows_each_exactly_once(big: Sandbox) -> None:
     with _client(big) as client:
         cid = client.data_controllers()[0].id
@@ -58,6 +57,7 @@ def test_10000_rows_each_exactly_once(big: Sandbox) -> None:
     assert pager.pages == expected.count // 500 + 1
 
 
+@pytest.mark.slow
 def test_concurrent_inserts_neither_repeat_nor_lose_a_row(big: Sandbox) -> None:
     """Rows inserted behind and ahead of the cursor while paging: the rows that existed at
     the start come exactly once, new ones at most once. (Offset paging newest-first would
@@ -92,6 +92,7 @@ def test_concurrent_inserts_neither_repeat_nor_lose_a_row(big: Sandbox) -> None:
     assert len(second) == len(set(second)) and before <= set(second)
 
 
+@pytest.mark.slow
 async def test_async_twin_pages_the_same_rows(big: Sandbox, http_backend: HttpBackend) -> None:
     async with AsyncDxtraClient(
         api_key=big.pat, auth_url=big.auth_url, api_url=big.api_url, http_backend=http_backend
@@ -147,25 +148,3 @@ def test_half_paged_operation_fails_codegen_with_the_reason() -> None:
     # The wheel ships no docs/: point at what a user has, the README's section.
     assert "docs/design.md" not in str(info.value) and '"Pagination"' in str(info.value)
 
-
-def test_mypy_knows_the_element_type(tmp_path: Path) -> None:
-    source = """
-from uuid import UUID
-from dxtra_typed import AsyncDxtraClient, ConfigurationError, DxtraClient
-
-def dids(client: DxtraClient, cid: UUID) -> list[str | None]:
-    return [s.did for s in client.iter_data_subjects(controller_id=cid, page_size=500)]
-
-async def adids(client: AsyncDxtraClient, cid: UUID) -> list[str | None]:
-    return [s.did async for s in client.iter_data_subjects(controller_id=cid)]
-"""
-    bad_lines = (
-        "\ndef bad(client: DxtraClient, cid: UUID) -> None:\n"
-        "    for s in client.iter_data_subjects(controller_id=cid):\n"
-        "        s.didd\n"
-        "    client.iter_data_subjects(controller_id=cid, page_size='500')\n"
-    )
-    result = _mypy(tmp_path, source + bad_lines)
-    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
-    assert len(errors) == 2, result.stdout
-    assert 'has no attribute "didd"' in errors[0] and "page_size" in errors[1]

@@ -69,6 +69,7 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
+@pytest.mark.slow
 async def test_short_lived_tokens_1000_calls_refresh_not_exchange_per_call(
     make_client: ClientFactory,
 ) -> None:

@@ -107,6 +107,7 @@ async def collect(
     return rows
 
 
+@pytest.mark.slow
 async def test_acceptance_1000_requests_through_drops_every_100_and_2s_tokens() -> None:
     with Sandbox(access_token_ttl=2) as sb:
         async with client_for(sb) as client:

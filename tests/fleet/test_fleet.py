@@ -20,6 +20,8 @@ from dxtra_typed.sandbox import Sandbox
 
 from ._fleet import Spec, fleet
 
+pytestmark = pytest.mark.slow  # `make pytest-fast` skips it; `make test` runs it
+
 FLEET_SIZE = 32
 
 

@@ -194,6 +194,7 @@ def _set_clause(field: str, table: str) -> str | None:
     return f', _set: {{{column}: "tampered"}}' if column else None
 
 
+@pytest.mark.slow
 def test_user_cannot_update_or_delete_foreign_rows() -> None:
     with Sandbox() as sb:
         before = _snapshot(sb)

@@ -1,10 +1,8 @@
-"""`dxtra-typed doctor [--role ROLE] [--json]`: Dxtra's troubleshooting page and production
-checklist as one command.
+"""`dxtra-typed doctor [--role ROLE] [--json]`: Dxtra's troubleshooting page as one command.
 
 Settings and where they came from, reachability of both endpoints, the PAT → JWT exchange and
-the JWT's claims (decoded locally, never printed), clock skew, each role tried with
-`{ __typename }`, and the checklist items the client can check. `_doctor_probe` gathers the
-facts, `_doctor_checks` judges them; this module only parses arguments and prints.
+the JWT's claims (decoded locally, never printed), clock skew and each role tried with
+`{ __typename }`. `_doctor_checks` probes and judges; this module parses arguments and prints.
 
 Exit codes: 0 everything a call needs works (warnings allowed), 1 a check failed (each failure
 is printed with its remedy), 2 the doctor could not run (bad command line, or an internal error).
@@ -20,10 +18,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
-from ._doctor_checks import EXIT_COULD_NOT_RUN, exit_code, run_checks
-from ._doctor_facts import Result
+from ._doctor_checks import Result, exit_code
 
 _MARK = {"ok": "✓", "warn": "!", "fail": "✗", "skip": "-"}
+EXIT_COULD_NOT_RUN = 2
 _CUT = 90
 
 
@@ -35,7 +33,7 @@ def register(subcommands: Any) -> None:
             "Diagnose a Dxtra setup with the DXTRA_API_KEY / DXTRA_AUTH_URL / DXTRA_API_URL / "
             "DXTRA_ROLE settings: where each came from, both endpoints' reachability, the PAT → "
             "JWT exchange and the JWT's claims (decoded locally; no credential is ever printed), "
-            "clock skew, each role tried with { __typename }, and Dxtra's production checklist. "
+            "clock skew and each role tried with { __typename }. "
             "Exit codes: 0 a call works, 1 a check failed (with its remedy), 2 could not run."
         ),
     )
@@ -102,51 +100,32 @@ def diagnose(
     from dxtra_typed._logging import scrub
     from dxtra_typed._secret import redact
 
-    from ._doctor_probe import gather
+    from ._doctor_checks import Doctor
 
-    own = http is None
     client: httpx.Client = http or httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         headers={"User-Agent": USER_AGENT},
         verify=shared_ssl_context(),
     )
+    doctor = Doctor(client, clock)
     try:
-        facts, secrets = gather(
-            role, env=os.environ if env is None else env, http=client, clock=clock
-        )
+        settings = doctor.diagnose(role, os.environ if env is None else env)
     finally:
-        if own:
+        if http is None:
             client.close()
-    results = run_checks(facts)
-    code = exit_code(results)
-    settings = facts.settings
+    results, code = doctor.results, exit_code(doctor.results)
     header = {"auth_url": settings.auth_url, "api_url": settings.api_url, "role": settings.role}
     text = render_json(results, code, header) if as_json else render_table(results, code, header)
-    # Facts hold no credential; this is the second line of defence, as for log records.
-    return scrub(redact(text, *secrets)), code
+    # Results hold no credential; this is the second line of defence, as for log records.
+    return scrub(redact(text, *doctor.secrets)), code
 
 
 def render_json(results: Sequence[Result], code: int, header: Mapping[str, object]) -> str:
-    return json.dumps(
-        {
-            "ok": code == 0,
-            "exit_code": code,
-            **header,
-            "checks": [
-                {
-                    "check": r.check,
-                    "item": r.item,
-                    "status": r.status,
-                    "detail": r.detail,
-                    "remedy": r.remedy,
-                    "facts": dict(r.data),
-                }
-                for r in results
-            ],
-        },
-        indent=2,
-        ensure_ascii=False,
-    )
+    checks = [{**vars(r), "facts": dict(r.data)} for r in results]
+    for check in checks:
+        del check["data"]
+    payload = {"ok": code == 0, "exit_code": code, **header, "checks": checks}
+    return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
 def render_table(results: Sequence[Result], code: int, header: Mapping[str, object]) -> str:
@@ -170,7 +149,7 @@ def render_table(results: Sequence[Result], code: int, header: Mapping[str, obje
                 lines.append(f"  {_MARK[status]} {r.check} / {r.item}: {r.detail}")
                 if r.remedy:
                     lines.append(f"    remedy: {r.remedy}")
-    failed = sorted({r.check for r in results if r.status == "fail"}, key=_order(results))
+    failed = list(dict.fromkeys(r.check for r in results if r.status == "fail"))
     lines.append("")
     lines.append(
         f"doctor: failed: {', '.join(failed)} (exit {code})"
@@ -186,8 +165,3 @@ def _short(result: Result) -> str:
     if result.status in ("fail", "warn") and len(result.detail) > _CUT:
         return result.detail[: _CUT - 1].rsplit(" ", 1)[0] + " …"
     return result.detail
-
-
-def _order(results: Sequence[Result]) -> Callable[[str], int]:
-    checks = list(dict.fromkeys(r.check for r in results))
-    return checks.index

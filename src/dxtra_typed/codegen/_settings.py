@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from dxtra_typed.schema_tools._errors import NoProjectError, SchemaToolError
+from dxtra_typed.codegen._errors import NoProjectError, SchemaToolError
 
 CONFIG_FILE: Final = "codegen.toml"
 TABLE: Final = "dxtra-typed"

@@ -62,7 +62,7 @@ class OperationTablePlugin(OperationCollector):
         module.body.insert(
             0,
             ast.ImportFrom(
-                module="dxtra_typed._operation_info",
+                module="dxtra_typed.runtime",
                 names=[ast.alias(name="OperationInfo")],
                 level=0,
             ),

@@ -237,7 +237,7 @@ class PaginationPlugin(Plugin):
         pager = "AsyncKeysetPager" if is_async else "KeysetPager"
         new: list[ast.stmt] = [
             ast.ImportFrom(
-                module="dxtra_typed._pagination",
+                module="dxtra_typed.runtime",
                 names=[ast.alias(name=n) for n in ("FIRST_ID", pager, "Page")],
                 level=0,
             ),
@@ -252,12 +252,14 @@ class PaginationPlugin(Plugin):
                 )
             )
         if not any(
-            isinstance(node, ast.ImportFrom) and node.module == "dxtra_typed._validation"
+            isinstance(node, ast.ImportFrom)
+            and node.module == "dxtra_typed.runtime"
+            and any(alias.name == "validated" for alias in node.names)
             for node in module.body
         ):
             new.append(
                 ast.ImportFrom(
-                    module="dxtra_typed._validation",
+                    module="dxtra_typed.runtime",
                     names=[ast.alias(name="validated")],
                     level=0,
                 )

@@ -364,11 +364,11 @@ class DxtraClientPlugin(Plugin):
             ),
             ast.ImportFrom(module="typing", names=[ast.alias(name="Unpack")], level=0),
             ast.ImportFrom(
-                module="dxtra_typed._options", names=[ast.alias(name="CallOptions")], level=0
+                module="dxtra_typed.runtime", names=[ast.alias(name="CallOptions")], level=0
             ),
             # Unused (and dropped by the formatter) in the sync client.
             ast.ImportFrom(
-                module="dxtra_typed._subscriptions",
+                module="dxtra_typed.runtime",
                 names=[ast.alias(name="SubscribeOptions")],
                 level=0,
             ),

@@ -47,7 +47,7 @@ class ArgumentValidationPlugin(Plugin):
         module.body.insert(
             0,
             ast.ImportFrom(
-                module="dxtra_typed._validation", names=[ast.alias(name="validated")], level=0
+                module="dxtra_typed.runtime", names=[ast.alias(name="validated")], level=0
             ),
         )
         module.body.insert(
