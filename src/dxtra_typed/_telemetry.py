@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import Span, Tracer, TracerProvider
 
-    from dxtra_typed._auth import AccessToken
+    from dxtra_typed._access_token import AccessToken
 
 SCOPE: Final = "dxtra_typed"
 RECHECK_SECONDS: Final = 1.0

@@ -69,7 +69,7 @@ def _new_sandbox(fixture: str, config: pytest.Config, seed: Any = None) -> Sandb
     """The project's sandbox: in a dxtra-typed project (``[tool.dxtra-typed]`` settings under
     pytest's rootdir) its schema and seed file, served with Hasura's semantics; elsewhere, or
     when the project's schema is the bundled Dxtra one, the bundled Dxtra sandbox."""
-    from dxtra_typed.sandbox._project import project_sandbox
+    from dxtra_typed.cli._project_sandbox import project_sandbox
 
     project = project_sandbox(config.rootpath)
     options = project.sandbox_options() if project is not None else {}

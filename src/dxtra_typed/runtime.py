@@ -18,6 +18,8 @@ What each name is for:
 - ``OperationInfo``: one row of each client module's ``OPERATIONS`` table.
 - ``FIRST_ID``, ``KeysetPager``, ``AsyncKeysetPager``, ``Page``: the ``iter_*`` helpers of
   keyset-paged operations.
+- ``Subscription``: what a generated subscription method returns (an async iterator with
+  ``aclose`` and ``async with``; light: no websockets until iterated).
 
 Application code imports from ``dxtra_typed`` instead; this module is for generated code.
 """
@@ -30,6 +32,7 @@ from dxtra_typed._base_client import AsyncBaseClient, SyncBaseClient
 from dxtra_typed._operation_info import OperationInfo
 from dxtra_typed._options import CallOptions
 from dxtra_typed._pagination import FIRST_ID, AsyncKeysetPager, KeysetPager, Page
+from dxtra_typed._subscription_iter import Subscription
 from dxtra_typed._validation import validated
 
 if TYPE_CHECKING:
@@ -44,6 +47,7 @@ __all__ = [
     "OperationInfo",
     "Page",
     "SubscribeOptions",
+    "Subscription",
     "SyncBaseClient",
     "validated",
 ]

@@ -479,7 +479,7 @@ def _project(tmp_path: Path, extra: str = "") -> Path:
 
 
 def test_in_a_project_the_sandbox_serves_its_schema_and_seed(tmp_path: Path) -> None:
-    from dxtra_typed.sandbox._project import project_sandbox
+    from dxtra_typed.cli._project_sandbox import project_sandbox
 
     project = _project(tmp_path, '\n[tool.dxtra-typed-sandbox]\nseed = "seed.json"\n')
     found = project_sandbox(project / "schema")  # from a sub-folder, too
@@ -510,7 +510,7 @@ def test_in_a_project_the_sandbox_serves_its_schema_and_seed(tmp_path: Path) -> 
 def test_outside_a_project_or_on_the_bundled_schema_the_bundled_sandbox_serves(
     tmp_path: Path,
 ) -> None:
-    from dxtra_typed.sandbox._project import project_sandbox
+    from dxtra_typed.cli._project_sandbox import project_sandbox
     from dxtra_typed.sandbox._sdl import render_sdl
 
     assert project_sandbox(tmp_path) is None
@@ -521,7 +521,7 @@ def test_outside_a_project_or_on_the_bundled_schema_the_bundled_sandbox_serves(
 
 
 def test_unknown_project_sandbox_keys_are_named(tmp_path: Path) -> None:
-    from dxtra_typed.sandbox._project import project_sandbox
+    from dxtra_typed.cli._project_sandbox import project_sandbox
 
     project = _project(tmp_path, "\n[tool.dxtra-typed-sandbox]\nsede = 'x'\n")
     with pytest.raises(ConfigurationError, match=r"unknown key.*sede"):

@@ -280,7 +280,7 @@ def _schema_options(args: argparse.Namespace) -> dict[str, Any]:
     elif args.bundled:
         options = {}
     else:
-        from dxtra_typed.sandbox._project import project_sandbox
+        from dxtra_typed.cli._project_sandbox import project_sandbox
 
         project = project_sandbox(Path.cwd())
         options = {} if project is None else project.sandbox_options()

@@ -358,7 +358,7 @@ class DxtraClientPlugin(Plugin):
         imports: list[Any] = [
             ast.ImportFrom(module="contextlib", names=[ast.alias(name="aclosing")], level=0),
             ast.ImportFrom(
-                module="dxtra_typed._subscription_iter",
+                module="dxtra_typed.runtime",
                 names=[ast.alias(name="Subscription")],
                 level=0,
             ),

@@ -74,7 +74,7 @@ def find_project_root(start: Path) -> Path | None:
 
 @functools.lru_cache(maxsize=1)
 def _bundled_sdl() -> str:
-    from ._sdl import render_sdl
+    from dxtra_typed.sandbox._sdl import render_sdl
 
     return render_sdl("user").strip()
 
