@@ -12,6 +12,7 @@ from dxtra_typed._subscription_iter import Subscription
 from dxtra_typed._subscriptions import SubscribeOptions
 from dxtra_typed._validation import validated
 
+from . import _documents
 from .async_base_client import AsyncDxtraBaseClient
 from .base_model import UNSET, UnsetType
 from .consent_values_live import (
@@ -101,24 +102,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .consent_form_values import ConsentFormValues
 
-        query = gql("""
-            query ConsentFormValues($dataSubjectId: uuid!) {
-              dataSubjectConsentFormValues(
-                where: {dataSubjectId: {_eq: $dataSubjectId}}
-                order_by: [{category: asc}]
-              ) {
-                ...ConsentValue
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
+        query = _documents.consent_form_values
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         response = await self.execute(
             query=query,
@@ -152,21 +136,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .update_consent_value import UpdateConsentValue
 
-        query = gql("""
-            mutation UpdateConsentValue($id: uuid!, $value: String!) {
-              updateDataSubjectConsentFormValue(pk_columns: {id: $id}, _set: {value: $value}) {
-                ...ConsentValue
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
+        query = _documents.update_consent_value
         variables: dict[str, object] = {"id": id, "value": value}
         response = await self.execute(
             query=query,
@@ -198,19 +168,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .preference_values import PreferenceValues
 
-        query = gql("""
-            query PreferenceValues($dataSubjectId: uuid!) {
-              dataSubjectPreferenceValues(
-                where: {dataSubjectId: {_eq: $dataSubjectId}}
-                order_by: [{key: asc}]
-              ) {
-                id
-                key
-                value
-                updatedAt
-              }
-            }
-            """)
+        query = _documents.preference_values
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         response = await self.execute(
             query=query,
@@ -240,24 +198,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_controllers import DataControllers
 
-        query = gql("""
-            query DataControllers {
-              dataControllers(order_by: [{createdAt: asc}]) {
-                ...DataControllerSummary
-              }
-            }
-
-            fragment DataControllerSummary on dataControllers {
-              ...PublicDataController
-              createdAt
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
+        query = _documents.data_controllers
         variables: dict[str, object] = {}
         response = await self.execute(
             query=query, operation_name="DataControllers", variables=variables, **kwargs
@@ -285,27 +226,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_controller import DataController
 
-        query = gql("""
-            query DataController($id: uuid!) {
-              dataController(id: $id) {
-                ...DataControllerSummary
-                contactEmail
-                settings
-                updatedAt
-              }
-            }
-
-            fragment DataControllerSummary on dataControllers {
-              ...PublicDataController
-              createdAt
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
+        query = _documents.data_controller
         variables: dict[str, object] = {"id": id}
         response = await self.execute(
             query=query, operation_name="DataController", variables=variables, **kwargs
@@ -337,36 +258,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_controller_counts import DataControllerCounts
 
-        query = gql("""
-            query DataControllerCounts($id: uuid!) {
-              dataSubjects: dataSubjectsAggregate(where: {dataControllerId: {_eq: $id}}) {
-                aggregate {
-                  count
-                }
-              }
-              rightsRequests: dataSubjectsRightsRequestsAggregate(
-                where: {dataControllerId: {_eq: $id}}
-              ) {
-                aggregate {
-                  count
-                }
-              }
-              openRightsRequests: dataSubjectsRightsRequestsAggregate(
-                where: {dataControllerId: {_eq: $id}, status: {_nin: ["completed", "rejected"]}}
-              ) {
-                aggregate {
-                  count
-                }
-              }
-              processingActivities: dataProcessingActivitiesAggregate(
-                where: {dataControllerId: {_eq: $id}}
-              ) {
-                aggregate {
-                  count
-                }
-              }
-            }
-            """)
+        query = _documents.data_controller_counts
         variables: dict[str, object] = {"id": id}
         response = await self.execute(
             query=query,
@@ -401,19 +293,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         from .public_data_controllers import PublicDataControllers
 
         kwargs.setdefault("role", "anonymous")
-        query = gql("""
-            query PublicDataControllers {
-              dataControllers(order_by: [{title: asc}]) {
-                ...PublicDataController
-              }
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
+        query = _documents.public_data_controllers
         variables: dict[str, object] = {}
         response = await self.execute(
             query=query,
@@ -449,24 +329,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subjects import DataSubjects
 
-        query = gql("""
-            query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
-              dataSubjects(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-                offset: $offset
-              ) {
-                ...DataSubjectSummary
-              }
-            }
-
-            fragment DataSubjectSummary on dataSubjects {
-              id
-              did
-              createdAt
-            }
-            """)
+        query = _documents.data_subjects
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "limit": limit,
@@ -496,29 +359,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subject import DataSubject
 
-        query = gql("""
-            query DataSubject($id: uuid!) {
-              dataSubject(id: $id) {
-                ...DataSubjectSummary
-                updatedAt
-                dataController {
-                  ...PublicDataController
-                }
-              }
-            }
-
-            fragment DataSubjectSummary on dataSubjects {
-              id
-              did
-              createdAt
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
+        query = _documents.data_subject
         variables: dict[str, object] = {"id": id}
         response = await self.execute(
             query=query, operation_name="DataSubject", variables=variables, **kwargs
@@ -544,15 +385,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subjects_count import DataSubjectsCount
 
-        query = gql("""
-            query DataSubjectsCount($controllerId: uuid!) {
-              dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
-                aggregate {
-                  count
-                }
-              }
-            }
-            """)
+        query = _documents.data_subjects_count
         variables: dict[str, object] = {"controllerId": controller_id}
         response = await self.execute(
             query=query,
@@ -592,28 +425,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subjects_page import DataSubjectsPage
 
-        query = gql("""
-            query DataSubjectsPage($controllerId: uuid!, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
-              dataSubjects(
-                where: {dataControllerId: {_eq: $controllerId}, id: {_gt: $after}}
-                order_by: [{id: asc}]
-                limit: $limit
-              ) {
-                ...DataSubjectSummary
-              }
-              total: dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
-                aggregate {
-                  count
-                }
-              }
-            }
-
-            fragment DataSubjectSummary on dataSubjects {
-              id
-              did
-              createdAt
-            }
-            """)
+        query = _documents.data_subjects_page
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "after": after,
@@ -647,23 +459,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .processing_activities import ProcessingActivities
 
-        query = gql("""
-            query ProcessingActivities($controllerId: uuid!) {
-              dataProcessingActivities(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{name: asc}]
-              ) {
-                id
-                name
-                purpose
-                legalBasis
-                isEssential
-                retentionDays
-                recordCount
-                riskScore
-              }
-            }
-            """)
+        query = _documents.processing_activities
         variables: dict[str, object] = {"controllerId": controller_id}
         response = await self.execute(
             query=query,
@@ -703,29 +499,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .rights_requests import RightsRequests
 
-        query = gql("""
-            query RightsRequests($controllerId: uuid!, $status: String_comparison_exp = {}, $limit: Int = 100, $offset: Int = 0) {
-              dataSubjectsRightsRequests(
-                where: {dataControllerId: {_eq: $controllerId}, status: $status}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-                offset: $offset
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.rights_requests
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "status": status,
@@ -770,26 +544,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .insert_rights_request import InsertRightsRequest
 
-        query = gql("""
-            mutation InsertRightsRequest($dataSubjectId: uuid!, $dataControllerId: uuid!, $requestType: String!, $dueDate: date, $notes: String) {
-              insertDataSubjectsRightsRequest(
-                object: {dataSubjectId: $dataSubjectId, dataControllerId: $dataControllerId, requestType: $requestType, dueDate: $dueDate, notes: $notes}
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.insert_rights_request
         variables: dict[str, object] = {
             "dataSubjectId": data_subject_id,
             "dataControllerId": data_controller_id,
@@ -830,24 +585,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .update_rights_request_status import UpdateRightsRequestStatus
 
-        query = gql("""
-            mutation UpdateRightsRequestStatus($id: uuid!, $status: String!) {
-              updateDataSubjectsRightsRequest(pk_columns: {id: $id}, _set: {status: $status}) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.update_rights_request_status
         variables: dict[str, object] = {"id": id, "status": status}
         response = await self.execute(
             query=query,
@@ -891,28 +629,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .rights_requests_page import RightsRequestsPage
 
-        query = gql("""
-            query RightsRequestsPage($controllerId: uuid!, $status: String_comparison_exp = {}, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
-              dataSubjectsRightsRequests(
-                where: {dataControllerId: {_eq: $controllerId}, status: $status, id: {_gt: $after}}
-                order_by: [{id: asc}]
-                limit: $limit
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.rights_requests_page
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "status": status,
@@ -952,28 +669,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectsRightsRequests` field, GraphQL type
         `[dataSubjectsRightsRequests!]!`.
         """
-        query = gql("""
-            subscription RightsRequestsLive($controllerId: uuid!, $limit: Int = 100) {
-              dataSubjectsRightsRequests(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.rights_requests_live
         variables: dict[str, object] = {"controllerId": controller_id, "limit": limit}
         return Subscription(
             self.execute_ws(
@@ -1017,28 +713,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectsRightsRequestsStream` field, GraphQL type
         `[dataSubjectsRightsRequests!]!`.
         """
-        query = gql("""
-            subscription RightsRequestsStream($cursor: [dataSubjectsRightsRequests_stream_cursor_input]!, $batchSize: Int = 100, $where: dataSubjectsRightsRequests_bool_exp = {}) {
-              dataSubjectsRightsRequestsStream(
-                batch_size: $batchSize
-                cursor: $cursor
-                where: $where
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.rights_requests_stream
         variables: dict[str, object] = {
             "cursor": cursor,
             "batchSize": batch_size,
@@ -1080,24 +755,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `list[DataSubjectsLiveDataSubjects]`: the `dataSubjects` field, GraphQL type
         `[dataSubjects!]!`.
         """
-        query = gql("""
-            subscription DataSubjectsLive($controllerId: uuid!, $limit: Int = 100) {
-              dataSubjects(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-              ) {
-                ...DataSubjectRecord
-              }
-            }
-
-            fragment DataSubjectRecord on dataSubjects {
-              id
-              dataControllerId
-              emailHash
-              createdAt
-            }
-            """)
+        query = _documents.data_subjects_live
         variables: dict[str, object] = {"controllerId": controller_id, "limit": limit}
         return Subscription(
             self.execute_ws(
@@ -1134,20 +792,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `DataSubjectsStreamDataSubjectsStream`: the `dataSubjectsStream` field, GraphQL
         type `[dataSubjects!]!`.
         """
-        query = gql("""
-            subscription DataSubjectsStream($cursor: [dataSubjects_stream_cursor_input]!, $batchSize: Int = 100, $where: dataSubjects_bool_exp = {}) {
-              dataSubjectsStream(batch_size: $batchSize, cursor: $cursor, where: $where) {
-                ...DataSubjectRecord
-              }
-            }
-
-            fragment DataSubjectRecord on dataSubjects {
-              id
-              dataControllerId
-              emailHash
-              createdAt
-            }
-            """)
+        query = _documents.data_subjects_stream
         variables: dict[str, object] = {
             "cursor": cursor,
             "batchSize": batch_size,
@@ -1184,24 +829,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectConsentFormValues` field, GraphQL type
         `[dataSubjectConsentFormValues!]!`.
         """
-        query = gql("""
-            subscription ConsentValuesLive($dataSubjectId: uuid!) {
-              dataSubjectConsentFormValues(
-                where: {dataSubjectId: {_eq: $dataSubjectId}}
-                order_by: [{category: asc}]
-              ) {
-                ...ConsentValue
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
+        query = _documents.consent_values_live
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         return Subscription(
             self.execute_ws(
@@ -1244,26 +872,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectConsentFormValuesStream` field, GraphQL type
         `[dataSubjectConsentFormValues!]!`.
         """
-        query = gql("""
-            subscription ConsentValuesStream($cursor: [dataSubjectConsentFormValues_stream_cursor_input]!, $batchSize: Int = 100, $where: dataSubjectConsentFormValues_bool_exp = {}) {
-              dataSubjectConsentFormValuesStream(
-                batch_size: $batchSize
-                cursor: $cursor
-                where: $where
-              ) {
-                ...ConsentValue
-                dataSubjectId
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
+        query = _documents.consent_values_stream
         variables: dict[str, object] = {
             "cursor": cursor,
             "batchSize": batch_size,

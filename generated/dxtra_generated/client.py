@@ -10,6 +10,7 @@ from dxtra_typed._options import CallOptions
 from dxtra_typed._pagination import FIRST_ID, KeysetPager, Page
 from dxtra_typed._validation import validated
 
+from . import _documents
 from .base_client import DxtraBaseClient
 from .base_model import UNSET, UnsetType
 
@@ -72,24 +73,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .consent_form_values import ConsentFormValues
 
-        query = gql("""
-            query ConsentFormValues($dataSubjectId: uuid!) {
-              dataSubjectConsentFormValues(
-                where: {dataSubjectId: {_eq: $dataSubjectId}}
-                order_by: [{category: asc}]
-              ) {
-                ...ConsentValue
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
+        query = _documents.consent_form_values
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         response = self.execute(
             query=query,
@@ -123,21 +107,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .update_consent_value import UpdateConsentValue
 
-        query = gql("""
-            mutation UpdateConsentValue($id: uuid!, $value: String!) {
-              updateDataSubjectConsentFormValue(pk_columns: {id: $id}, _set: {value: $value}) {
-                ...ConsentValue
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
+        query = _documents.update_consent_value
         variables: dict[str, object] = {"id": id, "value": value}
         response = self.execute(
             query=query,
@@ -169,19 +139,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .preference_values import PreferenceValues
 
-        query = gql("""
-            query PreferenceValues($dataSubjectId: uuid!) {
-              dataSubjectPreferenceValues(
-                where: {dataSubjectId: {_eq: $dataSubjectId}}
-                order_by: [{key: asc}]
-              ) {
-                id
-                key
-                value
-                updatedAt
-              }
-            }
-            """)
+        query = _documents.preference_values
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         response = self.execute(
             query=query,
@@ -211,24 +169,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .data_controllers import DataControllers
 
-        query = gql("""
-            query DataControllers {
-              dataControllers(order_by: [{createdAt: asc}]) {
-                ...DataControllerSummary
-              }
-            }
-
-            fragment DataControllerSummary on dataControllers {
-              ...PublicDataController
-              createdAt
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
+        query = _documents.data_controllers
         variables: dict[str, object] = {}
         response = self.execute(
             query=query, operation_name="DataControllers", variables=variables, **kwargs
@@ -256,27 +197,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .data_controller import DataController
 
-        query = gql("""
-            query DataController($id: uuid!) {
-              dataController(id: $id) {
-                ...DataControllerSummary
-                contactEmail
-                settings
-                updatedAt
-              }
-            }
-
-            fragment DataControllerSummary on dataControllers {
-              ...PublicDataController
-              createdAt
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
+        query = _documents.data_controller
         variables: dict[str, object] = {"id": id}
         response = self.execute(
             query=query, operation_name="DataController", variables=variables, **kwargs
@@ -308,36 +229,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .data_controller_counts import DataControllerCounts
 
-        query = gql("""
-            query DataControllerCounts($id: uuid!) {
-              dataSubjects: dataSubjectsAggregate(where: {dataControllerId: {_eq: $id}}) {
-                aggregate {
-                  count
-                }
-              }
-              rightsRequests: dataSubjectsRightsRequestsAggregate(
-                where: {dataControllerId: {_eq: $id}}
-              ) {
-                aggregate {
-                  count
-                }
-              }
-              openRightsRequests: dataSubjectsRightsRequestsAggregate(
-                where: {dataControllerId: {_eq: $id}, status: {_nin: ["completed", "rejected"]}}
-              ) {
-                aggregate {
-                  count
-                }
-              }
-              processingActivities: dataProcessingActivitiesAggregate(
-                where: {dataControllerId: {_eq: $id}}
-              ) {
-                aggregate {
-                  count
-                }
-              }
-            }
-            """)
+        query = _documents.data_controller_counts
         variables: dict[str, object] = {"id": id}
         response = self.execute(
             query=query,
@@ -372,19 +264,7 @@ class DxtraClient(DxtraBaseClient):
         from .public_data_controllers import PublicDataControllers
 
         kwargs.setdefault("role", "anonymous")
-        query = gql("""
-            query PublicDataControllers {
-              dataControllers(order_by: [{title: asc}]) {
-                ...PublicDataController
-              }
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
+        query = _documents.public_data_controllers
         variables: dict[str, object] = {}
         response = self.execute(
             query=query,
@@ -420,24 +300,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .data_subjects import DataSubjects
 
-        query = gql("""
-            query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
-              dataSubjects(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-                offset: $offset
-              ) {
-                ...DataSubjectSummary
-              }
-            }
-
-            fragment DataSubjectSummary on dataSubjects {
-              id
-              did
-              createdAt
-            }
-            """)
+        query = _documents.data_subjects
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "limit": limit,
@@ -467,29 +330,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .data_subject import DataSubject
 
-        query = gql("""
-            query DataSubject($id: uuid!) {
-              dataSubject(id: $id) {
-                ...DataSubjectSummary
-                updatedAt
-                dataController {
-                  ...PublicDataController
-                }
-              }
-            }
-
-            fragment DataSubjectSummary on dataSubjects {
-              id
-              did
-              createdAt
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
+        query = _documents.data_subject
         variables: dict[str, object] = {"id": id}
         response = self.execute(
             query=query, operation_name="DataSubject", variables=variables, **kwargs
@@ -515,15 +356,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .data_subjects_count import DataSubjectsCount
 
-        query = gql("""
-            query DataSubjectsCount($controllerId: uuid!) {
-              dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
-                aggregate {
-                  count
-                }
-              }
-            }
-            """)
+        query = _documents.data_subjects_count
         variables: dict[str, object] = {"controllerId": controller_id}
         response = self.execute(
             query=query,
@@ -563,28 +396,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .data_subjects_page import DataSubjectsPage
 
-        query = gql("""
-            query DataSubjectsPage($controllerId: uuid!, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
-              dataSubjects(
-                where: {dataControllerId: {_eq: $controllerId}, id: {_gt: $after}}
-                order_by: [{id: asc}]
-                limit: $limit
-              ) {
-                ...DataSubjectSummary
-              }
-              total: dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
-                aggregate {
-                  count
-                }
-              }
-            }
-
-            fragment DataSubjectSummary on dataSubjects {
-              id
-              did
-              createdAt
-            }
-            """)
+        query = _documents.data_subjects_page
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "after": after,
@@ -618,23 +430,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .processing_activities import ProcessingActivities
 
-        query = gql("""
-            query ProcessingActivities($controllerId: uuid!) {
-              dataProcessingActivities(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{name: asc}]
-              ) {
-                id
-                name
-                purpose
-                legalBasis
-                isEssential
-                retentionDays
-                recordCount
-                riskScore
-              }
-            }
-            """)
+        query = _documents.processing_activities
         variables: dict[str, object] = {"controllerId": controller_id}
         response = self.execute(
             query=query,
@@ -674,29 +470,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .rights_requests import RightsRequests
 
-        query = gql("""
-            query RightsRequests($controllerId: uuid!, $status: String_comparison_exp = {}, $limit: Int = 100, $offset: Int = 0) {
-              dataSubjectsRightsRequests(
-                where: {dataControllerId: {_eq: $controllerId}, status: $status}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-                offset: $offset
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.rights_requests
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "status": status,
@@ -741,26 +515,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .insert_rights_request import InsertRightsRequest
 
-        query = gql("""
-            mutation InsertRightsRequest($dataSubjectId: uuid!, $dataControllerId: uuid!, $requestType: String!, $dueDate: date, $notes: String) {
-              insertDataSubjectsRightsRequest(
-                object: {dataSubjectId: $dataSubjectId, dataControllerId: $dataControllerId, requestType: $requestType, dueDate: $dueDate, notes: $notes}
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.insert_rights_request
         variables: dict[str, object] = {
             "dataSubjectId": data_subject_id,
             "dataControllerId": data_controller_id,
@@ -801,24 +556,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .update_rights_request_status import UpdateRightsRequestStatus
 
-        query = gql("""
-            mutation UpdateRightsRequestStatus($id: uuid!, $status: String!) {
-              updateDataSubjectsRightsRequest(pk_columns: {id: $id}, _set: {status: $status}) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.update_rights_request_status
         variables: dict[str, object] = {"id": id, "status": status}
         response = self.execute(
             query=query,
@@ -862,28 +600,7 @@ class DxtraClient(DxtraBaseClient):
         """
         from .rights_requests_page import RightsRequestsPage
 
-        query = gql("""
-            query RightsRequestsPage($controllerId: uuid!, $status: String_comparison_exp = {}, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
-              dataSubjectsRightsRequests(
-                where: {dataControllerId: {_eq: $controllerId}, status: $status, id: {_gt: $after}}
-                order_by: [{id: asc}]
-                limit: $limit
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.rights_requests_page
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "status": status,
