@@ -102,13 +102,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .consent_form_values import ConsentFormValues
 
-        query = _documents.consent_form_values
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         response = await self.execute(
-            query=query,
-            operation_name="ConsentFormValues",
-            variables=variables,
-            **kwargs,
+            _documents.consent_form_values, "ConsentFormValues", variables, **kwargs
         )
         data = self.get_data(response, result_type=ConsentFormValues)
         return ConsentFormValues.model_validate(data).data_subject_consent_form_values
@@ -136,13 +132,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .update_consent_value import UpdateConsentValue
 
-        query = _documents.update_consent_value
         variables: dict[str, object] = {"id": id, "value": value}
         response = await self.execute(
-            query=query,
-            operation_name="UpdateConsentValue",
-            variables=variables,
-            **kwargs,
+            _documents.update_consent_value, "UpdateConsentValue", variables, **kwargs
         )
         data = self.get_data(response, result_type=UpdateConsentValue)
         return UpdateConsentValue.model_validate(
@@ -168,13 +160,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .preference_values import PreferenceValues
 
-        query = _documents.preference_values
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         response = await self.execute(
-            query=query,
-            operation_name="PreferenceValues",
-            variables=variables,
-            **kwargs,
+            _documents.preference_values, "PreferenceValues", variables, **kwargs
         )
         data = self.get_data(response, result_type=PreferenceValues)
         return PreferenceValues.model_validate(data).data_subject_preference_values
@@ -198,10 +186,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_controllers import DataControllers
 
-        query = _documents.data_controllers
         variables: dict[str, object] = {}
         response = await self.execute(
-            query=query, operation_name="DataControllers", variables=variables, **kwargs
+            _documents.data_controllers, "DataControllers", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataControllers)
         return DataControllers.model_validate(data).data_controllers
@@ -226,10 +213,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_controller import DataController
 
-        query = _documents.data_controller
         variables: dict[str, object] = {"id": id}
         response = await self.execute(
-            query=query, operation_name="DataController", variables=variables, **kwargs
+            _documents.data_controller, "DataController", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataController)
         return DataController.model_validate(data).data_controller
@@ -258,12 +244,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_controller_counts import DataControllerCounts
 
-        query = _documents.data_controller_counts
         variables: dict[str, object] = {"id": id}
         response = await self.execute(
-            query=query,
-            operation_name="DataControllerCounts",
-            variables=variables,
+            _documents.data_controller_counts,
+            "DataControllerCounts",
+            variables,
             **kwargs,
         )
         data = self.get_data(response, result_type=DataControllerCounts)
@@ -293,12 +278,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         from .public_data_controllers import PublicDataControllers
 
         kwargs.setdefault("role", "anonymous")
-        query = _documents.public_data_controllers
         variables: dict[str, object] = {}
         response = await self.execute(
-            query=query,
-            operation_name="PublicDataControllers",
-            variables=variables,
+            _documents.public_data_controllers,
+            "PublicDataControllers",
+            variables,
             **kwargs,
         )
         data = self.get_data(response, result_type=PublicDataControllers)
@@ -329,14 +313,13 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subjects import DataSubjects
 
-        query = _documents.data_subjects
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "limit": limit,
             "offset": offset,
         }
         response = await self.execute(
-            query=query, operation_name="DataSubjects", variables=variables, **kwargs
+            _documents.data_subjects, "DataSubjects", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataSubjects)
         return DataSubjects.model_validate(data).data_subjects
@@ -359,10 +342,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subject import DataSubject
 
-        query = _documents.data_subject
         variables: dict[str, object] = {"id": id}
         response = await self.execute(
-            query=query, operation_name="DataSubject", variables=variables, **kwargs
+            _documents.data_subject, "DataSubject", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataSubject)
         return DataSubject.model_validate(data).data_subject
@@ -385,13 +367,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subjects_count import DataSubjectsCount
 
-        query = _documents.data_subjects_count
         variables: dict[str, object] = {"controllerId": controller_id}
         response = await self.execute(
-            query=query,
-            operation_name="DataSubjectsCount",
-            variables=variables,
-            **kwargs,
+            _documents.data_subjects_count, "DataSubjectsCount", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataSubjectsCount)
         return DataSubjectsCount.model_validate(data).data_subjects_aggregate
@@ -425,17 +403,13 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subjects_page import DataSubjectsPage
 
-        query = _documents.data_subjects_page
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "after": after,
             "limit": limit,
         }
         response = await self.execute(
-            query=query,
-            operation_name="DataSubjectsPage",
-            variables=variables,
-            **kwargs,
+            _documents.data_subjects_page, "DataSubjectsPage", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataSubjectsPage)
         return DataSubjectsPage.model_validate(data)
@@ -459,12 +433,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .processing_activities import ProcessingActivities
 
-        query = _documents.processing_activities
         variables: dict[str, object] = {"controllerId": controller_id}
         response = await self.execute(
-            query=query,
-            operation_name="ProcessingActivities",
-            variables=variables,
+            _documents.processing_activities,
+            "ProcessingActivities",
+            variables,
             **kwargs,
         )
         data = self.get_data(response, result_type=ProcessingActivities)
@@ -499,7 +472,6 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .rights_requests import RightsRequests
 
-        query = _documents.rights_requests
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "status": status,
@@ -507,7 +479,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
             "offset": offset,
         }
         response = await self.execute(
-            query=query, operation_name="RightsRequests", variables=variables, **kwargs
+            _documents.rights_requests, "RightsRequests", variables, **kwargs
         )
         data = self.get_data(response, result_type=RightsRequests)
         return RightsRequests.model_validate(data).data_subjects_rights_requests
@@ -544,7 +516,6 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .insert_rights_request import InsertRightsRequest
 
-        query = _documents.insert_rights_request
         variables: dict[str, object] = {
             "dataSubjectId": data_subject_id,
             "dataControllerId": data_controller_id,
@@ -553,10 +524,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
             "notes": notes,
         }
         response = await self.execute(
-            query=query,
-            operation_name="InsertRightsRequest",
-            variables=variables,
-            **kwargs,
+            _documents.insert_rights_request, "InsertRightsRequest", variables, **kwargs
         )
         data = self.get_data(response, result_type=InsertRightsRequest)
         return InsertRightsRequest.model_validate(
@@ -585,12 +553,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .update_rights_request_status import UpdateRightsRequestStatus
 
-        query = _documents.update_rights_request_status
         variables: dict[str, object] = {"id": id, "status": status}
         response = await self.execute(
-            query=query,
-            operation_name="UpdateRightsRequestStatus",
-            variables=variables,
+            _documents.update_rights_request_status,
+            "UpdateRightsRequestStatus",
+            variables,
             **kwargs,
         )
         data = self.get_data(response, result_type=UpdateRightsRequestStatus)
@@ -629,7 +596,6 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .rights_requests_page import RightsRequestsPage
 
-        query = _documents.rights_requests_page
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "status": status,
@@ -637,10 +603,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
             "limit": limit,
         }
         response = await self.execute(
-            query=query,
-            operation_name="RightsRequestsPage",
-            variables=variables,
-            **kwargs,
+            _documents.rights_requests_page, "RightsRequestsPage", variables, **kwargs
         )
         data = self.get_data(response, result_type=RightsRequestsPage)
         return RightsRequestsPage.model_validate(data).data_subjects_rights_requests
@@ -962,158 +925,26 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
 
 OPERATIONS: dict[str, OperationInfo] = {
-    "consent_form_values": OperationInfo(
-        name="ConsentFormValues",
-        method="consent_form_values",
-        kind="query",
-        role=None,
-        doc="The consent form values one data subject has given, by category.",
-    ),
-    "consent_values_live": OperationInfo(
-        name="ConsentValuesLive",
-        method="consent_values_live",
-        kind="subscription",
-        role=None,
-        doc="Live: the consent form values of one data subject, by category; re-sent when one changes.",
-    ),
-    "consent_values_stream": OperationInfo(
-        name="ConsentValuesStream",
-        method="consent_values_stream",
-        kind="subscription",
-        role=None,
-        doc="Stream: each consent form value changed after the cursor (initial_value updatedAt=...), one at a time, as consents change.",
-    ),
-    "data_controller": OperationInfo(
-        name="DataController",
-        method="data_controller",
-        kind="query",
-        role=None,
-        doc="One data controller by id, or None when it does not exist or the role cannot see it.",
-    ),
-    "data_controller_counts": OperationInfo(
-        name="DataControllerCounts",
-        method="data_controller_counts",
-        kind="query",
-        role=None,
-        doc="Counts for one data controller's dashboard: data subjects, open and all rights requests, processing activities (Hasura aggregates; the role needs aggregation permission).",
-    ),
-    "data_controllers": OperationInfo(
-        name="DataControllers",
-        method="data_controllers",
-        kind="query",
-        role=None,
-        doc="List the data controllers (organisations) the caller's role can see, oldest first.",
-    ),
-    "data_subject": OperationInfo(
-        name="DataSubject",
-        method="data_subject",
-        kind="query",
-        role=None,
-        doc="One data subject with its data controller (Dxtra docs: \"GetDataSubject\").",
-    ),
-    "data_subjects": OperationInfo(
-        name="DataSubjects",
-        method="data_subjects",
-        kind="query",
-        role=None,
-        doc="The data subjects of one data controller, newest first, a page at a time (Dxtra docs: \"GetDataSubjects\", filtered by dataControllerId).",
-    ),
-    "data_subjects_count": OperationInfo(
-        name="DataSubjectsCount",
-        method="data_subjects_count",
-        kind="query",
-        role=None,
-        doc="How many data subjects one data controller has (the REST endpoint getdatasubjectscountbycontroller answers the same question).",
-    ),
-    "data_subjects_live": OperationInfo(
-        name="DataSubjectsLive",
-        method="data_subjects_live",
-        kind="subscription",
-        role=None,
-        doc="Live: the data subjects of one data controller, newest first.",
-    ),
-    "data_subjects_page": OperationInfo(
-        name="DataSubjectsPage",
-        method="data_subjects_page",
-        kind="query",
-        role=None,
-        doc="Every data subject of one data controller in id order, a keyset page at a time: the rows whose id is greater than $after (the last id of the previous page). Unlike an offset, the cursor does not move when rows are inserted, so each row comes exactly once; `client.iter_data_subjects(controller_id=...)` walks every page. `total` is the count.",
-    ),
-    "data_subjects_stream": OperationInfo(
-        name="DataSubjectsStream",
-        method="data_subjects_stream",
-        kind="subscription",
-        role=None,
-        doc="Stream: each data subject created after the cursor (new sign-ups), one at a time.",
-    ),
-    "insert_rights_request": OperationInfo(
-        name="InsertRightsRequest",
-        method="insert_rights_request",
-        kind="mutation",
-        role=None,
-        doc="File a rights request for a data subject. requestType is one of access, rectify, erasure, restrict, export, object, noSale; the new request starts in status \"submitted\".",
-    ),
-    "preference_values": OperationInfo(
-        name="PreferenceValues",
-        method="preference_values",
-        kind="query",
-        role=None,
-        doc="The preference values (free-form JSON per key) one data subject has set.",
-    ),
-    "processing_activities": OperationInfo(
-        name="ProcessingActivities",
-        method="processing_activities",
-        kind="query",
-        role=None,
-        doc="The processing activities (GDPR Art. 30 records) of one data controller, by name.",
-    ),
-    "public_data_controllers": OperationInfo(
-        name="PublicDataControllers",
-        method="public_data_controllers",
-        kind="query",
-        role="anonymous",
-        doc="The public view of data controllers: what the anonymous and dataSubject roles may see (Hasura trims the schema per role, so DataControllers' createdAt is not theirs to read).",
-    ),
-    "rights_requests": OperationInfo(
-        name="RightsRequests",
-        method="rights_requests",
-        kind="query",
-        role=None,
-        doc="The rights requests of one data controller, newest first; optionally only one status.",
-    ),
-    "rights_requests_live": OperationInfo(
-        name="RightsRequestsLive",
-        method="rights_requests_live",
-        kind="subscription",
-        role=None,
-        doc="Live: the rights requests of one data controller, newest first; re-sent whenever one changes.",
-    ),
-    "rights_requests_page": OperationInfo(
-        name="RightsRequestsPage",
-        method="rights_requests_page",
-        kind="query",
-        role=None,
-        doc="Every rights request of one data controller in id order, a keyset page at a time (rows whose id is greater than $after); optionally only one status. Each row comes exactly once while rows are inserted; `client.iter_rights_requests(controller_id=...)` walks every page.",
-    ),
-    "rights_requests_stream": OperationInfo(
-        name="RightsRequestsStream",
-        method="rights_requests_stream",
-        kind="subscription",
-        role=None,
-        doc="Stream: each rights request created after the cursor (e.g. initial_value createdAt=now), one at a time; after a reconnect it resumes right after the last one yielded.",
-    ),
-    "update_consent_value": OperationInfo(
-        name="UpdateConsentValue",
-        method="update_consent_value",
-        kind="mutation",
-        role=None,
-        doc="Change one consent form value, e.g. \"granted\" → \"denied\" (Dxtra docs: \"UpdateConsentValue\"). Returns the updated row, or None when no row has that id for this role.",
-    ),
-    "update_rights_request_status": OperationInfo(
-        name="UpdateRightsRequestStatus",
-        method="update_rights_request_status",
-        kind="mutation",
-        role=None,
-        doc="Move a rights request to another status (e.g. \"inProgress\", \"completed\"). Returns the updated request, or None when no request has that id for this role.",
-    ),
+    "consent_form_values": OperationInfo(name="ConsentFormValues", method="consent_form_values", kind="query", role=None, doc="The consent form values one data subject has given, by category."),
+    "consent_values_live": OperationInfo(name="ConsentValuesLive", method="consent_values_live", kind="subscription", role=None, doc="Live: the consent form values of one data subject, by category; re-sent when one changes."),
+    "consent_values_stream": OperationInfo(name="ConsentValuesStream", method="consent_values_stream", kind="subscription", role=None, doc="Stream: each consent form value changed after the cursor (initial_value updatedAt=...), one at a time, as consents change."),
+    "data_controller": OperationInfo(name="DataController", method="data_controller", kind="query", role=None, doc="One data controller by id, or None when it does not exist or the role cannot see it."),
+    "data_controller_counts": OperationInfo(name="DataControllerCounts", method="data_controller_counts", kind="query", role=None, doc="Counts for one data controller's dashboard: data subjects, open and all rights requests, processing activities (Hasura aggregates; the role needs aggregation permission)."),
+    "data_controllers": OperationInfo(name="DataControllers", method="data_controllers", kind="query", role=None, doc="List the data controllers (organisations) the caller's role can see, oldest first."),
+    "data_subject": OperationInfo(name="DataSubject", method="data_subject", kind="query", role=None, doc="One data subject with its data controller (Dxtra docs: \"GetDataSubject\")."),
+    "data_subjects": OperationInfo(name="DataSubjects", method="data_subjects", kind="query", role=None, doc="The data subjects of one data controller, newest first, a page at a time (Dxtra docs: \"GetDataSubjects\", filtered by dataControllerId)."),
+    "data_subjects_count": OperationInfo(name="DataSubjectsCount", method="data_subjects_count", kind="query", role=None, doc="How many data subjects one data controller has (the REST endpoint getdatasubjectscountbycontroller answers the same question)."),
+    "data_subjects_live": OperationInfo(name="DataSubjectsLive", method="data_subjects_live", kind="subscription", role=None, doc="Live: the data subjects of one data controller, newest first."),
+    "data_subjects_page": OperationInfo(name="DataSubjectsPage", method="data_subjects_page", kind="query", role=None, doc="Every data subject of one data controller in id order, a keyset page at a time: the rows whose id is greater than $after (the last id of the previous page). Unlike an offset, the cursor does not move when rows are inserted, so each row comes exactly once; `client.iter_data_subjects(controller_id=...)` walks every page. `total` is the count."),
+    "data_subjects_stream": OperationInfo(name="DataSubjectsStream", method="data_subjects_stream", kind="subscription", role=None, doc="Stream: each data subject created after the cursor (new sign-ups), one at a time."),
+    "insert_rights_request": OperationInfo(name="InsertRightsRequest", method="insert_rights_request", kind="mutation", role=None, doc="File a rights request for a data subject. requestType is one of access, rectify, erasure, restrict, export, object, noSale; the new request starts in status \"submitted\"."),
+    "preference_values": OperationInfo(name="PreferenceValues", method="preference_values", kind="query", role=None, doc="The preference values (free-form JSON per key) one data subject has set."),
+    "processing_activities": OperationInfo(name="ProcessingActivities", method="processing_activities", kind="query", role=None, doc="The processing activities (GDPR Art. 30 records) of one data controller, by name."),
+    "public_data_controllers": OperationInfo(name="PublicDataControllers", method="public_data_controllers", kind="query", role="anonymous", doc="The public view of data controllers: what the anonymous and dataSubject roles may see (Hasura trims the schema per role, so DataControllers' createdAt is not theirs to read)."),
+    "rights_requests": OperationInfo(name="RightsRequests", method="rights_requests", kind="query", role=None, doc="The rights requests of one data controller, newest first; optionally only one status."),
+    "rights_requests_live": OperationInfo(name="RightsRequestsLive", method="rights_requests_live", kind="subscription", role=None, doc="Live: the rights requests of one data controller, newest first; re-sent whenever one changes."),
+    "rights_requests_page": OperationInfo(name="RightsRequestsPage", method="rights_requests_page", kind="query", role=None, doc="Every rights request of one data controller in id order, a keyset page at a time (rows whose id is greater than $after); optionally only one status. Each row comes exactly once while rows are inserted; `client.iter_rights_requests(controller_id=...)` walks every page."),
+    "rights_requests_stream": OperationInfo(name="RightsRequestsStream", method="rights_requests_stream", kind="subscription", role=None, doc="Stream: each rights request created after the cursor (e.g. initial_value createdAt=now), one at a time; after a reconnect it resumes right after the last one yielded."),
+    "update_consent_value": OperationInfo(name="UpdateConsentValue", method="update_consent_value", kind="mutation", role=None, doc="Change one consent form value, e.g. \"granted\" → \"denied\" (Dxtra docs: \"UpdateConsentValue\"). Returns the updated row, or None when no row has that id for this role."),
+    "update_rights_request_status": OperationInfo(name="UpdateRightsRequestStatus", method="update_rights_request_status", kind="mutation", role=None, doc="Move a rights request to another status (e.g. \"inProgress\", \"completed\"). Returns the updated request, or None when no request has that id for this role."),
 }
