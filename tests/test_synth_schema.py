@@ -106,14 +106,12 @@ def modest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 _USER = """
 import uuid
 
-from synth_client import (
-    SynthClient,
+from synth_client import SynthClient, account_constraint, account_update_column
+from synth_client.input_types import (
     account_bool_exp,
-    account_constraint,
     account_insert_input,
     account_obj_rel_insert_input,
     account_on_conflict,
-    account_update_column,
     uuid_comparison_exp,
 )
 
@@ -175,7 +173,11 @@ assert it.account_on_conflict.__pydantic_generic_metadata__["origin"] is it._OnC
 assert it.address_sum_order_by is it.attachments_avg_order_by  # identical twins
 assert it.account_min_order_by is it.account_max_order_by
 assert set(synth_client.__all__) <= set(dir(synth_client))
-assert "account_bool_exp" in globals() and "SynthClient" in globals()
+assert "SynthClient" in globals() and "account_constraint" in globals()
+# Input types are not re-exported from the root (issue 21), but from input_types, whole.
+assert "account_bool_exp" not in globals() and "account_bool_exp" not in synth_client.__all__
+assert "account_bool_exp" in it.__all__ and "BaseModel" not in it.__all__
+assert set(it.__all__) <= set(dir(it))
 row = it.account_insert_input(
     name="n",
     attachments=it.attachments_obj_rel_insert_input(

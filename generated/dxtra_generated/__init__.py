@@ -75,31 +75,6 @@ if TYPE_CHECKING:
         PublicDataController as PublicDataController,
         RightsRequestFields as RightsRequestFields,
     )
-    from .input_types import (
-        Boolean_comparison_exp as Boolean_comparison_exp,
-        Int_comparison_exp as Int_comparison_exp,
-        String_comparison_exp as String_comparison_exp,
-        bigint_comparison_exp as bigint_comparison_exp,
-        citext_comparison_exp as citext_comparison_exp,
-        dataControllerUsers_bool_exp as dataControllerUsers_bool_exp,
-        dataControllers_bool_exp as dataControllers_bool_exp,
-        dataProcessingActivities_bool_exp as dataProcessingActivities_bool_exp,
-        dataSubjectConsentFormValues_bool_exp as dataSubjectConsentFormValues_bool_exp,
-        dataSubjectConsentFormValues_stream_cursor_input as dataSubjectConsentFormValues_stream_cursor_input,
-        dataSubjectConsentFormValues_stream_cursor_value_input as dataSubjectConsentFormValues_stream_cursor_value_input,
-        dataSubjectPreferenceValues_bool_exp as dataSubjectPreferenceValues_bool_exp,
-        dataSubjectsRightsRequests_bool_exp as dataSubjectsRightsRequests_bool_exp,
-        dataSubjectsRightsRequests_stream_cursor_input as dataSubjectsRightsRequests_stream_cursor_input,
-        dataSubjectsRightsRequests_stream_cursor_value_input as dataSubjectsRightsRequests_stream_cursor_value_input,
-        dataSubjects_bool_exp as dataSubjects_bool_exp,
-        dataSubjects_stream_cursor_input as dataSubjects_stream_cursor_input,
-        dataSubjects_stream_cursor_value_input as dataSubjects_stream_cursor_value_input,
-        date_comparison_exp as date_comparison_exp,
-        jsonb_comparison_exp as jsonb_comparison_exp,
-        numeric_comparison_exp as numeric_comparison_exp,
-        timestamptz_comparison_exp as timestamptz_comparison_exp,
-        uuid_comparison_exp as uuid_comparison_exp,
-    )
     from .insert_rights_request import (
         InsertRightsRequest as InsertRightsRequest,
         InsertRightsRequestInsertDataSubjectsRightsRequest as InsertRightsRequestInsertDataSubjectsRightsRequest,
@@ -188,20 +163,6 @@ _LAZY_IMPORTS = {
             "ConsentValue DataControllerSummary DataSubjectRecord DataSubjectSummary "
             "PublicDataController RightsRequestFields"
         ),
-        ".input_types": (
-            "Boolean_comparison_exp Int_comparison_exp String_comparison_exp "
-            "bigint_comparison_exp citext_comparison_exp dataControllerUsers_bool_exp "
-            "dataControllers_bool_exp dataProcessingActivities_bool_exp "
-            "dataSubjectConsentFormValues_bool_exp "
-            "dataSubjectConsentFormValues_stream_cursor_input "
-            "dataSubjectConsentFormValues_stream_cursor_value_input "
-            "dataSubjectPreferenceValues_bool_exp dataSubjectsRightsRequests_bool_exp "
-            "dataSubjectsRightsRequests_stream_cursor_input "
-            "dataSubjectsRightsRequests_stream_cursor_value_input dataSubjects_bool_exp "
-            "dataSubjects_stream_cursor_input dataSubjects_stream_cursor_value_input "
-            "date_comparison_exp jsonb_comparison_exp numeric_comparison_exp "
-            "timestamptz_comparison_exp uuid_comparison_exp"
-        ),
         ".insert_rights_request": (
             "InsertRightsRequest InsertRightsRequestInsertDataSubjectsRightsRequest"
         ),
@@ -250,11 +211,11 @@ if not TYPE_CHECKING:
 
 
 __all__ = [
-    "BaseModel", "Boolean_comparison_exp", "ConsentFormValues",
-    "ConsentFormValuesDataSubjectConsentFormValues", "ConsentValue",
-    "ConsentValuesLive", "ConsentValuesLiveDataSubjectConsentFormValues",
-    "ConsentValuesStream", "ConsentValuesStreamDataSubjectConsentFormValuesStream",
-    "DataController", "DataControllerCounts", "DataControllerCountsDataSubjects",
+    "BaseModel", "ConsentFormValues", "ConsentFormValuesDataSubjectConsentFormValues",
+    "ConsentValue", "ConsentValuesLive",
+    "ConsentValuesLiveDataSubjectConsentFormValues", "ConsentValuesStream",
+    "ConsentValuesStreamDataSubjectConsentFormValuesStream", "DataController",
+    "DataControllerCounts", "DataControllerCountsDataSubjects",
     "DataControllerCountsDataSubjectsAggregate",
     "DataControllerCountsOpenRightsRequests",
     "DataControllerCountsOpenRightsRequestsAggregate",
@@ -271,26 +232,14 @@ __all__ = [
     "DataSubjectsPageTotalAggregate", "DataSubjectsStream",
     "DataSubjectsStreamDataSubjectsStream", "DxtraBaseClient", "DxtraClient",
     "InsertRightsRequest", "InsertRightsRequestInsertDataSubjectsRightsRequest",
-    "Int_comparison_exp", "PreferenceValues",
-    "PreferenceValuesDataSubjectPreferenceValues", "ProcessingActivities",
-    "ProcessingActivitiesDataProcessingActivities", "PublicDataController",
-    "PublicDataControllers", "PublicDataControllersDataControllers",
-    "RightsRequestFields", "RightsRequests", "RightsRequestsDataSubjectsRightsRequests",
-    "RightsRequestsLive", "RightsRequestsLiveDataSubjectsRightsRequests",
-    "RightsRequestsPage", "RightsRequestsPageDataSubjectsRightsRequests",
-    "RightsRequestsStream", "RightsRequestsStreamDataSubjectsRightsRequestsStream",
-    "String_comparison_exp", "UpdateConsentValue",
+    "PreferenceValues", "PreferenceValuesDataSubjectPreferenceValues",
+    "ProcessingActivities", "ProcessingActivitiesDataProcessingActivities",
+    "PublicDataController", "PublicDataControllers",
+    "PublicDataControllersDataControllers", "RightsRequestFields", "RightsRequests",
+    "RightsRequestsDataSubjectsRightsRequests", "RightsRequestsLive",
+    "RightsRequestsLiveDataSubjectsRightsRequests", "RightsRequestsPage",
+    "RightsRequestsPageDataSubjectsRightsRequests", "RightsRequestsStream",
+    "RightsRequestsStreamDataSubjectsRightsRequestsStream", "UpdateConsentValue",
     "UpdateConsentValueUpdateDataSubjectConsentFormValue", "UpdateRightsRequestStatus",
-    "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest", "bigint_comparison_exp",
-    "citext_comparison_exp", "cursor_ordering", "dataControllerUsers_bool_exp",
-    "dataControllers_bool_exp", "dataProcessingActivities_bool_exp",
-    "dataSubjectConsentFormValues_bool_exp",
-    "dataSubjectConsentFormValues_stream_cursor_input",
-    "dataSubjectConsentFormValues_stream_cursor_value_input",
-    "dataSubjectPreferenceValues_bool_exp", "dataSubjectsRightsRequests_bool_exp",
-    "dataSubjectsRightsRequests_stream_cursor_input",
-    "dataSubjectsRightsRequests_stream_cursor_value_input", "dataSubjects_bool_exp",
-    "dataSubjects_stream_cursor_input", "dataSubjects_stream_cursor_value_input",
-    "date_comparison_exp", "jsonb_comparison_exp", "numeric_comparison_exp",
-    "timestamptz_comparison_exp", "uuid_comparison_exp",
+    "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest", "cursor_ordering",
 ]
