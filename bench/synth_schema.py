@@ -819,7 +819,7 @@ def render(tables: int = 18, *, hazards: bool = False) -> str:
 def _fields(t: Table) -> str:
     # Only columns the table has: the hazards' marketing_source has no status or created_at.
     have = {c.name for c in t.columns}
-    names = [n for n in ("id", "name", "status", "created_at") if n in have]
+    names: list[str] = [n for n in ("id", "name", "status", "created_at") if n in have]
     names += [c.name for c in t.columns if c.name in ("amount", "metadata")]
     return "\n    ".join(names)
 

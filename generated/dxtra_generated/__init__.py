@@ -7,114 +7,30 @@ if TYPE_CHECKING:
     from .base_client import DxtraBaseClient as DxtraBaseClient
     from .base_model import BaseModel as BaseModel
     from .client import DxtraClient as DxtraClient
-    from .consent_form_values import (
-        ConsentFormValues as ConsentFormValues,
-        ConsentFormValuesDataSubjectConsentFormValues as ConsentFormValuesDataSubjectConsentFormValues,
-    )
-    from .consent_values_live import (
-        ConsentValuesLive as ConsentValuesLive,
-        ConsentValuesLiveDataSubjectConsentFormValues as ConsentValuesLiveDataSubjectConsentFormValues,
-    )
-    from .consent_values_stream import (
-        ConsentValuesStream as ConsentValuesStream,
-        ConsentValuesStreamDataSubjectConsentFormValuesStream as ConsentValuesStreamDataSubjectConsentFormValuesStream,
-    )
-    from .data_controller import (
-        DataController as DataController,
-        DataControllerDataController as DataControllerDataController,
-    )
-    from .data_controller_counts import (
-        DataControllerCounts as DataControllerCounts,
-        DataControllerCountsDataSubjects as DataControllerCountsDataSubjects,
-        DataControllerCountsDataSubjectsAggregate as DataControllerCountsDataSubjectsAggregate,
-        DataControllerCountsOpenRightsRequests as DataControllerCountsOpenRightsRequests,
-        DataControllerCountsOpenRightsRequestsAggregate as DataControllerCountsOpenRightsRequestsAggregate,
-        DataControllerCountsProcessingActivities as DataControllerCountsProcessingActivities,
-        DataControllerCountsProcessingActivitiesAggregate as DataControllerCountsProcessingActivitiesAggregate,
-        DataControllerCountsRightsRequests as DataControllerCountsRightsRequests,
-        DataControllerCountsRightsRequestsAggregate as DataControllerCountsRightsRequestsAggregate,
-    )
-    from .data_controllers import (
-        DataControllers as DataControllers,
-        DataControllersDataControllers as DataControllersDataControllers,
-    )
-    from .data_subject import (
-        DataSubject as DataSubject,
-        DataSubjectDataSubject as DataSubjectDataSubject,
-        DataSubjectDataSubjectDataController as DataSubjectDataSubjectDataController,
-    )
-    from .data_subjects import (
-        DataSubjects as DataSubjects,
-        DataSubjectsDataSubjects as DataSubjectsDataSubjects,
-    )
-    from .data_subjects_count import (
-        DataSubjectsCount as DataSubjectsCount,
-        DataSubjectsCountDataSubjectsAggregate as DataSubjectsCountDataSubjectsAggregate,
-        DataSubjectsCountDataSubjectsAggregateAggregate as DataSubjectsCountDataSubjectsAggregateAggregate,
-    )
-    from .data_subjects_live import (
-        DataSubjectsLive as DataSubjectsLive,
-        DataSubjectsLiveDataSubjects as DataSubjectsLiveDataSubjects,
-    )
-    from .data_subjects_page import (
-        DataSubjectsPage as DataSubjectsPage,
-        DataSubjectsPageDataSubjects as DataSubjectsPageDataSubjects,
-        DataSubjectsPageTotal as DataSubjectsPageTotal,
-        DataSubjectsPageTotalAggregate as DataSubjectsPageTotalAggregate,
-    )
-    from .data_subjects_stream import (
-        DataSubjectsStream as DataSubjectsStream,
-        DataSubjectsStreamDataSubjectsStream as DataSubjectsStreamDataSubjectsStream,
-    )
+    from .consent_form_values import *  # noqa: F403
+    from .consent_values_live import *  # noqa: F403
+    from .consent_values_stream import *  # noqa: F403
+    from .data_controller import *  # noqa: F403
+    from .data_controller_counts import *  # noqa: F403
+    from .data_controllers import *  # noqa: F403
+    from .data_subject import *  # noqa: F403
+    from .data_subjects import *  # noqa: F403
+    from .data_subjects_count import *  # noqa: F403
+    from .data_subjects_live import *  # noqa: F403
+    from .data_subjects_page import *  # noqa: F403
+    from .data_subjects_stream import *  # noqa: F403
     from .enums import cursor_ordering as cursor_ordering
-    from .fragments import (
-        ConsentValue as ConsentValue,
-        DataControllerSummary as DataControllerSummary,
-        DataSubjectRecord as DataSubjectRecord,
-        DataSubjectSummary as DataSubjectSummary,
-        PublicDataController as PublicDataController,
-        RightsRequestFields as RightsRequestFields,
-    )
-    from .insert_rights_request import (
-        InsertRightsRequest as InsertRightsRequest,
-        InsertRightsRequestInsertDataSubjectsRightsRequest as InsertRightsRequestInsertDataSubjectsRightsRequest,
-    )
-    from .preference_values import (
-        PreferenceValues as PreferenceValues,
-        PreferenceValuesDataSubjectPreferenceValues as PreferenceValuesDataSubjectPreferenceValues,
-    )
-    from .processing_activities import (
-        ProcessingActivities as ProcessingActivities,
-        ProcessingActivitiesDataProcessingActivities as ProcessingActivitiesDataProcessingActivities,
-    )
-    from .public_data_controllers import (
-        PublicDataControllers as PublicDataControllers,
-        PublicDataControllersDataControllers as PublicDataControllersDataControllers,
-    )
-    from .rights_requests import (
-        RightsRequests as RightsRequests,
-        RightsRequestsDataSubjectsRightsRequests as RightsRequestsDataSubjectsRightsRequests,
-    )
-    from .rights_requests_live import (
-        RightsRequestsLive as RightsRequestsLive,
-        RightsRequestsLiveDataSubjectsRightsRequests as RightsRequestsLiveDataSubjectsRightsRequests,
-    )
-    from .rights_requests_page import (
-        RightsRequestsPage as RightsRequestsPage,
-        RightsRequestsPageDataSubjectsRightsRequests as RightsRequestsPageDataSubjectsRightsRequests,
-    )
-    from .rights_requests_stream import (
-        RightsRequestsStream as RightsRequestsStream,
-        RightsRequestsStreamDataSubjectsRightsRequestsStream as RightsRequestsStreamDataSubjectsRightsRequestsStream,
-    )
-    from .update_consent_value import (
-        UpdateConsentValue as UpdateConsentValue,
-        UpdateConsentValueUpdateDataSubjectConsentFormValue as UpdateConsentValueUpdateDataSubjectConsentFormValue,
-    )
-    from .update_rights_request_status import (
-        UpdateRightsRequestStatus as UpdateRightsRequestStatus,
-        UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest as UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest,
-    )
+    from .fragments import *  # noqa: F403
+    from .insert_rights_request import *  # noqa: F403
+    from .preference_values import *  # noqa: F403
+    from .processing_activities import *  # noqa: F403
+    from .public_data_controllers import *  # noqa: F403
+    from .rights_requests import *  # noqa: F403
+    from .rights_requests_live import *  # noqa: F403
+    from .rights_requests_page import *  # noqa: F403
+    from .rights_requests_stream import *  # noqa: F403
+    from .update_consent_value import *  # noqa: F403
+    from .update_rights_request_status import *  # noqa: F403
 _LAZY_IMPORTS = {
     name: module
     for module, names in {

@@ -89,9 +89,9 @@ class CompactInitPlugin(Plugin):
             if len(one_line) <= _WIDTH:
                 imports.append(one_line)
             else:
-                imports.append(f"    from {module_name} import (")
-                imports += [f"        {n} as {n}," for n in names]
-                imports.append("    )")
+                # One line, not one per name: for type checkers only, and __all__ (below)
+                # says which of the module's names the package exports.
+                imports.append(f"    from {module_name} import *  # noqa: F403")
         table = ["_LAZY_IMPORTS = {", "    name: module", "    for module, names in {"]
         for module_name in sorted(by_module):
             key = json.dumps(module_name)
