@@ -107,6 +107,8 @@ _USER = """
 import uuid
 
 from synth_client import SynthClient, account_constraint, account_update_column
+from synth_client import Field  # type: ignore[attr-defined]  # not an export (star import)
+from synth_client import account_bool_exp as root_input  # type: ignore[attr-defined]
 from synth_client.input_types import (
     account_bool_exp,
     account_insert_input,
