@@ -140,7 +140,8 @@ def table_names(count: int) -> list[str]:
 
 
 def build_tables(count: int, hazards: bool) -> list[Table]:
-    names = table_names(max(count, 3))
+    # The hazards sit on tables 2..6 (below), so a hazard schema has at least seven tables.
+    names = table_names(max(count, 7 if hazards else 3))
     tables: list[Table] = []
     for i, name in enumerate(names):
         # As in real schemas: numeric columns (and so the avg/sum/stddev... aggregates) on
@@ -816,7 +817,9 @@ def render(tables: int = 18, *, hazards: bool = False) -> str:
 
 
 def _fields(t: Table) -> str:
-    names = ["id", "name", "status", "created_at"]
+    # Only columns the table has: the hazards' marketing_source has no status or created_at.
+    have = {c.name for c in t.columns}
+    names: list[str] = [n for n in ("id", "name", "status", "created_at") if n in have]
     names += [c.name for c in t.columns if c.name in ("amount", "metadata")]
     return "\n    ".join(names)
 
@@ -838,10 +841,14 @@ def render_operations(tables: int = 18, *, hazards: bool = False, per_table: int
             f"    {_fields(t)}{nested}\n"
             "  }\n}\n"
         )
-        total = "      sum {\n        amount\n      }\n" if t.numeric else ""
+        # `amount`, else the first numeric column (a hazard table has bigint/float8/smallint
+        # but no amount).
+        summed = [c.name for c in t.numeric if c.name == "amount"] or [c.name for c in t.numeric]
+        total = f"      sum {{\n        {summed[0]}\n      }}\n" if summed else ""
         ops.append(
             f"query Count{cap}($where: {n}_bool_exp) {{\n  {n}_aggregate(where: $where) {{\n"
-            "    aggregate {\n      count\n      max {\n        created_at\n      }\n"
+            "    aggregate {\n      count\n      max {\n"
+            f"        {'created_at' if 'created_at' in _fields(t) else 'name'}\n      }}\n"
             f"{total}    }}\n  }}\n}}\n"
         )
         ops.append(

@@ -102,7 +102,8 @@ def test_help_shows_the_per_call_options_readably() -> None:
 
 def test_importing_a_client_defines_no_result_or_input_class() -> None:
     # lazy_imports: the first DxtraClient(...) imports only the package, its client and base
-    # modules; a method imports its result (and input) classes on its first call.
+    # modules (and _documents: one string per operation, no class); a method imports its
+    # result (and input) classes on its first call.
     script = (
         "import sys, uuid, dxtra_typed\n"
         "c = dxtra_typed.DxtraClient('x', api_url='http://127.0.0.1:9/v1/graphql',\n"
@@ -119,6 +120,7 @@ def test_importing_a_client_defines_no_result_or_input_class() -> None:
     assert out[0] == str(
         [
             "dxtra_generated",
+            "dxtra_generated._documents",
             "dxtra_generated.base_client",
             "dxtra_generated.base_model",
             "dxtra_generated.client",

@@ -7,139 +7,30 @@ if TYPE_CHECKING:
     from .base_client import DxtraBaseClient as DxtraBaseClient
     from .base_model import BaseModel as BaseModel
     from .client import DxtraClient as DxtraClient
-    from .consent_form_values import (
-        ConsentFormValues as ConsentFormValues,
-        ConsentFormValuesDataSubjectConsentFormValues as ConsentFormValuesDataSubjectConsentFormValues,
-    )
-    from .consent_values_live import (
-        ConsentValuesLive as ConsentValuesLive,
-        ConsentValuesLiveDataSubjectConsentFormValues as ConsentValuesLiveDataSubjectConsentFormValues,
-    )
-    from .consent_values_stream import (
-        ConsentValuesStream as ConsentValuesStream,
-        ConsentValuesStreamDataSubjectConsentFormValuesStream as ConsentValuesStreamDataSubjectConsentFormValuesStream,
-    )
-    from .data_controller import (
-        DataController as DataController,
-        DataControllerDataController as DataControllerDataController,
-    )
-    from .data_controller_counts import (
-        DataControllerCounts as DataControllerCounts,
-        DataControllerCountsDataSubjects as DataControllerCountsDataSubjects,
-        DataControllerCountsDataSubjectsAggregate as DataControllerCountsDataSubjectsAggregate,
-        DataControllerCountsOpenRightsRequests as DataControllerCountsOpenRightsRequests,
-        DataControllerCountsOpenRightsRequestsAggregate as DataControllerCountsOpenRightsRequestsAggregate,
-        DataControllerCountsProcessingActivities as DataControllerCountsProcessingActivities,
-        DataControllerCountsProcessingActivitiesAggregate as DataControllerCountsProcessingActivitiesAggregate,
-        DataControllerCountsRightsRequests as DataControllerCountsRightsRequests,
-        DataControllerCountsRightsRequestsAggregate as DataControllerCountsRightsRequestsAggregate,
-    )
-    from .data_controllers import (
-        DataControllers as DataControllers,
-        DataControllersDataControllers as DataControllersDataControllers,
-    )
-    from .data_subject import (
-        DataSubject as DataSubject,
-        DataSubjectDataSubject as DataSubjectDataSubject,
-        DataSubjectDataSubjectDataController as DataSubjectDataSubjectDataController,
-    )
-    from .data_subjects import (
-        DataSubjects as DataSubjects,
-        DataSubjectsDataSubjects as DataSubjectsDataSubjects,
-    )
-    from .data_subjects_count import (
-        DataSubjectsCount as DataSubjectsCount,
-        DataSubjectsCountDataSubjectsAggregate as DataSubjectsCountDataSubjectsAggregate,
-        DataSubjectsCountDataSubjectsAggregateAggregate as DataSubjectsCountDataSubjectsAggregateAggregate,
-    )
-    from .data_subjects_live import (
-        DataSubjectsLive as DataSubjectsLive,
-        DataSubjectsLiveDataSubjects as DataSubjectsLiveDataSubjects,
-    )
-    from .data_subjects_page import (
-        DataSubjectsPage as DataSubjectsPage,
-        DataSubjectsPageDataSubjects as DataSubjectsPageDataSubjects,
-        DataSubjectsPageTotal as DataSubjectsPageTotal,
-        DataSubjectsPageTotalAggregate as DataSubjectsPageTotalAggregate,
-    )
-    from .data_subjects_stream import (
-        DataSubjectsStream as DataSubjectsStream,
-        DataSubjectsStreamDataSubjectsStream as DataSubjectsStreamDataSubjectsStream,
-    )
+    from .consent_form_values import *  # noqa: F403
+    from .consent_values_live import *  # noqa: F403
+    from .consent_values_stream import *  # noqa: F403
+    from .data_controller import *  # noqa: F403
+    from .data_controller_counts import *  # noqa: F403
+    from .data_controllers import *  # noqa: F403
+    from .data_subject import *  # noqa: F403
+    from .data_subjects import *  # noqa: F403
+    from .data_subjects_count import *  # noqa: F403
+    from .data_subjects_live import *  # noqa: F403
+    from .data_subjects_page import *  # noqa: F403
+    from .data_subjects_stream import *  # noqa: F403
     from .enums import cursor_ordering as cursor_ordering
-    from .fragments import (
-        ConsentValue as ConsentValue,
-        DataControllerSummary as DataControllerSummary,
-        DataSubjectRecord as DataSubjectRecord,
-        DataSubjectSummary as DataSubjectSummary,
-        PublicDataController as PublicDataController,
-        RightsRequestFields as RightsRequestFields,
-    )
-    from .input_types import (
-        Boolean_comparison_exp as Boolean_comparison_exp,
-        Int_comparison_exp as Int_comparison_exp,
-        String_comparison_exp as String_comparison_exp,
-        bigint_comparison_exp as bigint_comparison_exp,
-        citext_comparison_exp as citext_comparison_exp,
-        dataControllerUsers_bool_exp as dataControllerUsers_bool_exp,
-        dataControllers_bool_exp as dataControllers_bool_exp,
-        dataProcessingActivities_bool_exp as dataProcessingActivities_bool_exp,
-        dataSubjectConsentFormValues_bool_exp as dataSubjectConsentFormValues_bool_exp,
-        dataSubjectConsentFormValues_stream_cursor_input as dataSubjectConsentFormValues_stream_cursor_input,
-        dataSubjectConsentFormValues_stream_cursor_value_input as dataSubjectConsentFormValues_stream_cursor_value_input,
-        dataSubjectPreferenceValues_bool_exp as dataSubjectPreferenceValues_bool_exp,
-        dataSubjectsRightsRequests_bool_exp as dataSubjectsRightsRequests_bool_exp,
-        dataSubjectsRightsRequests_stream_cursor_input as dataSubjectsRightsRequests_stream_cursor_input,
-        dataSubjectsRightsRequests_stream_cursor_value_input as dataSubjectsRightsRequests_stream_cursor_value_input,
-        dataSubjects_bool_exp as dataSubjects_bool_exp,
-        dataSubjects_stream_cursor_input as dataSubjects_stream_cursor_input,
-        dataSubjects_stream_cursor_value_input as dataSubjects_stream_cursor_value_input,
-        date_comparison_exp as date_comparison_exp,
-        jsonb_comparison_exp as jsonb_comparison_exp,
-        numeric_comparison_exp as numeric_comparison_exp,
-        timestamptz_comparison_exp as timestamptz_comparison_exp,
-        uuid_comparison_exp as uuid_comparison_exp,
-    )
-    from .insert_rights_request import (
-        InsertRightsRequest as InsertRightsRequest,
-        InsertRightsRequestInsertDataSubjectsRightsRequest as InsertRightsRequestInsertDataSubjectsRightsRequest,
-    )
-    from .preference_values import (
-        PreferenceValues as PreferenceValues,
-        PreferenceValuesDataSubjectPreferenceValues as PreferenceValuesDataSubjectPreferenceValues,
-    )
-    from .processing_activities import (
-        ProcessingActivities as ProcessingActivities,
-        ProcessingActivitiesDataProcessingActivities as ProcessingActivitiesDataProcessingActivities,
-    )
-    from .public_data_controllers import (
-        PublicDataControllers as PublicDataControllers,
-        PublicDataControllersDataControllers as PublicDataControllersDataControllers,
-    )
-    from .rights_requests import (
-        RightsRequests as RightsRequests,
-        RightsRequestsDataSubjectsRightsRequests as RightsRequestsDataSubjectsRightsRequests,
-    )
-    from .rights_requests_live import (
-        RightsRequestsLive as RightsRequestsLive,
-        RightsRequestsLiveDataSubjectsRightsRequests as RightsRequestsLiveDataSubjectsRightsRequests,
-    )
-    from .rights_requests_page import (
-        RightsRequestsPage as RightsRequestsPage,
-        RightsRequestsPageDataSubjectsRightsRequests as RightsRequestsPageDataSubjectsRightsRequests,
-    )
-    from .rights_requests_stream import (
-        RightsRequestsStream as RightsRequestsStream,
-        RightsRequestsStreamDataSubjectsRightsRequestsStream as RightsRequestsStreamDataSubjectsRightsRequestsStream,
-    )
-    from .update_consent_value import (
-        UpdateConsentValue as UpdateConsentValue,
-        UpdateConsentValueUpdateDataSubjectConsentFormValue as UpdateConsentValueUpdateDataSubjectConsentFormValue,
-    )
-    from .update_rights_request_status import (
-        UpdateRightsRequestStatus as UpdateRightsRequestStatus,
-        UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest as UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest,
-    )
+    from .fragments import *  # noqa: F403
+    from .insert_rights_request import *  # noqa: F403
+    from .preference_values import *  # noqa: F403
+    from .processing_activities import *  # noqa: F403
+    from .public_data_controllers import *  # noqa: F403
+    from .rights_requests import *  # noqa: F403
+    from .rights_requests_live import *  # noqa: F403
+    from .rights_requests_page import *  # noqa: F403
+    from .rights_requests_stream import *  # noqa: F403
+    from .update_consent_value import *  # noqa: F403
+    from .update_rights_request_status import *  # noqa: F403
 _LAZY_IMPORTS = {
     name: module
     for module, names in {
@@ -187,20 +78,6 @@ _LAZY_IMPORTS = {
         ".fragments": (
             "ConsentValue DataControllerSummary DataSubjectRecord DataSubjectSummary "
             "PublicDataController RightsRequestFields"
-        ),
-        ".input_types": (
-            "Boolean_comparison_exp Int_comparison_exp String_comparison_exp "
-            "bigint_comparison_exp citext_comparison_exp dataControllerUsers_bool_exp "
-            "dataControllers_bool_exp dataProcessingActivities_bool_exp "
-            "dataSubjectConsentFormValues_bool_exp "
-            "dataSubjectConsentFormValues_stream_cursor_input "
-            "dataSubjectConsentFormValues_stream_cursor_value_input "
-            "dataSubjectPreferenceValues_bool_exp dataSubjectsRightsRequests_bool_exp "
-            "dataSubjectsRightsRequests_stream_cursor_input "
-            "dataSubjectsRightsRequests_stream_cursor_value_input dataSubjects_bool_exp "
-            "dataSubjects_stream_cursor_input dataSubjects_stream_cursor_value_input "
-            "date_comparison_exp jsonb_comparison_exp numeric_comparison_exp "
-            "timestamptz_comparison_exp uuid_comparison_exp"
         ),
         ".insert_rights_request": (
             "InsertRightsRequest InsertRightsRequestInsertDataSubjectsRightsRequest"
@@ -250,11 +127,11 @@ if not TYPE_CHECKING:
 
 
 __all__ = [
-    "BaseModel", "Boolean_comparison_exp", "ConsentFormValues",
-    "ConsentFormValuesDataSubjectConsentFormValues", "ConsentValue",
-    "ConsentValuesLive", "ConsentValuesLiveDataSubjectConsentFormValues",
-    "ConsentValuesStream", "ConsentValuesStreamDataSubjectConsentFormValuesStream",
-    "DataController", "DataControllerCounts", "DataControllerCountsDataSubjects",
+    "BaseModel", "ConsentFormValues", "ConsentFormValuesDataSubjectConsentFormValues",
+    "ConsentValue", "ConsentValuesLive",
+    "ConsentValuesLiveDataSubjectConsentFormValues", "ConsentValuesStream",
+    "ConsentValuesStreamDataSubjectConsentFormValuesStream", "DataController",
+    "DataControllerCounts", "DataControllerCountsDataSubjects",
     "DataControllerCountsDataSubjectsAggregate",
     "DataControllerCountsOpenRightsRequests",
     "DataControllerCountsOpenRightsRequestsAggregate",
@@ -271,26 +148,14 @@ __all__ = [
     "DataSubjectsPageTotalAggregate", "DataSubjectsStream",
     "DataSubjectsStreamDataSubjectsStream", "DxtraBaseClient", "DxtraClient",
     "InsertRightsRequest", "InsertRightsRequestInsertDataSubjectsRightsRequest",
-    "Int_comparison_exp", "PreferenceValues",
-    "PreferenceValuesDataSubjectPreferenceValues", "ProcessingActivities",
-    "ProcessingActivitiesDataProcessingActivities", "PublicDataController",
-    "PublicDataControllers", "PublicDataControllersDataControllers",
-    "RightsRequestFields", "RightsRequests", "RightsRequestsDataSubjectsRightsRequests",
-    "RightsRequestsLive", "RightsRequestsLiveDataSubjectsRightsRequests",
-    "RightsRequestsPage", "RightsRequestsPageDataSubjectsRightsRequests",
-    "RightsRequestsStream", "RightsRequestsStreamDataSubjectsRightsRequestsStream",
-    "String_comparison_exp", "UpdateConsentValue",
+    "PreferenceValues", "PreferenceValuesDataSubjectPreferenceValues",
+    "ProcessingActivities", "ProcessingActivitiesDataProcessingActivities",
+    "PublicDataController", "PublicDataControllers",
+    "PublicDataControllersDataControllers", "RightsRequestFields", "RightsRequests",
+    "RightsRequestsDataSubjectsRightsRequests", "RightsRequestsLive",
+    "RightsRequestsLiveDataSubjectsRightsRequests", "RightsRequestsPage",
+    "RightsRequestsPageDataSubjectsRightsRequests", "RightsRequestsStream",
+    "RightsRequestsStreamDataSubjectsRightsRequestsStream", "UpdateConsentValue",
     "UpdateConsentValueUpdateDataSubjectConsentFormValue", "UpdateRightsRequestStatus",
-    "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest", "bigint_comparison_exp",
-    "citext_comparison_exp", "cursor_ordering", "dataControllerUsers_bool_exp",
-    "dataControllers_bool_exp", "dataProcessingActivities_bool_exp",
-    "dataSubjectConsentFormValues_bool_exp",
-    "dataSubjectConsentFormValues_stream_cursor_input",
-    "dataSubjectConsentFormValues_stream_cursor_value_input",
-    "dataSubjectPreferenceValues_bool_exp", "dataSubjectsRightsRequests_bool_exp",
-    "dataSubjectsRightsRequests_stream_cursor_input",
-    "dataSubjectsRightsRequests_stream_cursor_value_input", "dataSubjects_bool_exp",
-    "dataSubjects_stream_cursor_input", "dataSubjects_stream_cursor_value_input",
-    "date_comparison_exp", "jsonb_comparison_exp", "numeric_comparison_exp",
-    "timestamptz_comparison_exp", "uuid_comparison_exp",
+    "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest", "cursor_ordering",
 ]

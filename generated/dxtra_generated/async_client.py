@@ -16,6 +16,7 @@ from dxtra_typed.runtime import (
     validated,
 )
 
+from . import _documents
 from .async_base_client import AsyncDxtraBaseClient
 from .base_model import UNSET, UnsetType
 from .consent_values_live import (
@@ -105,30 +106,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .consent_form_values import ConsentFormValues
 
-        query = gql("""
-            query ConsentFormValues($dataSubjectId: uuid!) {
-              dataSubjectConsentFormValues(
-                where: {dataSubjectId: {_eq: $dataSubjectId}}
-                order_by: [{category: asc}]
-              ) {
-                ...ConsentValue
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         response = await self.execute(
-            query=query,
-            operation_name="ConsentFormValues",
-            variables=variables,
-            **kwargs,
+            _documents.consent_form_values, "ConsentFormValues", variables, **kwargs
         )
         data = self.get_data(response, result_type=ConsentFormValues)
         return ConsentFormValues.model_validate(data).data_subject_consent_form_values
@@ -156,27 +136,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .update_consent_value import UpdateConsentValue
 
-        query = gql("""
-            mutation UpdateConsentValue($id: uuid!, $value: String!) {
-              updateDataSubjectConsentFormValue(pk_columns: {id: $id}, _set: {value: $value}) {
-                ...ConsentValue
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
         variables: dict[str, object] = {"id": id, "value": value}
         response = await self.execute(
-            query=query,
-            operation_name="UpdateConsentValue",
-            variables=variables,
-            **kwargs,
+            _documents.update_consent_value, "UpdateConsentValue", variables, **kwargs
         )
         data = self.get_data(response, result_type=UpdateConsentValue)
         return UpdateConsentValue.model_validate(
@@ -202,25 +164,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .preference_values import PreferenceValues
 
-        query = gql("""
-            query PreferenceValues($dataSubjectId: uuid!) {
-              dataSubjectPreferenceValues(
-                where: {dataSubjectId: {_eq: $dataSubjectId}}
-                order_by: [{key: asc}]
-              ) {
-                id
-                key
-                value
-                updatedAt
-              }
-            }
-            """)
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         response = await self.execute(
-            query=query,
-            operation_name="PreferenceValues",
-            variables=variables,
-            **kwargs,
+            _documents.preference_values, "PreferenceValues", variables, **kwargs
         )
         data = self.get_data(response, result_type=PreferenceValues)
         return PreferenceValues.model_validate(data).data_subject_preference_values
@@ -244,27 +190,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_controllers import DataControllers
 
-        query = gql("""
-            query DataControllers {
-              dataControllers(order_by: [{createdAt: asc}]) {
-                ...DataControllerSummary
-              }
-            }
-
-            fragment DataControllerSummary on dataControllers {
-              ...PublicDataController
-              createdAt
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
         variables: dict[str, object] = {}
         response = await self.execute(
-            query=query, operation_name="DataControllers", variables=variables, **kwargs
+            _documents.data_controllers, "DataControllers", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataControllers)
         return DataControllers.model_validate(data).data_controllers
@@ -289,30 +217,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_controller import DataController
 
-        query = gql("""
-            query DataController($id: uuid!) {
-              dataController(id: $id) {
-                ...DataControllerSummary
-                contactEmail
-                settings
-                updatedAt
-              }
-            }
-
-            fragment DataControllerSummary on dataControllers {
-              ...PublicDataController
-              createdAt
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
         variables: dict[str, object] = {"id": id}
         response = await self.execute(
-            query=query, operation_name="DataController", variables=variables, **kwargs
+            _documents.data_controller, "DataController", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataController)
         return DataController.model_validate(data).data_controller
@@ -341,41 +248,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_controller_counts import DataControllerCounts
 
-        query = gql("""
-            query DataControllerCounts($id: uuid!) {
-              dataSubjects: dataSubjectsAggregate(where: {dataControllerId: {_eq: $id}}) {
-                aggregate {
-                  count
-                }
-              }
-              rightsRequests: dataSubjectsRightsRequestsAggregate(
-                where: {dataControllerId: {_eq: $id}}
-              ) {
-                aggregate {
-                  count
-                }
-              }
-              openRightsRequests: dataSubjectsRightsRequestsAggregate(
-                where: {dataControllerId: {_eq: $id}, status: {_nin: ["completed", "rejected"]}}
-              ) {
-                aggregate {
-                  count
-                }
-              }
-              processingActivities: dataProcessingActivitiesAggregate(
-                where: {dataControllerId: {_eq: $id}}
-              ) {
-                aggregate {
-                  count
-                }
-              }
-            }
-            """)
         variables: dict[str, object] = {"id": id}
         response = await self.execute(
-            query=query,
-            operation_name="DataControllerCounts",
-            variables=variables,
+            _documents.data_controller_counts,
+            "DataControllerCounts",
+            variables,
             **kwargs,
         )
         data = self.get_data(response, result_type=DataControllerCounts)
@@ -405,24 +282,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         from .public_data_controllers import PublicDataControllers
 
         kwargs.setdefault("role", "anonymous")
-        query = gql("""
-            query PublicDataControllers {
-              dataControllers(order_by: [{title: asc}]) {
-                ...PublicDataController
-              }
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
         variables: dict[str, object] = {}
         response = await self.execute(
-            query=query,
-            operation_name="PublicDataControllers",
-            variables=variables,
+            _documents.public_data_controllers,
+            "PublicDataControllers",
+            variables,
             **kwargs,
         )
         data = self.get_data(response, result_type=PublicDataControllers)
@@ -453,31 +317,13 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subjects import DataSubjects
 
-        query = gql("""
-            query DataSubjects($controllerId: uuid!, $limit: Int = 100, $offset: Int = 0) {
-              dataSubjects(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-                offset: $offset
-              ) {
-                ...DataSubjectSummary
-              }
-            }
-
-            fragment DataSubjectSummary on dataSubjects {
-              id
-              did
-              createdAt
-            }
-            """)
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "limit": limit,
             "offset": offset,
         }
         response = await self.execute(
-            query=query, operation_name="DataSubjects", variables=variables, **kwargs
+            _documents.data_subjects, "DataSubjects", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataSubjects)
         return DataSubjects.model_validate(data).data_subjects
@@ -500,32 +346,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subject import DataSubject
 
-        query = gql("""
-            query DataSubject($id: uuid!) {
-              dataSubject(id: $id) {
-                ...DataSubjectSummary
-                updatedAt
-                dataController {
-                  ...PublicDataController
-                }
-              }
-            }
-
-            fragment DataSubjectSummary on dataSubjects {
-              id
-              did
-              createdAt
-            }
-
-            fragment PublicDataController on dataControllers {
-              id
-              title
-              did
-            }
-            """)
         variables: dict[str, object] = {"id": id}
         response = await self.execute(
-            query=query, operation_name="DataSubject", variables=variables, **kwargs
+            _documents.data_subject, "DataSubject", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataSubject)
         return DataSubject.model_validate(data).data_subject
@@ -548,21 +371,9 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subjects_count import DataSubjectsCount
 
-        query = gql("""
-            query DataSubjectsCount($controllerId: uuid!) {
-              dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
-                aggregate {
-                  count
-                }
-              }
-            }
-            """)
         variables: dict[str, object] = {"controllerId": controller_id}
         response = await self.execute(
-            query=query,
-            operation_name="DataSubjectsCount",
-            variables=variables,
-            **kwargs,
+            _documents.data_subjects_count, "DataSubjectsCount", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataSubjectsCount)
         return DataSubjectsCount.model_validate(data).data_subjects_aggregate
@@ -596,38 +407,13 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .data_subjects_page import DataSubjectsPage
 
-        query = gql("""
-            query DataSubjectsPage($controllerId: uuid!, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
-              dataSubjects(
-                where: {dataControllerId: {_eq: $controllerId}, id: {_gt: $after}}
-                order_by: [{id: asc}]
-                limit: $limit
-              ) {
-                ...DataSubjectSummary
-              }
-              total: dataSubjectsAggregate(where: {dataControllerId: {_eq: $controllerId}}) {
-                aggregate {
-                  count
-                }
-              }
-            }
-
-            fragment DataSubjectSummary on dataSubjects {
-              id
-              did
-              createdAt
-            }
-            """)
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "after": after,
             "limit": limit,
         }
         response = await self.execute(
-            query=query,
-            operation_name="DataSubjectsPage",
-            variables=variables,
-            **kwargs,
+            _documents.data_subjects_page, "DataSubjectsPage", variables, **kwargs
         )
         data = self.get_data(response, result_type=DataSubjectsPage)
         return DataSubjectsPage.model_validate(data)
@@ -651,28 +437,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .processing_activities import ProcessingActivities
 
-        query = gql("""
-            query ProcessingActivities($controllerId: uuid!) {
-              dataProcessingActivities(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{name: asc}]
-              ) {
-                id
-                name
-                purpose
-                legalBasis
-                isEssential
-                retentionDays
-                recordCount
-                riskScore
-              }
-            }
-            """)
         variables: dict[str, object] = {"controllerId": controller_id}
         response = await self.execute(
-            query=query,
-            operation_name="ProcessingActivities",
-            variables=variables,
+            _documents.processing_activities,
+            "ProcessingActivities",
+            variables,
             **kwargs,
         )
         data = self.get_data(response, result_type=ProcessingActivities)
@@ -707,29 +476,6 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .rights_requests import RightsRequests
 
-        query = gql("""
-            query RightsRequests($controllerId: uuid!, $status: String_comparison_exp = {}, $limit: Int = 100, $offset: Int = 0) {
-              dataSubjectsRightsRequests(
-                where: {dataControllerId: {_eq: $controllerId}, status: $status}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-                offset: $offset
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "status": status,
@@ -737,7 +483,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
             "offset": offset,
         }
         response = await self.execute(
-            query=query, operation_name="RightsRequests", variables=variables, **kwargs
+            _documents.rights_requests, "RightsRequests", variables, **kwargs
         )
         data = self.get_data(response, result_type=RightsRequests)
         return RightsRequests.model_validate(data).data_subjects_rights_requests
@@ -774,26 +520,6 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .insert_rights_request import InsertRightsRequest
 
-        query = gql("""
-            mutation InsertRightsRequest($dataSubjectId: uuid!, $dataControllerId: uuid!, $requestType: String!, $dueDate: date, $notes: String) {
-              insertDataSubjectsRightsRequest(
-                object: {dataSubjectId: $dataSubjectId, dataControllerId: $dataControllerId, requestType: $requestType, dueDate: $dueDate, notes: $notes}
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
         variables: dict[str, object] = {
             "dataSubjectId": data_subject_id,
             "dataControllerId": data_controller_id,
@@ -802,10 +528,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
             "notes": notes,
         }
         response = await self.execute(
-            query=query,
-            operation_name="InsertRightsRequest",
-            variables=variables,
-            **kwargs,
+            _documents.insert_rights_request, "InsertRightsRequest", variables, **kwargs
         )
         data = self.get_data(response, result_type=InsertRightsRequest)
         return InsertRightsRequest.model_validate(
@@ -834,29 +557,11 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .update_rights_request_status import UpdateRightsRequestStatus
 
-        query = gql("""
-            mutation UpdateRightsRequestStatus($id: uuid!, $status: String!) {
-              updateDataSubjectsRightsRequest(pk_columns: {id: $id}, _set: {status: $status}) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
         variables: dict[str, object] = {"id": id, "status": status}
         response = await self.execute(
-            query=query,
-            operation_name="UpdateRightsRequestStatus",
-            variables=variables,
+            _documents.update_rights_request_status,
+            "UpdateRightsRequestStatus",
+            variables,
             **kwargs,
         )
         data = self.get_data(response, result_type=UpdateRightsRequestStatus)
@@ -895,28 +600,6 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         """
         from .rights_requests_page import RightsRequestsPage
 
-        query = gql("""
-            query RightsRequestsPage($controllerId: uuid!, $status: String_comparison_exp = {}, $after: uuid = "00000000-0000-0000-0000-000000000000", $limit: Int = 500) {
-              dataSubjectsRightsRequests(
-                where: {dataControllerId: {_eq: $controllerId}, status: $status, id: {_gt: $after}}
-                order_by: [{id: asc}]
-                limit: $limit
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
         variables: dict[str, object] = {
             "controllerId": controller_id,
             "status": status,
@@ -924,10 +607,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
             "limit": limit,
         }
         response = await self.execute(
-            query=query,
-            operation_name="RightsRequestsPage",
-            variables=variables,
-            **kwargs,
+            _documents.rights_requests_page, "RightsRequestsPage", variables, **kwargs
         )
         data = self.get_data(response, result_type=RightsRequestsPage)
         return RightsRequestsPage.model_validate(data).data_subjects_rights_requests
@@ -956,28 +636,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectsRightsRequests` field, GraphQL type
         `[dataSubjectsRightsRequests!]!`.
         """
-        query = gql("""
-            subscription RightsRequestsLive($controllerId: uuid!, $limit: Int = 100) {
-              dataSubjectsRightsRequests(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.rights_requests_live
         variables: dict[str, object] = {"controllerId": controller_id, "limit": limit}
         return Subscription(
             self.execute_ws(
@@ -1021,28 +680,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectsRightsRequestsStream` field, GraphQL type
         `[dataSubjectsRightsRequests!]!`.
         """
-        query = gql("""
-            subscription RightsRequestsStream($cursor: [dataSubjectsRightsRequests_stream_cursor_input]!, $batchSize: Int = 100, $where: dataSubjectsRightsRequests_bool_exp = {}) {
-              dataSubjectsRightsRequestsStream(
-                batch_size: $batchSize
-                cursor: $cursor
-                where: $where
-              ) {
-                ...RightsRequestFields
-              }
-            }
-
-            fragment RightsRequestFields on dataSubjectsRightsRequests {
-              id
-              dataSubjectId
-              dataControllerId
-              requestType
-              status
-              dueDate
-              createdAt
-              updatedAt
-            }
-            """)
+        query = _documents.rights_requests_stream
         variables: dict[str, object] = {
             "cursor": cursor,
             "batchSize": batch_size,
@@ -1084,24 +722,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `list[DataSubjectsLiveDataSubjects]`: the `dataSubjects` field, GraphQL type
         `[dataSubjects!]!`.
         """
-        query = gql("""
-            subscription DataSubjectsLive($controllerId: uuid!, $limit: Int = 100) {
-              dataSubjects(
-                where: {dataControllerId: {_eq: $controllerId}}
-                order_by: [{createdAt: desc}, {id: asc}]
-                limit: $limit
-              ) {
-                ...DataSubjectRecord
-              }
-            }
-
-            fragment DataSubjectRecord on dataSubjects {
-              id
-              dataControllerId
-              emailHash
-              createdAt
-            }
-            """)
+        query = _documents.data_subjects_live
         variables: dict[str, object] = {"controllerId": controller_id, "limit": limit}
         return Subscription(
             self.execute_ws(
@@ -1138,20 +759,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `DataSubjectsStreamDataSubjectsStream`: the `dataSubjectsStream` field, GraphQL
         type `[dataSubjects!]!`.
         """
-        query = gql("""
-            subscription DataSubjectsStream($cursor: [dataSubjects_stream_cursor_input]!, $batchSize: Int = 100, $where: dataSubjects_bool_exp = {}) {
-              dataSubjectsStream(batch_size: $batchSize, cursor: $cursor, where: $where) {
-                ...DataSubjectRecord
-              }
-            }
-
-            fragment DataSubjectRecord on dataSubjects {
-              id
-              dataControllerId
-              emailHash
-              createdAt
-            }
-            """)
+        query = _documents.data_subjects_stream
         variables: dict[str, object] = {
             "cursor": cursor,
             "batchSize": batch_size,
@@ -1188,24 +796,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectConsentFormValues` field, GraphQL type
         `[dataSubjectConsentFormValues!]!`.
         """
-        query = gql("""
-            subscription ConsentValuesLive($dataSubjectId: uuid!) {
-              dataSubjectConsentFormValues(
-                where: {dataSubjectId: {_eq: $dataSubjectId}}
-                order_by: [{category: asc}]
-              ) {
-                ...ConsentValue
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
+        query = _documents.consent_values_live
         variables: dict[str, object] = {"dataSubjectId": data_subject_id}
         return Subscription(
             self.execute_ws(
@@ -1248,26 +839,7 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
         `dataSubjectConsentFormValuesStream` field, GraphQL type
         `[dataSubjectConsentFormValues!]!`.
         """
-        query = gql("""
-            subscription ConsentValuesStream($cursor: [dataSubjectConsentFormValues_stream_cursor_input]!, $batchSize: Int = 100, $where: dataSubjectConsentFormValues_bool_exp = {}) {
-              dataSubjectConsentFormValuesStream(
-                batch_size: $batchSize
-                cursor: $cursor
-                where: $where
-              ) {
-                ...ConsentValue
-                dataSubjectId
-              }
-            }
-
-            fragment ConsentValue on dataSubjectConsentFormValues {
-              id
-              formId
-              category
-              value
-              updatedAt
-            }
-            """)
+        query = _documents.consent_values_stream
         variables: dict[str, object] = {
             "cursor": cursor,
             "batchSize": batch_size,
@@ -1357,158 +929,26 @@ class AsyncDxtraClient(AsyncDxtraBaseClient):
 
 
 OPERATIONS: dict[str, OperationInfo] = {
-    "consent_form_values": OperationInfo(
-        name="ConsentFormValues",
-        method="consent_form_values",
-        kind="query",
-        role=None,
-        doc="The consent form values one data subject has given, by category.",
-    ),
-    "consent_values_live": OperationInfo(
-        name="ConsentValuesLive",
-        method="consent_values_live",
-        kind="subscription",
-        role=None,
-        doc="Live: the consent form values of one data subject, by category; re-sent when one changes.",
-    ),
-    "consent_values_stream": OperationInfo(
-        name="ConsentValuesStream",
-        method="consent_values_stream",
-        kind="subscription",
-        role=None,
-        doc="Stream: each consent form value changed after the cursor (initial_value updatedAt=...), one at a time, as consents change.",
-    ),
-    "data_controller": OperationInfo(
-        name="DataController",
-        method="data_controller",
-        kind="query",
-        role=None,
-        doc="One data controller by id, or None when it does not exist or the role cannot see it.",
-    ),
-    "data_controller_counts": OperationInfo(
-        name="DataControllerCounts",
-        method="data_controller_counts",
-        kind="query",
-        role=None,
-        doc="Counts for one data controller's dashboard: data subjects, open and all rights requests, processing activities (Hasura aggregates; the role needs aggregation permission).",
-    ),
-    "data_controllers": OperationInfo(
-        name="DataControllers",
-        method="data_controllers",
-        kind="query",
-        role=None,
-        doc="List the data controllers (organisations) the caller's role can see, oldest first.",
-    ),
-    "data_subject": OperationInfo(
-        name="DataSubject",
-        method="data_subject",
-        kind="query",
-        role=None,
-        doc="One data subject with its data controller (Dxtra docs: \"GetDataSubject\").",
-    ),
-    "data_subjects": OperationInfo(
-        name="DataSubjects",
-        method="data_subjects",
-        kind="query",
-        role=None,
-        doc="The data subjects of one data controller, newest first, a page at a time (Dxtra docs: \"GetDataSubjects\", filtered by dataControllerId).",
-    ),
-    "data_subjects_count": OperationInfo(
-        name="DataSubjectsCount",
-        method="data_subjects_count",
-        kind="query",
-        role=None,
-        doc="How many data subjects one data controller has (the REST endpoint getdatasubjectscountbycontroller answers the same question).",
-    ),
-    "data_subjects_live": OperationInfo(
-        name="DataSubjectsLive",
-        method="data_subjects_live",
-        kind="subscription",
-        role=None,
-        doc="Live: the data subjects of one data controller, newest first.",
-    ),
-    "data_subjects_page": OperationInfo(
-        name="DataSubjectsPage",
-        method="data_subjects_page",
-        kind="query",
-        role=None,
-        doc="Every data subject of one data controller in id order, a keyset page at a time: the rows whose id is greater than $after (the last id of the previous page). Unlike an offset, the cursor does not move when rows are inserted, so each row comes exactly once; `client.iter_data_subjects(controller_id=...)` walks every page. `total` is the count.",
-    ),
-    "data_subjects_stream": OperationInfo(
-        name="DataSubjectsStream",
-        method="data_subjects_stream",
-        kind="subscription",
-        role=None,
-        doc="Stream: each data subject created after the cursor (new sign-ups), one at a time.",
-    ),
-    "insert_rights_request": OperationInfo(
-        name="InsertRightsRequest",
-        method="insert_rights_request",
-        kind="mutation",
-        role=None,
-        doc="File a rights request for a data subject. requestType is one of access, rectify, erasure, restrict, export, object, noSale; the new request starts in status \"submitted\".",
-    ),
-    "preference_values": OperationInfo(
-        name="PreferenceValues",
-        method="preference_values",
-        kind="query",
-        role=None,
-        doc="The preference values (free-form JSON per key) one data subject has set.",
-    ),
-    "processing_activities": OperationInfo(
-        name="ProcessingActivities",
-        method="processing_activities",
-        kind="query",
-        role=None,
-        doc="The processing activities (GDPR Art. 30 records) of one data controller, by name.",
-    ),
-    "public_data_controllers": OperationInfo(
-        name="PublicDataControllers",
-        method="public_data_controllers",
-        kind="query",
-        role="anonymous",
-        doc="The public view of data controllers: what the anonymous and dataSubject roles may see (Hasura trims the schema per role, so DataControllers' createdAt is not theirs to read).",
-    ),
-    "rights_requests": OperationInfo(
-        name="RightsRequests",
-        method="rights_requests",
-        kind="query",
-        role=None,
-        doc="The rights requests of one data controller, newest first; optionally only one status.",
-    ),
-    "rights_requests_live": OperationInfo(
-        name="RightsRequestsLive",
-        method="rights_requests_live",
-        kind="subscription",
-        role=None,
-        doc="Live: the rights requests of one data controller, newest first; re-sent whenever one changes.",
-    ),
-    "rights_requests_page": OperationInfo(
-        name="RightsRequestsPage",
-        method="rights_requests_page",
-        kind="query",
-        role=None,
-        doc="Every rights request of one data controller in id order, a keyset page at a time (rows whose id is greater than $after); optionally only one status. Each row comes exactly once while rows are inserted; `client.iter_rights_requests(controller_id=...)` walks every page.",
-    ),
-    "rights_requests_stream": OperationInfo(
-        name="RightsRequestsStream",
-        method="rights_requests_stream",
-        kind="subscription",
-        role=None,
-        doc="Stream: each rights request created after the cursor (e.g. initial_value createdAt=now), one at a time; after a reconnect it resumes right after the last one yielded.",
-    ),
-    "update_consent_value": OperationInfo(
-        name="UpdateConsentValue",
-        method="update_consent_value",
-        kind="mutation",
-        role=None,
-        doc="Change one consent form value, e.g. \"granted\" → \"denied\" (Dxtra docs: \"UpdateConsentValue\"). Returns the updated row, or None when no row has that id for this role.",
-    ),
-    "update_rights_request_status": OperationInfo(
-        name="UpdateRightsRequestStatus",
-        method="update_rights_request_status",
-        kind="mutation",
-        role=None,
-        doc="Move a rights request to another status (e.g. \"inProgress\", \"completed\"). Returns the updated request, or None when no request has that id for this role.",
-    ),
+    "consent_form_values": OperationInfo(name="ConsentFormValues", method="consent_form_values", kind="query", role=None, doc="The consent form values one data subject has given, by category."),
+    "consent_values_live": OperationInfo(name="ConsentValuesLive", method="consent_values_live", kind="subscription", role=None, doc="Live: the consent form values of one data subject, by category; re-sent when one changes."),
+    "consent_values_stream": OperationInfo(name="ConsentValuesStream", method="consent_values_stream", kind="subscription", role=None, doc="Stream: each consent form value changed after the cursor (initial_value updatedAt=...), one at a time, as consents change."),
+    "data_controller": OperationInfo(name="DataController", method="data_controller", kind="query", role=None, doc="One data controller by id, or None when it does not exist or the role cannot see it."),
+    "data_controller_counts": OperationInfo(name="DataControllerCounts", method="data_controller_counts", kind="query", role=None, doc="Counts for one data controller's dashboard: data subjects, open and all rights requests, processing activities (Hasura aggregates; the role needs aggregation permission)."),
+    "data_controllers": OperationInfo(name="DataControllers", method="data_controllers", kind="query", role=None, doc="List the data controllers (organisations) the caller's role can see, oldest first."),
+    "data_subject": OperationInfo(name="DataSubject", method="data_subject", kind="query", role=None, doc="One data subject with its data controller (Dxtra docs: \"GetDataSubject\")."),
+    "data_subjects": OperationInfo(name="DataSubjects", method="data_subjects", kind="query", role=None, doc="The data subjects of one data controller, newest first, a page at a time (Dxtra docs: \"GetDataSubjects\", filtered by dataControllerId)."),
+    "data_subjects_count": OperationInfo(name="DataSubjectsCount", method="data_subjects_count", kind="query", role=None, doc="How many data subjects one data controller has (the REST endpoint getdatasubjectscountbycontroller answers the same question)."),
+    "data_subjects_live": OperationInfo(name="DataSubjectsLive", method="data_subjects_live", kind="subscription", role=None, doc="Live: the data subjects of one data controller, newest first."),
+    "data_subjects_page": OperationInfo(name="DataSubjectsPage", method="data_subjects_page", kind="query", role=None, doc="Every data subject of one data controller in id order, a keyset page at a time: the rows whose id is greater than $after (the last id of the previous page). Unlike an offset, the cursor does not move when rows are inserted, so each row comes exactly once; `client.iter_data_subjects(controller_id=...)` walks every page. `total` is the count."),
+    "data_subjects_stream": OperationInfo(name="DataSubjectsStream", method="data_subjects_stream", kind="subscription", role=None, doc="Stream: each data subject created after the cursor (new sign-ups), one at a time."),
+    "insert_rights_request": OperationInfo(name="InsertRightsRequest", method="insert_rights_request", kind="mutation", role=None, doc="File a rights request for a data subject. requestType is one of access, rectify, erasure, restrict, export, object, noSale; the new request starts in status \"submitted\"."),
+    "preference_values": OperationInfo(name="PreferenceValues", method="preference_values", kind="query", role=None, doc="The preference values (free-form JSON per key) one data subject has set."),
+    "processing_activities": OperationInfo(name="ProcessingActivities", method="processing_activities", kind="query", role=None, doc="The processing activities (GDPR Art. 30 records) of one data controller, by name."),
+    "public_data_controllers": OperationInfo(name="PublicDataControllers", method="public_data_controllers", kind="query", role="anonymous", doc="The public view of data controllers: what the anonymous and dataSubject roles may see (Hasura trims the schema per role, so DataControllers' createdAt is not theirs to read)."),
+    "rights_requests": OperationInfo(name="RightsRequests", method="rights_requests", kind="query", role=None, doc="The rights requests of one data controller, newest first; optionally only one status."),
+    "rights_requests_live": OperationInfo(name="RightsRequestsLive", method="rights_requests_live", kind="subscription", role=None, doc="Live: the rights requests of one data controller, newest first; re-sent whenever one changes."),
+    "rights_requests_page": OperationInfo(name="RightsRequestsPage", method="rights_requests_page", kind="query", role=None, doc="Every rights request of one data controller in id order, a keyset page at a time (rows whose id is greater than $after); optionally only one status. Each row comes exactly once while rows are inserted; `client.iter_rights_requests(controller_id=...)` walks every page."),
+    "rights_requests_stream": OperationInfo(name="RightsRequestsStream", method="rights_requests_stream", kind="subscription", role=None, doc="Stream: each rights request created after the cursor (e.g. initial_value createdAt=now), one at a time; after a reconnect it resumes right after the last one yielded."),
+    "update_consent_value": OperationInfo(name="UpdateConsentValue", method="update_consent_value", kind="mutation", role=None, doc="Change one consent form value, e.g. \"granted\" → \"denied\" (Dxtra docs: \"UpdateConsentValue\"). Returns the updated row, or None when no row has that id for this role."),
+    "update_rights_request_status": OperationInfo(name="UpdateRightsRequestStatus", method="update_rights_request_status", kind="mutation", role=None, doc="Move a rights request to another status (e.g. \"inProgress\", \"completed\"). Returns the updated request, or None when no request has that id for this role."),
 }

@@ -424,3 +424,18 @@ class jsonb_comparison_exp(BaseModel):
 numeric_comparison_exp = _ComparisonExp[Decimal]
 timestamptz_comparison_exp = _ComparisonExp[datetime]
 uuid_comparison_exp = _ComparisonExp[UUID]
+
+__all__ = [
+    "Boolean_comparison_exp", "Int_comparison_exp", "String_comparison_exp",
+    "bigint_comparison_exp", "citext_comparison_exp", "dataControllerUsers_bool_exp",
+    "dataControllers_bool_exp", "dataProcessingActivities_bool_exp",
+    "dataSubjectConsentFormValues_bool_exp",
+    "dataSubjectConsentFormValues_stream_cursor_input",
+    "dataSubjectConsentFormValues_stream_cursor_value_input",
+    "dataSubjectPreferenceValues_bool_exp", "dataSubjectsRightsRequests_bool_exp",
+    "dataSubjectsRightsRequests_stream_cursor_input",
+    "dataSubjectsRightsRequests_stream_cursor_value_input", "dataSubjects_bool_exp",
+    "dataSubjects_stream_cursor_input", "dataSubjects_stream_cursor_value_input",
+    "date_comparison_exp", "jsonb_comparison_exp", "numeric_comparison_exp",
+    "timestamptz_comparison_exp", "uuid_comparison_exp",
+]

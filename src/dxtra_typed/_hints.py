@@ -25,8 +25,13 @@ class _PackageNames(Mapping[str, Any]):
         self._package = package
 
     def __getitem__(self, name: str) -> Any:
-        # The package's exports, then base_model (UnsetType is not re-exported).
-        for module in (self._package, f"{self._package}.base_model"):
+        # The package's exports, then base_model (UnsetType is not re-exported), then
+        # input_types (the root does not re-export the input types: issue 21).
+        for module in (
+            self._package,
+            f"{self._package}.base_model",
+            f"{self._package}.input_types",
+        ):
             try:
                 return getattr(importlib.import_module(module), name)
             except (AttributeError, ImportError):

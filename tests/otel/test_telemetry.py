@@ -258,7 +258,7 @@ async def test_a_subscription_through_a_dropped_connection_has_two_connection_sp
         )
         events = client.rights_requests_stream(cursor=cursor, batch_size=1, where=only_acme)
         rows = []
-        async with contextlib.aclosing(events):  # type: ignore[type-var]
+        async with contextlib.aclosing(events):
             async with asyncio.timeout(30):
                 async for row in events:
                     rows.append(row)

@@ -194,7 +194,7 @@ async def test_exported_spans_events_attributes_and_metrics_have_no_secret(sb: S
             await client.data_controllers(role="dataSubject")
         sb.faults.drop_sockets_every(1)
         events = client.rights_requests_stream(cursor=_cursor(since), batch_size=1)
-        async with contextlib.aclosing(events):  # type: ignore[type-var]
+        async with contextlib.aclosing(events):
             for _ in range(2):
                 await client.insert_rights_request(
                     data_subject_id=subject.id,

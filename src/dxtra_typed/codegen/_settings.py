@@ -59,6 +59,8 @@ PLUGINS: Final = (
     "dxtra_typed.codegen.deferred.DeferredBuildPlugin",
     # OPERATIONS: each method's operation name, kind and role, as data (`dxtra-typed call`).
     "dxtra_typed.codegen.operations.OperationTablePlugin",
+    # Each operation's document once, compact, in _documents.py (both clients refer to it).
+    "dxtra_typed.codegen.documents.SharedDocumentsPlugin",
     # `lazy_imports` (below): result and input classes imported inside the methods that use
     # them, annotations as forward references. Named here, after every plugin that writes
     # methods (ariadne-codegen would append it last anyway), so the next one can follow it.
