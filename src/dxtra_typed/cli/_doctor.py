@@ -15,7 +15,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
-from ._doctor_checks import Result, exit_code
+import httpx
+
+from dxtra_typed._client_common import USER_AGENT, shared_ssl_context
+from dxtra_typed._config import check_role
+from dxtra_typed._errors import ConfigurationError
+from dxtra_typed._logging import scrub
+from dxtra_typed._secret import redact
+
+from ._doctor_checks import Doctor, Result, exit_code
 
 _MARK = {"ok": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 EXIT_COULD_NOT_RUN = 2
@@ -50,16 +58,6 @@ def run(
     out: TextIO | None = None,
 ) -> int:
     """The command; ``env``, ``clock`` and ``http`` (an httpx.Client) are for tests."""
-    import httpx
-
-    from dxtra_typed._client_common import USER_AGENT, shared_ssl_context
-    from dxtra_typed._config import check_role
-    from dxtra_typed._errors import ConfigurationError
-    from dxtra_typed._logging import scrub
-    from dxtra_typed._secret import redact
-
-    from ._doctor_checks import Doctor
-
     try:
         if args.role is not None:
             check_role(args.role, "--role")

@@ -46,17 +46,9 @@ FAILURE_REMEDIES: Final = {
     "connection": "the connection failed: check the network and the URL",
 }
 # A failure's kind: an exception type in the chain httpx keeps, else words in its message.
-_KINDS: Final = (
-    ("DNS", socket.gaierror),
-    ("TLS", ssl.SSLError),
-    ("refused", ConnectionRefusedError),
-)
-_DNS_WORDS: Final = ("name or service not known", "nodename nor servname", "name resolution")
-_WORDS: Final = (
-    ("DNS", (*_DNS_WORDS, "getaddrinfo")),
-    ("TLS", ("ssl", "certificate")),
-    ("refused", ("refused",)),
-)
+_TYPES = (("DNS", socket.gaierror), ("TLS", ssl.SSLError), ("refused", ConnectionRefusedError))
+_DNS = ("name or service not known", "nodename nor servname", "name resolution", "getaddrinfo")
+_WORDS = (("DNS", _DNS), ("TLS", ("ssl", "certificate")), ("refused", ("refused",)))
 
 
 @dataclass(frozen=True)
@@ -88,9 +80,6 @@ class Probe:
         return dict(zip(keys, (self.url, self.status, ms, self.failure, self.message), strict=True))
 
 
-# -- pure rules -----------------------------------------------------------------------------------
-
-
 def key_shape(key: str) -> tuple[str, str | None]:
     """(description, warning) of an API key's shape; never its value."""
     if key[:1] in "\"'" or key[-1:] in "\"'":
@@ -110,7 +99,7 @@ def classify_failure(exc: httpx.HTTPError) -> str:
         return "timeout"
     seen: BaseException | None = exc
     while seen is not None:
-        if kind := next((k for k, types in _KINDS if isinstance(seen, types)), None):
+        if kind := next((k for k, types in _TYPES if isinstance(seen, types)), None):
             return kind
         seen = seen.__cause__ or seen.__context__
     text = str(exc).lower()
@@ -136,10 +125,8 @@ def clock_verdict(skew: float, tolerance: float, lifetime: float, source: str) -
         why = "; every JWT looks issued in the future (JWTNotYetValid), and the client keeps using "
         why += "each one past its exp: Hasura answers JWTExpired early"
     elif skew < 0 and beyond > margin:
-        why = (
-            f"; more than the {margin:.0f} s renewal margin: the client keeps using a JWT past its"
-        )
-        why += " exp, and Hasura answers `Could not verify JWT: JWTExpired` early"
+        why = f"; more than the {margin:.0f} s renewal margin: the client keeps using a JWT "
+        why += "past its exp, and Hasura answers `Could not verify JWT: JWTExpired` early"
     elif skew > 0 and beyond >= lifetime - margin:
         why = f"; past the JWT's {lifetime:.0f} s lifetime: every JWT looks expired on arrival "
         why += "(JWTExpired), so the client exchanges the key again on every call"
@@ -227,9 +214,6 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-# -- settings (pure: the environment is a mapping) ------------------------------------------------
-
-
 @dataclass
 class Settings:
     results: list[Result] = field(default_factory=list)
@@ -267,13 +251,8 @@ def read_settings(role_argument: str | None, env: Mapping[str, str]) -> Settings
     elif out.role in cfg.TOKENLESS_ROLES:
         add(cfg.ENV_API_KEY, f"absent (role {out.role!r} needs none)", None, None)
     else:
-        create = "(Developers → Create API Key) and `export DXTRA_API_KEY=...`"
-        add(
-            cfg.ENV_API_KEY,
-            "absent",
-            f"not set: create a key in the Dxtra dashboard {create}",
-            None,
-        )
+        fix = "not set: create a key in the Dxtra dashboard (Developers → Create API Key) and "
+        add(cfg.ENV_API_KEY, "absent", fix + f"`export {cfg.ENV_API_KEY}=...`", None)
     for name in (cfg.ENV_AUTH_URL, cfg.ENV_API_URL):
         auth = name == cfg.ENV_AUTH_URL
         raw = env.get(name, "").strip() or (cfg.DEFAULT_AUTH_URL if auth else cfg.DEFAULT_API_URL)
@@ -313,9 +292,6 @@ def operation_roles() -> dict[str, tuple[str, ...]]:
         if op.role:
             found.setdefault(op.role, []).append(op.name)
     return {role: tuple(sorted(names)) for role, names in sorted(found.items())}
-
-
-# -- the I/O --------------------------------------------------------------------------------------
 
 
 class Doctor:
