@@ -53,7 +53,7 @@ def test_sources_argument_environment_default() -> None:
         "me",
         {"DXTRA_API_KEY": f" {KEY}\n", "DXTRA_AUTH_URL": "https://auth.dxtra.ai/v1/signin/pat"},
     )
-    rows = {row.item: row.data for row in settings.results}
+    rows = {row.item: row.facts for row in settings.results}
     assert rows["DXTRA_ROLE"]["source"] == "argument" and rows["DXTRA_ROLE"]["value"] == "me"
     assert rows["DXTRA_API_KEY"]["source"] == "environment"
     assert rows["DXTRA_API_KEY"]["value"] == "present, a UUID"
@@ -155,7 +155,7 @@ def test_the_jwt_iat_is_preferred_to_a_date_header(doctor: Doctor) -> None:
         doctor.clock_check(None, None, None),
     )
     assert jwt_skew == pytest.approx(4.5) and date_skew == pytest.approx(-0.5)  # the Date header's
-    assert [by_iat.data["source"], by_date.data["source"]] == [
+    assert [by_iat.facts["source"], by_date.facts["source"]] == [
         "JWT iat",
         "Date header (graphql endpoint)",
     ]
@@ -214,7 +214,7 @@ def test_operation_roles_the_token_lacks_are_listed(
     doctor.operation_roles(["user", "me"])
     [result] = doctor.results
     assert result.status == "warn" and "dataSubject: MySubject" in result.detail
-    assert "Pub" not in result.detail and result.data["not_allowed"] == ["dataSubject"]
+    assert "Pub" not in result.detail and result.facts["not_allowed"] == ["dataSubject"]
 
 
 def test_operation_roles_the_token_allows_pass(

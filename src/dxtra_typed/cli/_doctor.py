@@ -89,10 +89,7 @@ def run(
 
 
 def render_json(results: Sequence[Result], code: int, header: Mapping[str, object]) -> str:
-    checks = [
-        {k: v for k, v in vars(r).items() if k != "data"} | {"facts": r.data} for r in results
-    ]
-    payload = {"ok": code == 0, "exit_code": code, **header, "checks": checks}
+    payload = {"ok": code == 0, "exit_code": code, **header, "checks": [vars(r) for r in results]}
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
@@ -106,11 +103,8 @@ def render_table(results: Sequence[Result], code: int, header: Mapping[str, obje
     widths = [max(len(t), *(len(row[i]) for row in rows)) for i, t in enumerate(titles[:3])]
     auth, api, role = (header[k] or "?" for k in ("auth_url", "api_url", "role"))
     lines = [f"dxtra-typed doctor: auth {auth}, api {api}, role {role}", ""]
-    for row in (titles, None, *rows):
-        cells = (
-            zip(row, [*widths, 0], strict=True) if row else zip("----", [*widths, 6], strict=True)
-        )
-        lines.append("  ".join(c.ljust(w, c[0] if not row else " ") for c, w in cells).rstrip())
+    for row in (titles, tuple("-" * w for w in (*widths, 6)), *rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, (*widths, 0), strict=True)).rstrip())
     for status, title in (("fail", "failed"), ("warn", "warnings")):
         picked = [r for r in results if r.status == status]
         lines += ["", f"{title}:"] if picked else []

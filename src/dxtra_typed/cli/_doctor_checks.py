@@ -58,7 +58,7 @@ class Result:
     status: Status
     detail: str
     remedy: str | None = None
-    data: Mapping[str, object] = field(default_factory=dict)
+    facts: Mapping[str, object] = field(default_factory=dict)  # the JSON's facts
 
 
 @dataclass(frozen=True)
@@ -493,13 +493,8 @@ class Doctor:
     def operation_roles(self, allowed: list[str]) -> None:
         """The roles the client's operations are written for (`# role:`) that the token lacks."""
         ops = operation_roles()
-        missing = {
-            r: o for r, o in ops.items() if r not in cfg.TOKENLESS_ROLES and r not in allowed
-        }
-        data = {
-            "operation_roles": {r: list(o) for r, o in ops.items()},
-            "not_allowed": sorted(missing),
-        }
+        missing = {r: o for r, o in ops.items() if r not in {*cfg.TOKENLESS_ROLES, *allowed}}
+        data = {"operation_roles": {r: list(o) for r, o in ops.items()}, "not_allowed": [*missing]}
         listed = "; ".join(f"{role}: {', '.join(o)}" for role, o in sorted(missing.items()))
         shown = ", ".join(sorted(ops)) or "none besides the client's role"
         detail, fix = f"`# role:` in operations: {shown}", None
