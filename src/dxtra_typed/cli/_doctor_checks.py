@@ -117,7 +117,8 @@ def clock_verdict(skew: float, tolerance: float, lifetime: float, source: str) -
     detail = f"this machine's clock is {abs(skew):.0f} s {side} the server's {where}"
     if abs(skew) <= tolerance:
         detail = f"this machine's clock agrees with the server's {where}"
-    status, why = "fail", ""
+    status: Status = "fail"
+    why = ""
     if skew < 0 and beyond >= lifetime:
         why = "; every JWT looks issued in the future (JWTNotYetValid), and the client keeps using "
         why += "each one past its exp: Hasura answers JWTExpired early"
@@ -134,20 +135,20 @@ def clock_verdict(skew: float, tolerance: float, lifetime: float, source: str) -
     data = {"skew_s": round(skew, 1), "uncertainty_s": round(tolerance, 1), "source": source}
     data |= {"renewal_margin_s": margin, "jwt_lifetime_s": lifetime}
     remedy = None if status == "ok" else CLOCK_REMEDY
-    return Result("clock", "skew", status, detail + why, remedy, data)  # type: ignore[arg-type]
+    return Result("clock", "skew", status, detail + why, remedy, data)
 
 
 def reach_verdict(probe: Probe, health: bool) -> Result:
     """Any answer proves an endpoint is there, except a GraphQL 404 or 5xx; a health endpoint
     that is missing or failing only warns: the PAT exchange decides."""
-    code, status, remedy, note = probe.status, "ok", None, ""
+    code, remedy, note = probe.status, None, ""
+    status: Status = "ok" if code is not None else "fail"
     if code is None:
-        status, remedy = "fail", FAILURE_REMEDIES[probe.failure or "connection"]
+        remedy = FAILURE_REMEDIES[probe.failure or "connection"]
     elif health and not 200 <= code < 300:
-        status, remedy = "warn", "the PAT exchange below tells whether DXTRA_AUTH_URL is the auth"
-        remedy += " service"
-        note = ": reachable, but no health endpoint there"
+        status, note = "warn", ": reachable, but no health endpoint there"
         note = ": the auth service reports a problem" if code >= 500 else note
+        remedy = "the PAT exchange below tells whether DXTRA_AUTH_URL is the auth service"
     elif not health and code == 404:
         status, note = "fail", ": no GraphQL endpoint at this URL"
         remedy = f"{cfg.ENV_API_URL} is the full endpoint, e.g. {cfg.DEFAULT_API_URL}"
@@ -157,7 +158,7 @@ def reach_verdict(probe: Probe, health: bool) -> Result:
     detail = f"HTTP {code} in {probe.ms:.0f} ms ({probe.url}){note}"
     if code is None:
         detail = f"{probe.failure} failure: {probe.message} ({probe.url})"
-    return Result("reachability", probe.name, status, detail, remedy, probe.data())  # type: ignore[arg-type]
+    return Result("reachability", probe.name, status, detail, remedy, probe.data())
 
 
 def exchange_remedy(probe: Probe) -> str:
