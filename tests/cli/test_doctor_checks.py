@@ -22,6 +22,7 @@ from dxtra_typed.cli._doctor_checks import (
     exchange_remedy,
     exit_code,
     key_shape,
+    reach_verdict,
     read_settings,
 )
 
@@ -52,7 +53,7 @@ def test_sources_argument_environment_default() -> None:
         "me",
         {"DXTRA_API_KEY": f" {KEY}\n", "DXTRA_AUTH_URL": "https://auth.dxtra.ai/v1/signin/pat"},
     )
-    rows = {row.item: row.data for row in settings.results}
+    rows = {row.item: row.facts for row in settings.results}
     assert rows["DXTRA_ROLE"]["source"] == "argument" and rows["DXTRA_ROLE"]["value"] == "me"
     assert rows["DXTRA_API_KEY"]["source"] == "environment"
     assert rows["DXTRA_API_KEY"]["value"] == "present, a UUID"
@@ -149,33 +150,40 @@ def doctor() -> Iterator[Doctor]:
 def test_the_jwt_iat_is_preferred_to_a_date_header(doctor: Doctor) -> None:
     exchange = Probe("PAT exchange", "https://auth", 200, 10.0, local_time=NOW + 5)
     doctor.probes.append(Probe("graphql endpoint", "https://api", 200, 1.0, None, None, NOW, NOW))
-    assert doctor.clock_check(exchange, NOW, 3600.0) == pytest.approx(4.5)
-    assert doctor.clock_check(None, None, None) == pytest.approx(-0.5)  # the Date header's
-    sources = [r.data["source"] for r in doctor.results]
-    assert sources == ["JWT iat", "Date header (graphql endpoint)"]
+    (jwt_skew, by_iat), (date_skew, by_date) = (
+        doctor.clock_check(exchange, NOW, 3600.0),
+        doctor.clock_check(None, None, None),
+    )
+    assert jwt_skew == pytest.approx(4.5) and date_skew == pytest.approx(-0.5)  # the Date header's
+    assert [by_iat.facts["source"], by_date.facts["source"]] == [
+        "JWT iat",
+        "Date header (graphql endpoint)",
+    ]
 
 
 def test_no_server_time_skips_the_clock_check(doctor: Doctor) -> None:
-    assert doctor.clock_check(None, None, None) is None
-    assert doctor.results[-1].status == "skip"
+    skew, result = doctor.clock_check(None, None, None)
+    assert skew is None and result.status == "skip"
 
 
 # -- reachability and exchange ---------------------------------------------------------------------
 
 
-def _statuses(doctor: Doctor, health: int, graphql: int) -> list[str]:
-    doctor.results.clear()
-    doctor._verdict(Probe("auth health", "https://auth/healthz", health, 1.0), "health")
-    doctor._verdict(Probe("graphql endpoint", "https://api/v1/graphql", graphql, 1.0), "graphql")
-    return [r.status for r in doctor.results]
+def _statuses(health: int, graphql: int) -> list[str]:
+    return [
+        reach_verdict(Probe("auth health", "https://auth/healthz", health, 1.0), True).status,
+        reach_verdict(
+            Probe("graphql endpoint", "https://api/v1/graphql", graphql, 1.0), False
+        ).status,
+    ]
 
 
-def test_reachability_verdicts(doctor: Doctor) -> None:
-    assert _statuses(doctor, 200, 200) == ["ok", "ok"]
-    assert _statuses(doctor, 204, 400) == ["ok", "ok"]  # any answer proves the endpoint is there
-    assert _statuses(doctor, 404, 200) == ["warn", "ok"]  # no health endpoint: the exchange decides
-    assert _statuses(doctor, 200, 404) == ["ok", "fail"]  # not a GraphQL endpoint
-    assert _statuses(doctor, 503, 502) == ["warn", "fail"]
+def test_reachability_verdicts() -> None:
+    assert _statuses(200, 200) == ["ok", "ok"]
+    assert _statuses(204, 400) == ["ok", "ok"]  # any answer proves the endpoint is there
+    assert _statuses(404, 200) == ["warn", "ok"]  # no health endpoint: the exchange decides
+    assert _statuses(200, 404) == ["ok", "fail"]  # not a GraphQL endpoint
+    assert _statuses(503, 502) == ["warn", "fail"]
 
 
 def test_exchange_remedies_by_status() -> None:
@@ -206,7 +214,7 @@ def test_operation_roles_the_token_lacks_are_listed(
     doctor.operation_roles(["user", "me"])
     [result] = doctor.results
     assert result.status == "warn" and "dataSubject: MySubject" in result.detail
-    assert "Pub" not in result.detail and result.data["not_allowed"] == ["dataSubject"]
+    assert "Pub" not in result.detail and result.facts["not_allowed"] == ["dataSubject"]
 
 
 def test_operation_roles_the_token_allows_pass(
