@@ -15,10 +15,11 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import (
     DocumentNode,
@@ -62,7 +63,16 @@ from dxtra_typed.sandbox._sql import Compiler, register_functions
 from dxtra_typed.sandbox._store import Row, Store, qi
 from dxtra_typed.sandbox._values import parse_value, serialize, sort_key
 
-__all__ = ["Engine", "Prepared", "Session", "StreamState"]
+__all__ = [
+    "Engine",
+    "Prepared",
+    "Session",
+    "StreamState",
+    "TransactionalStore",
+    "parse_request",
+    "run_prepared",
+    "stream_batch",
+]
 
 _ROOT_TYPES = frozenset({"query_root", "mutation_root", "subscription_root"})
 _PERMISSION_FAILED = "check constraint of an insert/update permission has failed"
@@ -121,6 +131,41 @@ class StreamState:
     last: Any = None
     count: int = 0
     batch_size: int = 0
+
+
+def stream_batch(
+    args: Mapping[str, Any], cursors: list[Any], stream: StreamState | None
+) -> tuple[str, dict[str, Any], StreamState]:
+    """Check a streaming subscription's arguments like Hasura (exactly one cursor column, a
+    positive batch size) and give the cursor column, the `select` arguments of the next batch
+    (rows past the cursor, in cursor order, at most `batch_size`) and the stream's state.
+    Both engines stream this way; only how they select the rows differs."""
+    if len(cursors) != 1:
+        raise HasuraError("one streaming column field is expected", "validation-failed", "$.cursor")
+    initial = dict(cursors[0].get("initial_value") or {})
+    if len(initial) != 1:
+        raise HasuraError(
+            "exactly one cursor column is expected in initial_value",
+            "validation-failed",
+            "$.cursor",
+        )
+    column, raw = next(iter(initial.items()))
+    desc = cursors[0].get("ordering") == "DESC"
+    batch_size = args.get("batch_size")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise HasuraError(
+            "expecting a positive integer for batch_size", "validation-failed", "$.batch_size"
+        )
+    state = stream if stream is not None else StreamState()
+    value = state.after if state.started else raw
+    bound: BoolExp = {column: {"_lt" if desc else "_gt": value}}
+    where = args.get("where")
+    batch = {
+        "where": {"_and": [where, bound]} if where else bound,
+        "order_by": [{column: "desc" if desc else "asc"}],
+        "limit": batch_size,
+    }
+    return column, batch, state
 
 
 def _cursor_input(value: Any) -> Any:
@@ -185,39 +230,10 @@ class _Request:
 
         Like Hasura, exactly one cursor column; ASC streams rows with a greater value, DESC
         rows with a smaller one. A null initial value starts from the first row."""
-        cursors = list(args.get("cursor") or [])
-        if len(cursors) != 1:
-            raise HasuraError(
-                "one streaming column field is expected", "validation-failed", "$.cursor"
-            )
-        initial = dict(cursors[0].get("initial_value") or {})
-        if len(initial) != 1:
-            raise HasuraError(
-                "exactly one cursor column is expected in initial_value",
-                "validation-failed",
-                "$.cursor",
-            )
-        column, raw = next(iter(initial.items()))
-        desc = cursors[0].get("ordering") == "DESC"
-        batch_size = args.get("batch_size")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise HasuraError(
-                "expecting a positive integer for batch_size", "validation-failed", "$.batch_size"
-            )
-        state = self.stream_state if self.stream_state is not None else StreamState()
-        value = state.after if state.started else raw
-        bound: BoolExp = {column: {"_lt" if desc else "_gt": value}}
-        where = args.get("where")
-        rows = self.select(
-            table,
-            {
-                "where": {"_and": [where, bound]} if where else bound,
-                "order_by": [{column: "desc" if desc else "asc"}],
-                "limit": batch_size,
-            },
-        )
+        column, batch, state = stream_batch(args, list(args.get("cursor") or []), self.stream_state)
+        rows = self.select(table, batch)
         state.count = len(rows)
-        state.batch_size = batch_size
+        state.batch_size = batch["limit"]
         if rows:
             state.last = _cursor_input(rows[-1][column])
         return rows
@@ -539,9 +555,7 @@ class Engine:
                 "subscriptions are not supported over HTTP, use websockets instead",
                 "validation-failed",
             )
-        return self._run(
-            parsed.schema, parsed.document, parsed.operation, parsed.variables, session
-        )
+        return self._run(parsed)
 
     # --- the WebSocket front's entry points ---
 
@@ -567,64 +581,13 @@ class Engine:
     def run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
         """Run a prepared operation once; for a stream, the batch after `stream.after`.
         Never raises (``never_raises``)."""
-        return self._run(
-            prepared.schema,
-            prepared.document,
-            prepared.operation,
-            prepared.variables,
-            prepared.session,
-            stream,
-        )
+        return self._run(prepared, stream)
 
     def _parse(self, body: object, session: Session) -> Prepared | dict[str, Any]:
-        if not isinstance(body, dict):
-            return error_body("expected an object for the request body", "parse-failed")
-        query = body.get("query")
-        variables = body.get("variables")
-        op_name = body.get("operationName")
-        if not isinstance(query, str):
-            return error_body("the key 'query' was not present", "parse-failed")
-        if variables is not None and not isinstance(variables, dict):
-            return error_body("expected an object for 'variables'", "parse-failed", "$.variables")
-        if op_name is not None and not isinstance(op_name, str):
-            return error_body("expected a string for 'operationName'", "parse-failed")
-        schema = self.schema(session.role)
-        try:
-            document = parse(query, max_tokens=MAX_QUERY_TOKENS)
-        except GraphQLSyntaxError:
-            # Hasura's `toParsed` (Transport/HTTP/Protocol.hs) drops the parser's detail.
-            return error_body("not a valid graphql query", "validation-failed", "$.query")
-        if _selection_depth(document) > MAX_SELECTION_DEPTH:
-            return error_body(
-                f"the query exceeds the sandbox's depth limit of {MAX_SELECTION_DEPTH}",
-                "validation-failed",
-                "$.query",
-            )
-        errors = validate(schema, document)
-        if errors:
-            return translate_validation(errors[0], document)
-        operation = get_operation_ast(document, op_name)
-        if operation is None:
-            if op_name:
-                return error_body(
-                    f'no such operation found in the document: "{op_name}"', "validation-failed"
-                )
-            return error_body(
-                "exactly one operation has to be present in the document when operationName "
-                "is not specified",
-                "validation-failed",
-            )
-        return Prepared(schema, document, operation, variables, session)
+        return parse_request(body, session, self.schema)
 
-    def _run(
-        self,
-        schema: GraphQLSchema,
-        document: DocumentNode,
-        operation: OperationDefinitionNode,
-        variables: dict[str, Any] | None,
-        session: Session,
-        stream: StreamState | None = None,
-    ) -> dict[str, Any]:
+    def _run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
+        session = prepared.session
         req = _Request(self.store, session, stream)
         roots = self._roots[session.role]
 
@@ -647,32 +610,7 @@ class Engine:
                 return source.get(name)
             return None
 
-        op_name = operation.name.value if operation.name else None
-
-        def run() -> ExecutionResult:
-            return execute_sync(
-                schema,
-                document,
-                variable_values=variables,
-                operation_name=op_name,
-                field_resolver=resolve,
-            )
-
-        with self.store.lock:
-            if operation.operation == OperationType.MUTATION:
-                try:
-                    # All root fields of one mutation commit together or not at all.
-                    with self.store.transaction():
-                        result = run()
-                        if result.errors:
-                            raise _Rollback(result.errors[0])
-                except _Rollback as rollback:
-                    return translate_execution(rollback.error)
-            else:
-                result = run()
-        if result.errors:
-            return translate_execution(result.errors[0])
-        return {"data": result.data}
+        return run_prepared(self.store, prepared, resolve)
 
 
 @dataclass
@@ -696,3 +634,102 @@ class _Rollback(Exception):
     def __init__(self, error: GraphQLError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+# --- request plumbing shared with the schema-driven engine (``_hasura_engine``) ---
+
+
+class TransactionalStore(Protocol):
+    """What `run_prepared` needs of a store: the request lock and all-or-nothing blocks
+    (the bundled SQLite `Store` and the schema engine's `MemoryStore` both have them)."""
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+
+def parse_request(
+    body: object, session: Session, schema_for: Callable[[str], GraphQLSchema | None]
+) -> Prepared | dict[str, Any]:
+    """Check a request body and parse and validate its operation against the session role's
+    schema (`schema_for(role)`; ``None``: the role has none): a `Prepared`, or Hasura's error
+    body. Both engines answer malformed requests with the same messages, so this is one."""
+    if not isinstance(body, dict):
+        return error_body("expected an object for the request body", "parse-failed")
+    query = body.get("query")
+    variables = body.get("variables")
+    op_name = body.get("operationName")
+    if not isinstance(query, str):
+        return error_body("the key 'query' was not present", "parse-failed")
+    if variables is not None and not isinstance(variables, dict):
+        return error_body("expected an object for 'variables'", "parse-failed", "$.variables")
+    if op_name is not None and not isinstance(op_name, str):
+        return error_body("expected a string for 'operationName'", "parse-failed")
+    schema = schema_for(session.role)
+    if schema is None:
+        return error_body(f'the sandbox has no schema for role "{session.role}"', "access-denied")
+    try:
+        document = parse(query, max_tokens=MAX_QUERY_TOKENS)
+    except GraphQLSyntaxError:
+        # Hasura's `toParsed` (Transport/HTTP/Protocol.hs) drops the parser's detail.
+        return error_body("not a valid graphql query", "validation-failed", "$.query")
+    if _selection_depth(document) > MAX_SELECTION_DEPTH:
+        return error_body(
+            f"the query exceeds the sandbox's depth limit of {MAX_SELECTION_DEPTH}",
+            "validation-failed",
+            "$.query",
+        )
+    errors = validate(schema, document)
+    if errors:
+        return translate_validation(errors[0], document)
+    operation = get_operation_ast(document, op_name)
+    if operation is None:
+        if op_name:
+            return error_body(
+                f'no such operation found in the document: "{op_name}"', "validation-failed"
+            )
+        return error_body(
+            "exactly one operation has to be present in the document when operationName "
+            "is not specified",
+            "validation-failed",
+        )
+    return Prepared(schema, document, operation, variables, session)
+
+
+def run_prepared(
+    store: TransactionalStore,
+    prepared: Prepared,
+    resolve: Callable[..., Any],
+    *,
+    committed: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Execute `prepared` with `resolve` as graphql-core's field resolver, under the store's
+    lock: Hasura's ``{"data": ...}`` or its error body. All root fields of one mutation commit
+    together or not at all; `committed()` runs after a mutation's block has committed."""
+
+    def run() -> ExecutionResult:
+        return execute_sync(
+            prepared.schema,
+            prepared.document,
+            variable_values=prepared.variables,
+            operation_name=prepared.name,
+            field_resolver=resolve,
+        )
+
+    with store.lock:
+        if prepared.operation.operation == OperationType.MUTATION:
+            try:
+                with store.transaction():
+                    result = run()
+                    if result.errors:
+                        raise _Rollback(result.errors[0])
+            except _Rollback as rollback:
+                return translate_execution(rollback.error)
+            if committed is not None:
+                committed()
+        else:
+            result = run()
+    if result.errors:
+        return translate_execution(result.errors[0])
+    return {"data": result.data}

@@ -17,34 +17,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    ExecutionResult,
     FieldNode,
     GraphQLEnumType,
-    GraphQLError,
     GraphQLResolveInfo,
     GraphQLSchema,
-    GraphQLSyntaxError,
     OperationType,
-    execute_sync,
-    get_operation_ast,
-    parse,
-    validate,
 )
 
-from ._engine import (
-    MAX_QUERY_TOKENS,
-    MAX_SELECTION_DEPTH,
-    Prepared,
-    Session,
-    StreamState,
-    _selection_depth,
-)
+from ._engine import Prepared, Session, StreamState, parse_request, run_prepared
 from ._hasura_errors import (
     HasuraError,
     error_body,
     never_raises,
-    translate_execution,
-    translate_validation,
 )
 from ._hasura_model import HasuraModel, RootField, Table
 from ._hasura_rows import RowRequest, aggregate, count_rows
@@ -87,12 +71,6 @@ class _AggOp:
     op: str
     table: Table
     rows: list[Row]
-
-
-class _Rollback(Exception):
-    def __init__(self, error: GraphQLError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 class SchemaEngine:
@@ -185,47 +163,7 @@ class SchemaEngine:
         return self._run(prepared, stream)
 
     def _parse(self, body: object, session: Session) -> Prepared | dict[str, Any]:
-        if not isinstance(body, dict):
-            return error_body("expected an object for the request body", "parse-failed")
-        query = body.get("query")
-        variables = body.get("variables")
-        op_name = body.get("operationName")
-        if not isinstance(query, str):
-            return error_body("the key 'query' was not present", "parse-failed")
-        if variables is not None and not isinstance(variables, dict):
-            return error_body("expected an object for 'variables'", "parse-failed", "$.variables")
-        if op_name is not None and not isinstance(op_name, str):
-            return error_body("expected a string for 'operationName'", "parse-failed")
-        schema = self.schema(session.role)
-        if schema is None:
-            return error_body(
-                f'the sandbox has no schema for role "{session.role}"', "access-denied"
-            )
-        try:
-            document = parse(query, max_tokens=MAX_QUERY_TOKENS)
-        except GraphQLSyntaxError:
-            return error_body("not a valid graphql query", "validation-failed", "$.query")
-        if _selection_depth(document) > MAX_SELECTION_DEPTH:
-            return error_body(
-                f"the query exceeds the sandbox's depth limit of {MAX_SELECTION_DEPTH}",
-                "validation-failed",
-                "$.query",
-            )
-        errors = validate(schema, document)
-        if errors:
-            return translate_validation(errors[0], document)
-        operation = get_operation_ast(document, op_name)
-        if operation is None:
-            if op_name:
-                return error_body(
-                    f'no such operation found in the document: "{op_name}"', "validation-failed"
-                )
-            return error_body(
-                "exactly one operation has to be present in the document when operationName "
-                "is not specified",
-                "validation-failed",
-            )
-        return Prepared(schema, document, operation, variables, session)
+        return parse_request(body, session, self.schema)
 
     def _run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
         req = RowRequest(
@@ -278,30 +216,7 @@ class SchemaEngine:
                 return source.get(name)
             return None
 
-        def execute() -> ExecutionResult:
-            return execute_sync(
-                prepared.schema,
-                prepared.document,
-                variable_values=prepared.variables,
-                operation_name=prepared.name,
-                field_resolver=resolve,
-            )
-
-        with self.store.lock:
-            if op == OperationType.MUTATION:
-                try:
-                    with self.store.transaction():
-                        result = execute()
-                        if result.errors:
-                            raise _Rollback(result.errors[0])
-                except _Rollback as rollback:
-                    return translate_execution(rollback.error)
-                self.store.changed()
-            else:
-                result = execute()
-        if result.errors:
-            return translate_execution(result.errors[0])
-        return {"data": result.data}
+        return run_prepared(self.store, prepared, resolve, committed=self.store.changed)
 
     def _root(self, req: RowRequest, found: RootField, args: dict[str, Any]) -> Any:
         table = self.tables[found.table]
