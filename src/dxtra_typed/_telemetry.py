@@ -29,7 +29,7 @@ import sys
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar
 
@@ -118,6 +118,20 @@ def _otel() -> Any:
         Status=trace.Status,
         StatusCode=trace.StatusCode,
     )
+
+
+@contextmanager
+def _attached(context: Context | None) -> Iterator[None]:
+    """``context`` as the current OpenTelemetry context for the block (``None``: nothing)."""
+    if context is None:
+        yield
+        return
+    otel = _otel()
+    token = otel.attach(context)
+    try:
+        yield
+    finally:
+        otel.detach(token)
 
 
 def _server(url: httpx.URL) -> dict[str, Any]:
@@ -263,20 +277,22 @@ class Telemetry:
         self, kind: str, name: str | None, role: str, query: str, url: httpx.URL
     ) -> Operation | None:
         """The telemetry of one call, or None (the common case) when nothing is live."""
-        tracer = self.tracer()
-        instruments = self.instruments()
-        if tracer is None and instruments is None:
-            return None
-        return Operation(self, tracer, instruments, kind, name, role, query, url)
+        live = self._live_pair()
+        return None if live is None else Operation(self, *live, kind, name, role, query, url)
 
     def subscription(
         self, kind: str, name: str | None, role: str | None, query: str, url: str
     ) -> Subscription | None:
+        live = self._live_pair()
+        return None if live is None else Subscription(self, *live, kind, name, role, query, url)
+
+    def _live_pair(self) -> tuple[Tracer | None, _Instruments | None] | None:
+        """The tracer and the instruments, or None when neither is live."""
         tracer = self.tracer()
         instruments = self.instruments()
         if tracer is None and instruments is None:
             return None
-        return Subscription(self, tracer, instruments, kind, name, role, query, url)
+        return tracer, instruments
 
 
 class _Target(NamedTuple):
@@ -369,18 +385,9 @@ class Operation:
             context = self._context = _otel().in_context(span)
         return context
 
-    @contextmanager
-    def current(self) -> Iterator[None]:
+    def current(self) -> AbstractContextManager[None]:
         """The operation span as the current span (token exchanges become its children)."""
-        if self.span is None:
-            yield
-            return
-        otel = _otel()
-        token = otel.attach(self._in_context(self.span))
-        try:
-            yield
-        finally:
-            otel.detach(token)
+        return _attached(None if self.span is None else self._in_context(self.span))
 
     def _start_attempt(
         self, kwargs: dict[str, Any], retries: int
@@ -617,19 +624,10 @@ class Subscription:
                 attributes=attributes,
             )
 
-    @contextmanager
-    def current(self) -> Iterator[None]:
+    def current(self) -> AbstractContextManager[None]:
         """The subscription span as current for a stretch without a ``yield`` (a token
         fetch), so an exchange it causes is its child."""
-        if self.span is None:
-            yield
-            return
-        otel = _otel()
-        token = otel.attach(otel.in_context(self.span))
-        try:
-            yield
-        finally:
-            otel.detach(token)
+        return _attached(None if self.span is None else _otel().in_context(self.span))
 
     def connect(self, reconnect_reason: str | None, resume_cursor: bool) -> None:
         self.connections += 1

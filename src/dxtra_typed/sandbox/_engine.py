@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -47,6 +47,7 @@ from dxtra_typed.sandbox._hasura_errors import (
     never_raises,
     translate_execution,
     translate_validation,
+    uniqueness_violation,
 )
 from dxtra_typed.sandbox._model import (
     TABLES,
@@ -64,8 +65,12 @@ from dxtra_typed.sandbox._store import Row, Store, qi
 from dxtra_typed.sandbox._values import parse_value, serialize, sort_key
 
 __all__ = [
+    "Agg",
+    "AggFields",
     "Engine",
+    "EngineFront",
     "Prepared",
+    "RowRef",
     "Session",
     "StreamState",
     "TransactionalStore",
@@ -76,6 +81,7 @@ __all__ = [
 
 _ROOT_TYPES = frozenset({"query_root", "mutation_root", "subscription_root"})
 _PERMISSION_FAILED = "check constraint of an insert/update permission has failed"
+_TableT = TypeVar("_TableT")
 
 
 @dataclass(frozen=True)
@@ -84,21 +90,31 @@ class Session:
     user_id: str | None = None
 
 
+# Resolver sources, shared with the schema engine (whose tables are ``_hasura_model.Table``):
+# graphql-core hands each back to the resolver, which dispatches on the class.
+
+
 @dataclass
-class _RowRef:
-    table: Table
+class RowRef(Generic[_TableT]):
+    """A row of ``table`` being resolved."""
+
+    table: _TableT
     row: Row
 
 
 @dataclass
-class _Agg:
-    table: Table
+class Agg(Generic[_TableT]):
+    """An ``<table>_aggregate`` object: ``aggregate`` and ``nodes`` over ``rows``."""
+
+    table: _TableT
     rows: list[Row]
 
 
 @dataclass
-class _AggFields:
-    table: Table
+class AggFields(Generic[_TableT]):
+    """The ``aggregate`` fields (``count``, ``max``, ...) over ``rows``."""
+
+    table: _TableT
     rows: list[Row]
 
 
@@ -310,12 +326,7 @@ class _Request:
             existing = self.store.get(table.name, row["id"])
             if existing is not None:
                 if on_conflict is None:
-                    raise HasuraError(
-                        "Uniqueness violation. duplicate key value violates unique constraint "
-                        f'"{table.pkey}"',
-                        "constraint-violation",
-                        path,
-                    )
+                    raise uniqueness_violation(table.pkey, path)
                 columns = list(on_conflict.get("update_columns") or [])
                 # The conflicting row is updated only if the role may update it and it matches
                 # the on_conflict `where`; otherwise Hasura does nothing and returns no row.
@@ -417,42 +428,42 @@ def _resolve_root(
 ) -> Any:
     base = f"$.selectionSet.{info.field_name}"
     if kind == "select":
-        return [_RowRef(table, r) for r in req.select(table, args)]
+        return [RowRef(table, r) for r in req.select(table, args)]
     if kind == "select_stream":
-        return [_RowRef(table, r) for r in req.stream(table, args)]
+        return [RowRef(table, r) for r in req.stream(table, args)]
     if kind == "select_aggregate":
-        return _Agg(table, req.select(table, args))
+        return Agg(table, req.select(table, args))
     if kind in ("select_by_pk", "delete_by_pk"):
         found = req.by_pk(table, args["id"])
         if found is None:
             return None
         if kind == "delete_by_pk":
             req.delete(table, [found], base)
-        return _RowRef(table, found)
+        return RowRef(table, found)
     if kind == "insert":
         rows = req.insert(table, args["objects"], args.get("on_conflict"), f"{base}.args.objects")
-        return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
+        return {"affected_rows": len(rows), "returning": [RowRef(table, r) for r in rows]}
     if kind == "insert_one":
         rows = req.insert(table, [args["object"]], args.get("on_conflict"), f"{base}.args.object")
-        return _RowRef(table, rows[0]) if rows else None
+        return RowRef(table, rows[0]) if rows else None
     if kind == "update":
         matched = req.select(table, {"where": args["where"]})
         rows = req.update(table, matched, args.get("_set"), args.get("_inc"), f"{base}.args")
-        return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
+        return {"affected_rows": len(rows), "returning": [RowRef(table, r) for r in rows]}
     if kind == "update_by_pk":
         found = req.by_pk(table, args["pk_columns"]["id"])
         if found is None:
             return None
         rows = req.update(table, [found], args.get("_set"), args.get("_inc"), f"{base}.args")
-        return _RowRef(table, rows[0])
+        return RowRef(table, rows[0])
     if kind == "delete":
         matched = req.select(table, {"where": args["where"]})
         rows = req.delete(table, matched, base)
-        return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
+        return {"affected_rows": len(rows), "returning": [RowRef(table, r) for r in rows]}
     raise HasuraError(f"unsupported root field {info.field_name}", "not-supported")
 
 
-def _resolve_row(req: _Request, ref: _RowRef, name: str, args: dict[str, Any]) -> Any:
+def _resolve_row(req: _Request, ref: RowRef[Table], name: str, args: dict[str, Any]) -> Any:
     table, row = ref.table, ref.row
     if table.column(name) is not None:
         return serialize(row.get(name))
@@ -463,13 +474,13 @@ def _resolve_row(req: _Request, ref: _RowRef, name: str, args: dict[str, Any]) -
     target = TABLES[rel.target]
     related = req.related(table, row, rel, args if rel.kind == "array" else {})
     if rel.kind == "object":
-        return _RowRef(target, related[0]) if related else None
+        return RowRef(target, related[0]) if related else None
     if name != rel_name:
-        return _Agg(target, related)
-    return [_RowRef(target, r) for r in related]
+        return Agg(target, related)
+    return [RowRef(target, r) for r in related]
 
 
-def _count(agg: _AggFields, args: dict[str, Any]) -> int:
+def _count(agg: AggFields[Table], args: dict[str, Any]) -> int:
     columns = list(args.get("columns") or [])
     if not columns:
         return len(agg.rows)
@@ -481,7 +492,7 @@ def _count(agg: _AggFields, args: dict[str, Any]) -> int:
     return len(set(values)) if args.get("distinct") else len(values)
 
 
-def _extreme(agg: _AggFields, pick: Callable[[list[Any]], Any]) -> dict[str, Any]:
+def _extreme(agg: AggFields[Table], pick: Callable[[list[Any]], Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for col in agg.table.columns:
         values = [r[col.name] for r in agg.rows if r.get(col.name) is not None]
@@ -527,22 +538,20 @@ def _selection_depth(document: DocumentNode) -> int:
     return deepest
 
 
-class Engine:
-    """Answers GraphQL requests like Dxtra's Hasura would, for a given session role."""
+class EngineFront:
+    """The entry points the HTTP and WebSocket fronts call, shared by the bundled `Engine` and
+    the schema-driven ``SchemaEngine``: a subclass gives the role's schema, whether a
+    subscription root field streams, and how a prepared operation runs."""
 
-    def __init__(self, store: Store | None = None) -> None:
-        self.store = store if store is not None else Store()
-        register_functions(self.store)
-        self._schemas: dict[str, GraphQLSchema] = {}
-        self._roots: dict[str, dict[str, tuple[str, Table]]] = {}
-        self._schema_lock = threading.Lock()
+    def schema(self, role: str) -> GraphQLSchema | None:
+        raise NotImplementedError
 
-    def schema(self, role: str) -> GraphQLSchema:
-        with self._schema_lock:
-            if role not in self._schemas:
-                self._schemas[role] = build_role_schema(role)
-                self._roots[role] = _root_index(role)
-            return self._schemas[role]
+    def _streams(self, session: Session, root: str) -> bool:
+        """Is the subscription root field `root` a streaming one (else a live query)?"""
+        raise NotImplementedError
+
+    def _run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
+        raise NotImplementedError
 
     @never_raises
     def execute(self, body: object, session: Session) -> dict[str, Any]:
@@ -573,8 +582,7 @@ class Engine:
         root = parsed.operation.selection_set.selections[0]
         if not isinstance(root, FieldNode):
             return error_body("subscriptions must select one top level field", "validation-failed")
-        kind, _table = self._roots[session.role][root.name.value]
-        parsed.kind = "stream" if kind == "select_stream" else "live"
+        parsed.kind = "stream" if self._streams(session, root.name.value) else "live"
         return parsed
 
     @never_raises
@@ -586,6 +594,28 @@ class Engine:
     def _parse(self, body: object, session: Session) -> Prepared | dict[str, Any]:
         return parse_request(body, session, self.schema)
 
+
+class Engine(EngineFront):
+    """Answers GraphQL requests like Dxtra's Hasura would, for a given session role."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store if store is not None else Store()
+        register_functions(self.store)
+        self._schemas: dict[str, GraphQLSchema] = {}
+        self._roots: dict[str, dict[str, tuple[str, Table]]] = {}
+        self._schema_lock = threading.Lock()
+
+    def schema(self, role: str) -> GraphQLSchema:
+        with self._schema_lock:
+            if role not in self._schemas:
+                self._schemas[role] = build_role_schema(role)
+                self._roots[role] = _root_index(role)
+            return self._schemas[role]
+
+    def _streams(self, session: Session, root: str) -> bool:
+        kind, _table = self._roots[session.role][root]
+        return kind == "select_stream"
+
     def _run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
         session = prepared.session
         req = _Request(self.store, session, stream)
@@ -596,13 +626,13 @@ class Engine:
             if info.parent_type.name in _ROOT_TYPES:
                 kind, table = roots[name]
                 return _resolve_root(req, kind, table, info, args)
-            if isinstance(source, _RowRef):
+            if isinstance(source, RowRef):
                 return _resolve_row(req, source, name, args)
-            if isinstance(source, _Agg):
+            if isinstance(source, Agg):
                 if name == "aggregate":
-                    return _AggFields(source.table, source.rows)
-                return [_RowRef(source.table, r) for r in source.rows]
-            if isinstance(source, _AggFields):
+                    return AggFields(source.table, source.rows)
+                return [RowRef(source.table, r) for r in source.rows]
+            if isinstance(source, AggFields):
                 if name == "count":
                     return _count(source, args)
                 return _extreme(source, max if name == "max" else min)

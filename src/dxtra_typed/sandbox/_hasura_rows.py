@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._engine import Session, StreamState, stream_batch
-from ._hasura_errors import HasuraError
+from ._hasura_errors import HasuraError, uniqueness_violation
 from ._hasura_model import Relationship, Table
 from ._hasura_store import MemoryStore, Row
 from ._hasura_values import CoercionError, coerce, is_numeric_type, output, sort_key
@@ -470,12 +470,7 @@ class RowRequest:
             existing = self._find_same(table, row)
             if existing is not None:
                 if on_conflict is None:
-                    raise HasuraError(
-                        "Uniqueness violation. duplicate key value violates unique "
-                        f'constraint "{table.name}_pkey"',
-                        "constraint-violation",
-                        path,
-                    )
+                    raise uniqueness_violation(f"{table.name}_pkey", path)
                 columns = list(on_conflict.get("update_columns") or [])
                 if not columns:
                     continue
