@@ -478,30 +478,19 @@ def build_contenders(
             for size in SIZES
         }
 
-    typed = dxtra(DxtraClient)
-    contenders.append(
-        SyncContender(
-            "dxtra-typed sync (auth + retries)",
-            lambda size: typed[size].data_subjects(controller_id=CID),
-            lambda: close_all(typed.values()),
+    def calls(name: str, clients: dict[str, DxtraClient]) -> SyncContender:
+        """The usual contender: `data_subjects` on the client of each size."""
+        return SyncContender(
+            name,
+            lambda size: clients[size].data_subjects(controller_id=CID),
+            lambda: close_all(clients.values()),
         )
-    )
+
+    contenders.append(calls("dxtra-typed sync (auth + retries)", dxtra(DxtraClient)))
     plain = dxtra(DxtraClient, telemetry=TelemetrySettings(enabled=False))
-    contenders.append(
-        SyncContender(
-            SYNC_PLAIN,
-            lambda size: plain[size].data_subjects(controller_id=CID),
-            lambda: close_all(plain.values()),
-        )
-    )
+    contenders.append(calls(SYNC_PLAIN, plain))
     twin = dxtra(DxtraClient, telemetry=TelemetrySettings(enabled=False))
-    contenders.append(
-        SyncContender(
-            SYNC_PLAIN_TWIN,
-            lambda size: twin[size].data_subjects(controller_id=CID),
-            lambda: close_all(twin.values()),
-        )
-    )
+    contenders.append(calls(SYNC_PLAIN_TWIN, twin))
     telemetry, exported, shutdown_telemetry = in_memory_telemetry()
     traced = dxtra(DxtraClient, telemetry=telemetry)
 
@@ -516,14 +505,7 @@ def build_contenders(
 
     contenders.append(SyncContender(SYNC_OTEL_ON, traced_call, traced_close))
     contenders.append(otel_floor(plain, urls))
-    slow = dxtra(SlowParseClient)
-    contenders.append(
-        SyncContender(
-            "dxtra-typed sync, fast path off",
-            lambda size: slow[size].data_subjects(controller_id=CID),
-            lambda: close_all(slow.values()),
-        )
-    )
+    contenders.append(calls("dxtra-typed sync, fast path off", dxtra(SlowParseClient)))
 
     def async_dxtra(name: str, **options: Any) -> AsyncContender:
         clients = {

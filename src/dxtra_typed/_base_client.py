@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, Unpack
 import httpx
 from pydantic import BaseModel
 
-from dxtra_typed._auth import ROLE_EXTENSION, AsyncTokenCache, DxtraAuth, SyncTokenCache
+from dxtra_typed._auth import (
+    ROLE_EXTENSION,
+    AsyncTokenCache,
+    DxtraAuth,
+    SyncTokenCache,
+    _TokenCacheBase,
+)
 from dxtra_typed._client_common import (
     DEFAULT_TIMEOUT,
     NOT_GIVEN,
@@ -182,6 +188,11 @@ class _Common:
             _kind(query, call.operation), call.operation, self._role_of(call), query, self._target()
         )
 
+    def _token_first(self, tokens: _TokenCacheBase, call: _Call) -> bool:
+        """Must a traced call get its token before its first attempt (none is fresh and the
+        call's role sends one)? The sync and async ``execute`` share this rule."""
+        return tokens._fresh() is None and self._role_of(call) not in TOKENLESS_ROLES
+
     def _role_of(self, call: _Call) -> str:
         role = call.kwargs["extensions"].get(ROLE_EXTENSION)
         return role if isinstance(role, str) else self.config.role
@@ -286,11 +297,7 @@ class SyncBaseClient(_Common, ClientCore[httpx.Client]):
             return self._send(call, None)
         try:
             tokens = self._tokens
-            if (
-                tokens is not None
-                and tokens._fresh() is None
-                and self._role_of(call) not in TOKENLESS_ROLES
-            ):
+            if tokens is not None and self._token_first(tokens, call):
                 # The token first, so an exchange is the operation's child, not the HTTP
                 # attempt's (whose auth flow then finds it cached).
                 with operation.current():
@@ -460,11 +467,7 @@ class AsyncBaseClient(_Common, ClientCore[httpx.AsyncClient]):
             return await self._send(call, None)
         try:
             tokens = self._tokens
-            if (
-                tokens is not None
-                and tokens._fresh() is None
-                and self._role_of(call) not in TOKENLESS_ROLES
-            ):
+            if tokens is not None and self._token_first(tokens, call):
                 with operation.current():  # see SyncBaseClient.execute
                     await tokens.get()
             response = await self._send(call, operation)

@@ -29,9 +29,9 @@ import sys
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar
 
 import httpx
 
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer, TracerProvider
 
     from dxtra_typed._access_token import AccessToken
+
+_T = TypeVar("_T")
 
 SCOPE: Final = "dxtra_typed"
 RECHECK_SECONDS: Final = 1.0
@@ -118,6 +120,20 @@ def _otel() -> Any:
     )
 
 
+@contextmanager
+def _attached(context: Context | None) -> Iterator[None]:
+    """``context`` as the current OpenTelemetry context for the block (``None``: nothing)."""
+    if context is None:
+        yield
+        return
+    otel = _otel()
+    token = otel.attach(context)
+    try:
+        yield
+    finally:
+        otel.detach(token)
+
+
 def _server(url: httpx.URL) -> dict[str, Any]:
     port = url.port or (443 if url.scheme == "https" else 80)
     return {"server.address": url.host, "server.port": port}
@@ -157,6 +173,38 @@ class _Instruments:
         )
 
 
+class _Resolved(Generic[_T]):
+    """What one signal's provider gives (a tracer, or the instruments), made again only when
+    the provider changes. Without a configured provider the global one is used, once its API
+    module is imported; while it gives nothing, it is read again at most every
+    ``RECHECK_SECONDS`` (an SDK set up later is picked up, the off path stays cheap)."""
+
+    def __init__(self, api_module: str, getter: str, make: Callable[[Any], _T]) -> None:
+        self._api_module = api_module
+        self._getter = getter
+        self._make = make
+        self._provider: Any = None
+        self._value: _T | None = None
+        self._recheck = 0.0
+
+    def get(self, configured: Any, clock: Callable[[], float]) -> _T | None:
+        provider = configured
+        if provider is None:
+            api = sys.modules.get(self._api_module)
+            if api is None:
+                return None
+            if self._value is None:
+                now = clock()
+                if now < self._recheck:
+                    return None
+                self._recheck = now + RECHECK_SECONDS
+            provider = getattr(api, self._getter)()
+        if provider is not self._provider:
+            self._provider = provider
+            self._value = None if _api_off(provider, self._api_module) else self._make(provider)
+        return self._value
+
+
 class Telemetry:
     """One client's view of OpenTelemetry: whether tracing and metrics are live, and the
     tracer and instruments when they are (re-resolved only when the provider changes)."""
@@ -166,54 +214,22 @@ class Telemetry:
 
     def __init__(self, settings: TelemetrySettings) -> None:
         self.settings = settings
-        self._tracer_provider: Any = None
-        self._tracer: Tracer | None = None
-        self._tracer_recheck = 0.0
-        self._meter_provider: Any = None
-        self._instruments: _Instruments | None = None
-        self._meter_recheck = 0.0
+        self._tracer: _Resolved[Tracer] = _Resolved(
+            "opentelemetry.trace",
+            "get_tracer_provider",
+            lambda provider: provider.get_tracer(SCOPE, __version__),
+        )
+        self._instruments: _Resolved[_Instruments] = _Resolved(
+            "opentelemetry.metrics", "get_meter_provider", _Instruments
+        )
         self._target: _Target | None = None
         self._shapes: dict[tuple[str, str | None, str, str | None], _Shape] = {}
 
     def tracer(self) -> Tracer | None:
-        provider = self.settings.tracer_provider
-        if provider is None:
-            api = sys.modules.get("opentelemetry.trace")
-            if api is None:
-                return None
-            if self._tracer is None:
-                now = self._clock()
-                if now < self._tracer_recheck:
-                    return None
-                self._tracer_recheck = now + RECHECK_SECONDS
-            provider = api.get_tracer_provider()
-        if provider is not self._tracer_provider:
-            self._tracer_provider = provider
-            self._tracer = (
-                None
-                if _api_off(provider, "opentelemetry.trace")
-                else provider.get_tracer(SCOPE, __version__)
-            )
-        return self._tracer
+        return self._tracer.get(self.settings.tracer_provider, self._clock)
 
     def instruments(self) -> _Instruments | None:
-        provider = self.settings.meter_provider
-        if provider is None:
-            api = sys.modules.get("opentelemetry.metrics")
-            if api is None:
-                return None
-            if self._instruments is None:
-                now = self._clock()
-                if now < self._meter_recheck:
-                    return None
-                self._meter_recheck = now + RECHECK_SECONDS
-            provider = api.get_meter_provider()
-        if provider is not self._meter_provider:
-            self._meter_provider = provider
-            self._instruments = (
-                None if _api_off(provider, "opentelemetry.metrics") else _Instruments(provider)
-            )
-        return self._instruments
+        return self._instruments.get(self.settings.meter_provider, self._clock)
 
     def live(self) -> bool:
         """Is a tracer or meter provider live (so there is anything to record)?"""
@@ -261,20 +277,22 @@ class Telemetry:
         self, kind: str, name: str | None, role: str, query: str, url: httpx.URL
     ) -> Operation | None:
         """The telemetry of one call, or None (the common case) when nothing is live."""
-        tracer = self.tracer()
-        instruments = self.instruments()
-        if tracer is None and instruments is None:
-            return None
-        return Operation(self, tracer, instruments, kind, name, role, query, url)
+        live = self._live_pair()
+        return None if live is None else Operation(self, *live, kind, name, role, query, url)
 
     def subscription(
         self, kind: str, name: str | None, role: str | None, query: str, url: str
     ) -> Subscription | None:
+        live = self._live_pair()
+        return None if live is None else Subscription(self, *live, kind, name, role, query, url)
+
+    def _live_pair(self) -> tuple[Tracer | None, _Instruments | None] | None:
+        """The tracer and the instruments, or None when neither is live."""
         tracer = self.tracer()
         instruments = self.instruments()
         if tracer is None and instruments is None:
             return None
-        return Subscription(self, tracer, instruments, kind, name, role, query, url)
+        return tracer, instruments
 
 
 class _Target(NamedTuple):
@@ -367,18 +385,9 @@ class Operation:
             context = self._context = _otel().in_context(span)
         return context
 
-    @contextmanager
-    def current(self) -> Iterator[None]:
+    def current(self) -> AbstractContextManager[None]:
         """The operation span as the current span (token exchanges become its children)."""
-        if self.span is None:
-            yield
-            return
-        otel = _otel()
-        token = otel.attach(self._in_context(self.span))
-        try:
-            yield
-        finally:
-            otel.detach(token)
+        return _attached(None if self.span is None else self._in_context(self.span))
 
     def _start_attempt(
         self, kwargs: dict[str, Any], retries: int
@@ -615,19 +624,10 @@ class Subscription:
                 attributes=attributes,
             )
 
-    @contextmanager
-    def current(self) -> Iterator[None]:
+    def current(self) -> AbstractContextManager[None]:
         """The subscription span as current for a stretch without a ``yield`` (a token
         fetch), so an exchange it causes is its child."""
-        if self.span is None:
-            yield
-            return
-        otel = _otel()
-        token = otel.attach(otel.in_context(self.span))
-        try:
-            yield
-        finally:
-            otel.detach(token)
+        return _attached(None if self.span is None else _otel().in_context(self.span))
 
     def connect(self, reconnect_reason: str | None, resume_cursor: bool) -> None:
         self.connections += 1

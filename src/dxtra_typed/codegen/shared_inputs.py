@@ -57,51 +57,28 @@ class _Family:
     suffixes: tuple[str, ...] | None
 
 
+def _family(generic: str, name_suffix: str, suffixes: tuple[str, ...] | None) -> _Family:
+    """A family whose members are named ``<t><name_suffix>``."""
+    return _Family(generic, re.compile(rf"^(?P<t>.+){re.escape(name_suffix)}$"), suffixes)
+
+
 _FAMILIES = (
-    _Family("_ComparisonExp", re.compile(r"^(?P<t>.+)_comparison_exp$"), None),
-    _Family(
-        "_OnConflict",
-        re.compile(r"^(?P<t>.+)_on_conflict$"),
-        ("_constraint", "_update_column", "_bool_exp"),
-    ),
-    _Family(
-        "_ObjRelInsertInput",
-        re.compile(r"^(?P<t>.+)_obj_rel_insert_input$"),
-        ("_insert_input", "_on_conflict"),
-    ),
-    _Family(
-        "_ArrRelInsertInput",
-        re.compile(r"^(?P<t>.+)_arr_rel_insert_input$"),
-        ("_insert_input", "_on_conflict"),
-    ),
-    _Family(
-        "_AggregateBoolExpCount",
-        re.compile(r"^(?P<t>.+)_aggregate_bool_exp_count$"),
-        ("_select_column", "_bool_exp"),
-    ),
-    _Family(
-        "_AggregateBoolExp",
-        re.compile(r"^(?P<t>.+)_aggregate_bool_exp$"),
-        ("_aggregate_bool_exp_count",),
-    ),
-    _Family(
-        "_AggregateOrderBy",
-        re.compile(r"^(?P<t>.+)_aggregate_order_by$"),
-        ("_max_order_by", "_min_order_by"),
-    ),
-    _Family(
-        "_StreamCursorInput",
-        re.compile(r"^(?P<t>.+)_stream_cursor_input$"),
-        ("_stream_cursor_value_input",),
-    ),
-    _Family(
+    _family("_ComparisonExp", "_comparison_exp", None),
+    _family("_OnConflict", "_on_conflict", ("_constraint", "_update_column", "_bool_exp")),
+    _family("_ObjRelInsertInput", "_obj_rel_insert_input", ("_insert_input", "_on_conflict")),
+    _family("_ArrRelInsertInput", "_arr_rel_insert_input", ("_insert_input", "_on_conflict")),
+    _family("_AggregateBoolExpCount", "_aggregate_bool_exp_count", ("_select_column", "_bool_exp")),
+    _family("_AggregateBoolExp", "_aggregate_bool_exp", ("_aggregate_bool_exp_count",)),
+    _family("_AggregateOrderBy", "_aggregate_order_by", ("_max_order_by", "_min_order_by")),
+    _family("_StreamCursorInput", "_stream_cursor_input", ("_stream_cursor_value_input",)),
+    _family(
         "_AggregateBoolExpBoolAnd",
-        re.compile(r"^(?P<t>.+)_aggregate_bool_exp_bool_and$"),
+        "_aggregate_bool_exp_bool_and",
         ("_select_column_{t}_aggregate_bool_exp_bool_and_arguments_columns", "_bool_exp"),
     ),
-    _Family(
+    _family(
         "_AggregateBoolExpBoolOr",
-        re.compile(r"^(?P<t>.+)_aggregate_bool_exp_bool_or$"),
+        "_aggregate_bool_exp_bool_or",
         ("_select_column_{t}_aggregate_bool_exp_bool_or_arguments_columns", "_bool_exp"),
     ),
 )

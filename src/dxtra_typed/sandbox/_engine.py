@@ -15,10 +15,11 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -46,6 +47,7 @@ from dxtra_typed.sandbox._hasura_errors import (
     never_raises,
     translate_execution,
     translate_validation,
+    uniqueness_violation,
 )
 from dxtra_typed.sandbox._model import (
     TABLES,
@@ -62,10 +64,24 @@ from dxtra_typed.sandbox._sql import Compiler, register_functions
 from dxtra_typed.sandbox._store import Row, Store, qi
 from dxtra_typed.sandbox._values import parse_value, serialize, sort_key
 
-__all__ = ["Engine", "Prepared", "Session", "StreamState"]
+__all__ = [
+    "Agg",
+    "AggFields",
+    "Engine",
+    "EngineFront",
+    "Prepared",
+    "RowRef",
+    "Session",
+    "StreamState",
+    "TransactionalStore",
+    "parse_request",
+    "run_prepared",
+    "stream_batch",
+]
 
 _ROOT_TYPES = frozenset({"query_root", "mutation_root", "subscription_root"})
 _PERMISSION_FAILED = "check constraint of an insert/update permission has failed"
+_TableT = TypeVar("_TableT")
 
 
 @dataclass(frozen=True)
@@ -74,21 +90,31 @@ class Session:
     user_id: str | None = None
 
 
+# Resolver sources, shared with the schema engine (whose tables are ``_hasura_model.Table``):
+# graphql-core hands each back to the resolver, which dispatches on the class.
+
+
 @dataclass
-class _RowRef:
-    table: Table
+class RowRef(Generic[_TableT]):
+    """A row of ``table`` being resolved."""
+
+    table: _TableT
     row: Row
 
 
 @dataclass
-class _Agg:
-    table: Table
+class Agg(Generic[_TableT]):
+    """An ``<table>_aggregate`` object: ``aggregate`` and ``nodes`` over ``rows``."""
+
+    table: _TableT
     rows: list[Row]
 
 
 @dataclass
-class _AggFields:
-    table: Table
+class AggFields(Generic[_TableT]):
+    """The ``aggregate`` fields (``count``, ``max``, ...) over ``rows``."""
+
+    table: _TableT
     rows: list[Row]
 
 
@@ -121,6 +147,41 @@ class StreamState:
     last: Any = None
     count: int = 0
     batch_size: int = 0
+
+
+def stream_batch(
+    args: Mapping[str, Any], cursors: list[Any], stream: StreamState | None
+) -> tuple[str, dict[str, Any], StreamState]:
+    """Check a streaming subscription's arguments like Hasura (exactly one cursor column, a
+    positive batch size) and give the cursor column, the `select` arguments of the next batch
+    (rows past the cursor, in cursor order, at most `batch_size`) and the stream's state.
+    Both engines stream this way; only how they select the rows differs."""
+    if len(cursors) != 1:
+        raise HasuraError("one streaming column field is expected", "validation-failed", "$.cursor")
+    initial = dict(cursors[0].get("initial_value") or {})
+    if len(initial) != 1:
+        raise HasuraError(
+            "exactly one cursor column is expected in initial_value",
+            "validation-failed",
+            "$.cursor",
+        )
+    column, raw = next(iter(initial.items()))
+    desc = cursors[0].get("ordering") == "DESC"
+    batch_size = args.get("batch_size")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise HasuraError(
+            "expecting a positive integer for batch_size", "validation-failed", "$.batch_size"
+        )
+    state = stream if stream is not None else StreamState()
+    value = state.after if state.started else raw
+    bound: BoolExp = {column: {"_lt" if desc else "_gt": value}}
+    where = args.get("where")
+    batch = {
+        "where": {"_and": [where, bound]} if where else bound,
+        "order_by": [{column: "desc" if desc else "asc"}],
+        "limit": batch_size,
+    }
+    return column, batch, state
 
 
 def _cursor_input(value: Any) -> Any:
@@ -185,39 +246,10 @@ class _Request:
 
         Like Hasura, exactly one cursor column; ASC streams rows with a greater value, DESC
         rows with a smaller one. A null initial value starts from the first row."""
-        cursors = list(args.get("cursor") or [])
-        if len(cursors) != 1:
-            raise HasuraError(
-                "one streaming column field is expected", "validation-failed", "$.cursor"
-            )
-        initial = dict(cursors[0].get("initial_value") or {})
-        if len(initial) != 1:
-            raise HasuraError(
-                "exactly one cursor column is expected in initial_value",
-                "validation-failed",
-                "$.cursor",
-            )
-        column, raw = next(iter(initial.items()))
-        desc = cursors[0].get("ordering") == "DESC"
-        batch_size = args.get("batch_size")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise HasuraError(
-                "expecting a positive integer for batch_size", "validation-failed", "$.batch_size"
-            )
-        state = self.stream_state if self.stream_state is not None else StreamState()
-        value = state.after if state.started else raw
-        bound: BoolExp = {column: {"_lt" if desc else "_gt": value}}
-        where = args.get("where")
-        rows = self.select(
-            table,
-            {
-                "where": {"_and": [where, bound]} if where else bound,
-                "order_by": [{column: "desc" if desc else "asc"}],
-                "limit": batch_size,
-            },
-        )
+        column, batch, state = stream_batch(args, list(args.get("cursor") or []), self.stream_state)
+        rows = self.select(table, batch)
         state.count = len(rows)
-        state.batch_size = batch_size
+        state.batch_size = batch["limit"]
         if rows:
             state.last = _cursor_input(rows[-1][column])
         return rows
@@ -294,12 +326,7 @@ class _Request:
             existing = self.store.get(table.name, row["id"])
             if existing is not None:
                 if on_conflict is None:
-                    raise HasuraError(
-                        "Uniqueness violation. duplicate key value violates unique constraint "
-                        f'"{table.pkey}"',
-                        "constraint-violation",
-                        path,
-                    )
+                    raise uniqueness_violation(table.pkey, path)
                 columns = list(on_conflict.get("update_columns") or [])
                 # The conflicting row is updated only if the role may update it and it matches
                 # the on_conflict `where`; otherwise Hasura does nothing and returns no row.
@@ -401,42 +428,42 @@ def _resolve_root(
 ) -> Any:
     base = f"$.selectionSet.{info.field_name}"
     if kind == "select":
-        return [_RowRef(table, r) for r in req.select(table, args)]
+        return [RowRef(table, r) for r in req.select(table, args)]
     if kind == "select_stream":
-        return [_RowRef(table, r) for r in req.stream(table, args)]
+        return [RowRef(table, r) for r in req.stream(table, args)]
     if kind == "select_aggregate":
-        return _Agg(table, req.select(table, args))
+        return Agg(table, req.select(table, args))
     if kind in ("select_by_pk", "delete_by_pk"):
         found = req.by_pk(table, args["id"])
         if found is None:
             return None
         if kind == "delete_by_pk":
             req.delete(table, [found], base)
-        return _RowRef(table, found)
+        return RowRef(table, found)
     if kind == "insert":
         rows = req.insert(table, args["objects"], args.get("on_conflict"), f"{base}.args.objects")
-        return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
+        return {"affected_rows": len(rows), "returning": [RowRef(table, r) for r in rows]}
     if kind == "insert_one":
         rows = req.insert(table, [args["object"]], args.get("on_conflict"), f"{base}.args.object")
-        return _RowRef(table, rows[0]) if rows else None
+        return RowRef(table, rows[0]) if rows else None
     if kind == "update":
         matched = req.select(table, {"where": args["where"]})
         rows = req.update(table, matched, args.get("_set"), args.get("_inc"), f"{base}.args")
-        return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
+        return {"affected_rows": len(rows), "returning": [RowRef(table, r) for r in rows]}
     if kind == "update_by_pk":
         found = req.by_pk(table, args["pk_columns"]["id"])
         if found is None:
             return None
         rows = req.update(table, [found], args.get("_set"), args.get("_inc"), f"{base}.args")
-        return _RowRef(table, rows[0])
+        return RowRef(table, rows[0])
     if kind == "delete":
         matched = req.select(table, {"where": args["where"]})
         rows = req.delete(table, matched, base)
-        return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
+        return {"affected_rows": len(rows), "returning": [RowRef(table, r) for r in rows]}
     raise HasuraError(f"unsupported root field {info.field_name}", "not-supported")
 
 
-def _resolve_row(req: _Request, ref: _RowRef, name: str, args: dict[str, Any]) -> Any:
+def _resolve_row(req: _Request, ref: RowRef[Table], name: str, args: dict[str, Any]) -> Any:
     table, row = ref.table, ref.row
     if table.column(name) is not None:
         return serialize(row.get(name))
@@ -447,13 +474,13 @@ def _resolve_row(req: _Request, ref: _RowRef, name: str, args: dict[str, Any]) -
     target = TABLES[rel.target]
     related = req.related(table, row, rel, args if rel.kind == "array" else {})
     if rel.kind == "object":
-        return _RowRef(target, related[0]) if related else None
+        return RowRef(target, related[0]) if related else None
     if name != rel_name:
-        return _Agg(target, related)
-    return [_RowRef(target, r) for r in related]
+        return Agg(target, related)
+    return [RowRef(target, r) for r in related]
 
 
-def _count(agg: _AggFields, args: dict[str, Any]) -> int:
+def _count(agg: AggFields[Table], args: dict[str, Any]) -> int:
     columns = list(args.get("columns") or [])
     if not columns:
         return len(agg.rows)
@@ -465,7 +492,7 @@ def _count(agg: _AggFields, args: dict[str, Any]) -> int:
     return len(set(values)) if args.get("distinct") else len(values)
 
 
-def _extreme(agg: _AggFields, pick: Callable[[list[Any]], Any]) -> dict[str, Any]:
+def _extreme(agg: AggFields[Table], pick: Callable[[list[Any]], Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for col in agg.table.columns:
         values = [r[col.name] for r in agg.rows if r.get(col.name) is not None]
@@ -511,22 +538,20 @@ def _selection_depth(document: DocumentNode) -> int:
     return deepest
 
 
-class Engine:
-    """Answers GraphQL requests like Dxtra's Hasura would, for a given session role."""
+class EngineFront:
+    """The entry points the HTTP and WebSocket fronts call, shared by the bundled `Engine` and
+    the schema-driven ``SchemaEngine``: a subclass gives the role's schema, whether a
+    subscription root field streams, and how a prepared operation runs."""
 
-    def __init__(self, store: Store | None = None) -> None:
-        self.store = store if store is not None else Store()
-        register_functions(self.store)
-        self._schemas: dict[str, GraphQLSchema] = {}
-        self._roots: dict[str, dict[str, tuple[str, Table]]] = {}
-        self._schema_lock = threading.Lock()
+    def schema(self, role: str) -> GraphQLSchema | None:
+        raise NotImplementedError
 
-    def schema(self, role: str) -> GraphQLSchema:
-        with self._schema_lock:
-            if role not in self._schemas:
-                self._schemas[role] = build_role_schema(role)
-                self._roots[role] = _root_index(role)
-            return self._schemas[role]
+    def _streams(self, session: Session, root: str) -> bool:
+        """Is the subscription root field `root` a streaming one (else a live query)?"""
+        raise NotImplementedError
+
+    def _run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
+        raise NotImplementedError
 
     @never_raises
     def execute(self, body: object, session: Session) -> dict[str, Any]:
@@ -539,9 +564,7 @@ class Engine:
                 "subscriptions are not supported over HTTP, use websockets instead",
                 "validation-failed",
             )
-        return self._run(
-            parsed.schema, parsed.document, parsed.operation, parsed.variables, session
-        )
+        return self._run(parsed)
 
     # --- the WebSocket front's entry points ---
 
@@ -559,72 +582,42 @@ class Engine:
         root = parsed.operation.selection_set.selections[0]
         if not isinstance(root, FieldNode):
             return error_body("subscriptions must select one top level field", "validation-failed")
-        kind, _table = self._roots[session.role][root.name.value]
-        parsed.kind = "stream" if kind == "select_stream" else "live"
+        parsed.kind = "stream" if self._streams(session, root.name.value) else "live"
         return parsed
 
     @never_raises
     def run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
         """Run a prepared operation once; for a stream, the batch after `stream.after`.
         Never raises (``never_raises``)."""
-        return self._run(
-            prepared.schema,
-            prepared.document,
-            prepared.operation,
-            prepared.variables,
-            prepared.session,
-            stream,
-        )
+        return self._run(prepared, stream)
 
     def _parse(self, body: object, session: Session) -> Prepared | dict[str, Any]:
-        if not isinstance(body, dict):
-            return error_body("expected an object for the request body", "parse-failed")
-        query = body.get("query")
-        variables = body.get("variables")
-        op_name = body.get("operationName")
-        if not isinstance(query, str):
-            return error_body("the key 'query' was not present", "parse-failed")
-        if variables is not None and not isinstance(variables, dict):
-            return error_body("expected an object for 'variables'", "parse-failed", "$.variables")
-        if op_name is not None and not isinstance(op_name, str):
-            return error_body("expected a string for 'operationName'", "parse-failed")
-        schema = self.schema(session.role)
-        try:
-            document = parse(query, max_tokens=MAX_QUERY_TOKENS)
-        except GraphQLSyntaxError:
-            # Hasura's `toParsed` (Transport/HTTP/Protocol.hs) drops the parser's detail.
-            return error_body("not a valid graphql query", "validation-failed", "$.query")
-        if _selection_depth(document) > MAX_SELECTION_DEPTH:
-            return error_body(
-                f"the query exceeds the sandbox's depth limit of {MAX_SELECTION_DEPTH}",
-                "validation-failed",
-                "$.query",
-            )
-        errors = validate(schema, document)
-        if errors:
-            return translate_validation(errors[0], document)
-        operation = get_operation_ast(document, op_name)
-        if operation is None:
-            if op_name:
-                return error_body(
-                    f'no such operation found in the document: "{op_name}"', "validation-failed"
-                )
-            return error_body(
-                "exactly one operation has to be present in the document when operationName "
-                "is not specified",
-                "validation-failed",
-            )
-        return Prepared(schema, document, operation, variables, session)
+        return parse_request(body, session, self.schema)
 
-    def _run(
-        self,
-        schema: GraphQLSchema,
-        document: DocumentNode,
-        operation: OperationDefinitionNode,
-        variables: dict[str, Any] | None,
-        session: Session,
-        stream: StreamState | None = None,
-    ) -> dict[str, Any]:
+
+class Engine(EngineFront):
+    """Answers GraphQL requests like Dxtra's Hasura would, for a given session role."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store if store is not None else Store()
+        register_functions(self.store)
+        self._schemas: dict[str, GraphQLSchema] = {}
+        self._roots: dict[str, dict[str, tuple[str, Table]]] = {}
+        self._schema_lock = threading.Lock()
+
+    def schema(self, role: str) -> GraphQLSchema:
+        with self._schema_lock:
+            if role not in self._schemas:
+                self._schemas[role] = build_role_schema(role)
+                self._roots[role] = _root_index(role)
+            return self._schemas[role]
+
+    def _streams(self, session: Session, root: str) -> bool:
+        kind, _table = self._roots[session.role][root]
+        return kind == "select_stream"
+
+    def _run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
+        session = prepared.session
         req = _Request(self.store, session, stream)
         roots = self._roots[session.role]
 
@@ -633,13 +626,13 @@ class Engine:
             if info.parent_type.name in _ROOT_TYPES:
                 kind, table = roots[name]
                 return _resolve_root(req, kind, table, info, args)
-            if isinstance(source, _RowRef):
+            if isinstance(source, RowRef):
                 return _resolve_row(req, source, name, args)
-            if isinstance(source, _Agg):
+            if isinstance(source, Agg):
                 if name == "aggregate":
-                    return _AggFields(source.table, source.rows)
-                return [_RowRef(source.table, r) for r in source.rows]
-            if isinstance(source, _AggFields):
+                    return AggFields(source.table, source.rows)
+                return [RowRef(source.table, r) for r in source.rows]
+            if isinstance(source, AggFields):
                 if name == "count":
                     return _count(source, args)
                 return _extreme(source, max if name == "max" else min)
@@ -647,32 +640,7 @@ class Engine:
                 return source.get(name)
             return None
 
-        op_name = operation.name.value if operation.name else None
-
-        def run() -> ExecutionResult:
-            return execute_sync(
-                schema,
-                document,
-                variable_values=variables,
-                operation_name=op_name,
-                field_resolver=resolve,
-            )
-
-        with self.store.lock:
-            if operation.operation == OperationType.MUTATION:
-                try:
-                    # All root fields of one mutation commit together or not at all.
-                    with self.store.transaction():
-                        result = run()
-                        if result.errors:
-                            raise _Rollback(result.errors[0])
-                except _Rollback as rollback:
-                    return translate_execution(rollback.error)
-            else:
-                result = run()
-        if result.errors:
-            return translate_execution(result.errors[0])
-        return {"data": result.data}
+        return run_prepared(self.store, prepared, resolve)
 
 
 @dataclass
@@ -696,3 +664,102 @@ class _Rollback(Exception):
     def __init__(self, error: GraphQLError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+# --- request plumbing shared with the schema-driven engine (``_hasura_engine``) ---
+
+
+class TransactionalStore(Protocol):
+    """What `run_prepared` needs of a store: the request lock and all-or-nothing blocks
+    (the bundled SQLite `Store` and the schema engine's `MemoryStore` both have them)."""
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+
+def parse_request(
+    body: object, session: Session, schema_for: Callable[[str], GraphQLSchema | None]
+) -> Prepared | dict[str, Any]:
+    """Check a request body and parse and validate its operation against the session role's
+    schema (`schema_for(role)`; ``None``: the role has none): a `Prepared`, or Hasura's error
+    body. Both engines answer malformed requests with the same messages, so this is one."""
+    if not isinstance(body, dict):
+        return error_body("expected an object for the request body", "parse-failed")
+    query = body.get("query")
+    variables = body.get("variables")
+    op_name = body.get("operationName")
+    if not isinstance(query, str):
+        return error_body("the key 'query' was not present", "parse-failed")
+    if variables is not None and not isinstance(variables, dict):
+        return error_body("expected an object for 'variables'", "parse-failed", "$.variables")
+    if op_name is not None and not isinstance(op_name, str):
+        return error_body("expected a string for 'operationName'", "parse-failed")
+    schema = schema_for(session.role)
+    if schema is None:
+        return error_body(f'the sandbox has no schema for role "{session.role}"', "access-denied")
+    try:
+        document = parse(query, max_tokens=MAX_QUERY_TOKENS)
+    except GraphQLSyntaxError:
+        # Hasura's `toParsed` (Transport/HTTP/Protocol.hs) drops the parser's detail.
+        return error_body("not a valid graphql query", "validation-failed", "$.query")
+    if _selection_depth(document) > MAX_SELECTION_DEPTH:
+        return error_body(
+            f"the query exceeds the sandbox's depth limit of {MAX_SELECTION_DEPTH}",
+            "validation-failed",
+            "$.query",
+        )
+    errors = validate(schema, document)
+    if errors:
+        return translate_validation(errors[0], document)
+    operation = get_operation_ast(document, op_name)
+    if operation is None:
+        if op_name:
+            return error_body(
+                f'no such operation found in the document: "{op_name}"', "validation-failed"
+            )
+        return error_body(
+            "exactly one operation has to be present in the document when operationName "
+            "is not specified",
+            "validation-failed",
+        )
+    return Prepared(schema, document, operation, variables, session)
+
+
+def run_prepared(
+    store: TransactionalStore,
+    prepared: Prepared,
+    resolve: Callable[..., Any],
+    *,
+    committed: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Execute `prepared` with `resolve` as graphql-core's field resolver, under the store's
+    lock: Hasura's ``{"data": ...}`` or its error body. All root fields of one mutation commit
+    together or not at all; `committed()` runs after a mutation's block has committed."""
+
+    def run() -> ExecutionResult:
+        return execute_sync(
+            prepared.schema,
+            prepared.document,
+            variable_values=prepared.variables,
+            operation_name=prepared.name,
+            field_resolver=resolve,
+        )
+
+    with store.lock:
+        if prepared.operation.operation == OperationType.MUTATION:
+            try:
+                with store.transaction():
+                    result = run()
+                    if result.errors:
+                        raise _Rollback(result.errors[0])
+            except _Rollback as rollback:
+                return translate_execution(rollback.error)
+            if committed is not None:
+                committed()
+        else:
+            result = run()
+    if result.errors:
+        return translate_execution(result.errors[0])
+    return {"data": result.data}

@@ -5,8 +5,9 @@ field to ``_hasura_rows`` (filters, ordering, aggregates, writes) and resolves r
 and relationships for graphql-core, which parses, validates and executes. The rows live in
 ``_hasura_store.MemoryStore`` rather than the bundled sandbox's SQLite store: its SQL compiler is
 written against the hand-made Dxtra table model, and values stay lossless here for free
-(``Decimal``, ``datetime``). The request plumbing (``Prepared``, ``StreamState``, error
-translation) is the bundled engine's, so the HTTP and WebSocket fronts serve both engines alike.
+(``Decimal``, ``datetime``). The request plumbing (``EngineFront``'s entry points,
+``Prepared``, ``StreamState``, the resolver sources, error translation) is the bundled engine's,
+so the HTTP and WebSocket fronts serve both engines alike.
 """
 
 from __future__ import annotations
@@ -17,34 +18,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    ExecutionResult,
-    FieldNode,
     GraphQLEnumType,
-    GraphQLError,
     GraphQLResolveInfo,
     GraphQLSchema,
-    GraphQLSyntaxError,
     OperationType,
-    execute_sync,
-    get_operation_ast,
-    parse,
-    validate,
 )
 
 from ._engine import (
-    MAX_QUERY_TOKENS,
-    MAX_SELECTION_DEPTH,
+    Agg,
+    AggFields,
+    EngineFront,
     Prepared,
+    RowRef,
     Session,
     StreamState,
-    _selection_depth,
+    run_prepared,
 )
 from ._hasura_errors import (
     HasuraError,
-    error_body,
-    never_raises,
-    translate_execution,
-    translate_validation,
 )
 from ._hasura_model import HasuraModel, RootField, Table
 from ._hasura_rows import RowRequest, aggregate, count_rows
@@ -65,37 +56,13 @@ def unserved_message(name: str) -> str:
 
 
 @dataclass
-class _RowRef:
-    table: Table
-    row: Row
-
-
-@dataclass
-class _Agg:
-    table: Table
-    rows: list[Row]
-
-
-@dataclass
-class _AggFields:
-    table: Table
-    rows: list[Row]
-
-
-@dataclass
 class _AggOp:
     op: str
     table: Table
     rows: list[Row]
 
 
-class _Rollback(Exception):
-    def __init__(self, error: GraphQLError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-class SchemaEngine:
+class SchemaEngine(EngineFront):
     """Answers GraphQL requests for any Hasura v2 schema like Hasura would.
 
     ``schemas`` maps a role to its schema; the ``None`` entry is the schema of every role
@@ -149,83 +116,13 @@ class SchemaEngine:
                 self.store.rows[table].extend(items)
             self.store.changed()
 
-    # --- entry points (the same as the bundled engine's) ---
+    # --- what the shared entry points (``EngineFront``) need ---
 
-    @never_raises
-    def execute(self, body: object, session: Session) -> dict[str, Any]:
-        parsed = self._parse(body, session)
-        if isinstance(parsed, dict):
-            return parsed
-        if parsed.operation.operation == OperationType.SUBSCRIPTION:
-            return error_body(
-                "subscriptions are not supported over HTTP, use websockets instead",
-                "validation-failed",
-            )
-        return self._run(parsed)
-
-    @never_raises
-    def prepare(self, body: object, session: Session) -> Prepared | dict[str, Any]:
-        parsed = self._parse(body, session)
-        if isinstance(parsed, dict):
-            return parsed
-        if parsed.operation.operation != OperationType.SUBSCRIPTION:
-            parsed.kind = "once"
-            return parsed
-        root = parsed.operation.selection_set.selections[0]
-        if not isinstance(root, FieldNode):
-            return error_body("subscriptions must select one top level field", "validation-failed")
+    def _streams(self, session: Session, root: str) -> bool:
         model = self.model(session.role)
         assert model is not None
-        found = model.roots["subscription"].get(root.name.value)
-        parsed.kind = "stream" if found is not None and found.kind == "stream" else "live"
-        return parsed
-
-    @never_raises
-    def run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
-        return self._run(prepared, stream)
-
-    def _parse(self, body: object, session: Session) -> Prepared | dict[str, Any]:
-        if not isinstance(body, dict):
-            return error_body("expected an object for the request body", "parse-failed")
-        query = body.get("query")
-        variables = body.get("variables")
-        op_name = body.get("operationName")
-        if not isinstance(query, str):
-            return error_body("the key 'query' was not present", "parse-failed")
-        if variables is not None and not isinstance(variables, dict):
-            return error_body("expected an object for 'variables'", "parse-failed", "$.variables")
-        if op_name is not None and not isinstance(op_name, str):
-            return error_body("expected a string for 'operationName'", "parse-failed")
-        schema = self.schema(session.role)
-        if schema is None:
-            return error_body(
-                f'the sandbox has no schema for role "{session.role}"', "access-denied"
-            )
-        try:
-            document = parse(query, max_tokens=MAX_QUERY_TOKENS)
-        except GraphQLSyntaxError:
-            return error_body("not a valid graphql query", "validation-failed", "$.query")
-        if _selection_depth(document) > MAX_SELECTION_DEPTH:
-            return error_body(
-                f"the query exceeds the sandbox's depth limit of {MAX_SELECTION_DEPTH}",
-                "validation-failed",
-                "$.query",
-            )
-        errors = validate(schema, document)
-        if errors:
-            return translate_validation(errors[0], document)
-        operation = get_operation_ast(document, op_name)
-        if operation is None:
-            if op_name:
-                return error_body(
-                    f'no such operation found in the document: "{op_name}"', "validation-failed"
-                )
-            return error_body(
-                "exactly one operation has to be present in the document when operationName "
-                "is not specified",
-                "validation-failed",
-            )
-        return Prepared(schema, document, operation, variables, session)
+        found = model.roots["subscription"].get(root)
+        return found is not None and found.kind == "stream"
 
     def _run(self, prepared: Prepared, stream: StreamState | None = None) -> dict[str, Any]:
         req = RowRequest(
@@ -262,13 +159,13 @@ class SchemaEngine:
                         unserved_message(name), "not-supported", f"$.selectionSet.{name}"
                     )
                 return self._root(req, found, args)
-            if isinstance(source, _RowRef):
+            if isinstance(source, RowRef):
                 return self._row_field(req, source, name, args)
-            if isinstance(source, _Agg):
+            if isinstance(source, Agg):
                 if name == "aggregate":
-                    return _AggFields(source.table, source.rows)
-                return [_RowRef(source.table, r) for r in source.rows]
-            if isinstance(source, _AggFields):
+                    return AggFields(source.table, source.rows)
+                return [RowRef(source.table, r) for r in source.rows]
+            if isinstance(source, AggFields):
                 if name == "count":
                     return count_rows(source.table, source.rows, args)
                 return _AggOp(name, source.table, source.rows)
@@ -278,54 +175,31 @@ class SchemaEngine:
                 return source.get(name)
             return None
 
-        def execute() -> ExecutionResult:
-            return execute_sync(
-                prepared.schema,
-                prepared.document,
-                variable_values=prepared.variables,
-                operation_name=prepared.name,
-                field_resolver=resolve,
-            )
-
-        with self.store.lock:
-            if op == OperationType.MUTATION:
-                try:
-                    with self.store.transaction():
-                        result = execute()
-                        if result.errors:
-                            raise _Rollback(result.errors[0])
-                except _Rollback as rollback:
-                    return translate_execution(rollback.error)
-                self.store.changed()
-            else:
-                result = execute()
-        if result.errors:
-            return translate_execution(result.errors[0])
-        return {"data": result.data}
+        return run_prepared(self.store, prepared, resolve, committed=self.store.changed)
 
     def _root(self, req: RowRequest, found: RootField, args: dict[str, Any]) -> Any:
         table = self.tables[found.table]
         kind = found.kind
         if kind == "select":
-            return [_RowRef(table, r) for r in req.select(table, args)]
+            return [RowRef(table, r) for r in req.select(table, args)]
         if kind == "stream":
-            return [_RowRef(table, r) for r in req.stream(table, args)]
+            return [RowRef(table, r) for r in req.stream(table, args)]
         if kind == "aggregate":
-            return _Agg(table, req.select(table, args))
+            return Agg(table, req.select(table, args))
         if kind in ("by_pk", "delete_by_pk"):
             row = req.by_pk(table, args)
             if row is None:
                 return None
             if kind == "delete_by_pk":
                 req.delete(table, [row])
-            return _RowRef(table, row)
+            return RowRef(table, row)
         path = f"$.selectionSet.{found.name}.args"
         if kind == "insert":
             rows = req.insert(table, args["objects"], args.get("on_conflict"), path)
             return _response(table, rows)
         if kind == "insert_one":
             rows = req.insert(table, [args["object"]], args.get("on_conflict"), path)
-            return _RowRef(table, rows[0]) if rows else None
+            return RowRef(table, rows[0]) if rows else None
         if kind == "update":
             return _response(
                 table, req.update(table, req.select(table, {"where": args["where"]}), args)
@@ -334,7 +208,7 @@ class SchemaEngine:
             row = req.by_pk(table, args["pk_columns"])
             if row is None:
                 return None
-            return _RowRef(table, req.update(table, [row], args)[0])
+            return RowRef(table, req.update(table, [row], args)[0])
         if kind == "update_many":
             return [
                 _response(table, req.update(table, req.select(table, {"where": u["where"]}), u))
@@ -344,7 +218,9 @@ class SchemaEngine:
             return _response(table, req.delete(table, req.select(table, {"where": args["where"]})))
         raise HasuraError(unserved_message(found.name), "not-supported")
 
-    def _row_field(self, req: RowRequest, ref: _RowRef, name: str, args: dict[str, Any]) -> Any:
+    def _row_field(
+        self, req: RowRequest, ref: RowRef[Table], name: str, args: dict[str, Any]
+    ) -> Any:
         table, row = ref.table, ref.row
         if name in table.columns:
             value = output(row.get(name))
@@ -364,16 +240,16 @@ class SchemaEngine:
         if name in table.aggregates:
             rel = table.relationships[table.aggregates[name]]
             target = self.tables[rel.target]
-            return _Agg(target, req.select(target, args, req.related(table, row, rel)))
+            return Agg(target, req.select(target, args, req.related(table, row, rel)))
         found = table.relationships.get(name)
         if found is None:
             return None
         target = self.tables[found.target]
         related = req.related(table, row, found)
         if found.kind == "object":
-            return _RowRef(target, related[0]) if related else None
-        return [_RowRef(target, r) for r in req.select(target, args, related)]
+            return RowRef(target, related[0]) if related else None
+        return [RowRef(target, r) for r in req.select(target, args, related)]
 
 
 def _response(table: Table, rows: list[Row]) -> dict[str, Any]:
-    return {"affected_rows": len(rows), "returning": [_RowRef(table, r) for r in rows]}
+    return {"affected_rows": len(rows), "returning": [RowRef(table, r) for r in rows]}

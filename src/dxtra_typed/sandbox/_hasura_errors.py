@@ -42,6 +42,15 @@ class HasuraError(Exception):
         self.path = path
 
 
+def uniqueness_violation(constraint: str, path: str) -> HasuraError:
+    """Postgres's unique-constraint error as Hasura passes it on (both engines raise it)."""
+    return HasuraError(
+        f'Uniqueness violation. duplicate key value violates unique constraint "{constraint}"',
+        "constraint-violation",
+        path,
+    )
+
+
 def error_body(message: str, code: str, path: str = "$") -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"path": path, "code": code}}]}
 

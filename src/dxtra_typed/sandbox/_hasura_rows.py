@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from ._engine import Session, StreamState
-from ._hasura_errors import HasuraError
+from ._engine import Session, StreamState, stream_batch
+from ._hasura_errors import HasuraError, uniqueness_violation
 from ._hasura_model import Relationship, Table
 from ._hasura_store import MemoryStore, Row
 from ._hasura_values import CoercionError, coerce, is_numeric_type, output, sort_key
@@ -377,39 +377,12 @@ class RowRequest:
         return None
 
     def stream(self, table: Table, args: Mapping[str, Any]) -> list[Row]:
-        cursors = _as_list(args.get("cursor") or [])
-        if len(cursors) != 1:
-            raise HasuraError(
-                "one streaming column field is expected", "validation-failed", "$.cursor"
-            )
-        initial = dict(cursors[0].get("initial_value") or {})
-        if len(initial) != 1:
-            raise HasuraError(
-                "exactly one cursor column is expected in initial_value",
-                "validation-failed",
-                "$.cursor",
-            )
-        column, raw = next(iter(initial.items()))
-        desc = cursors[0].get("ordering") == "DESC"
-        batch_size = args.get("batch_size")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise HasuraError(
-                "expecting a positive integer for batch_size", "validation-failed", "$.batch_size"
-            )
-        state = self.stream_state if self.stream_state is not None else StreamState()
-        value = state.after if state.started else raw
-        where = args.get("where")
-        bound = {column: {"_lt" if desc else "_gt": value}}
-        rows = self.select(
-            table,
-            {
-                "where": {"_and": [where, bound]} if where else bound,
-                "order_by": [{column: "desc" if desc else "asc"}],
-                "limit": batch_size,
-            },
+        column, batch, state = stream_batch(
+            args, _as_list(args.get("cursor") or []), self.stream_state
         )
+        rows = self.select(table, batch)
         state.count = len(rows)
-        state.batch_size = batch_size
+        state.batch_size = batch["limit"]
         if rows:
             last = output(rows[-1].get(column))
             state.last = str(last) if isinstance(last, Decimal) else last
@@ -497,12 +470,7 @@ class RowRequest:
             existing = self._find_same(table, row)
             if existing is not None:
                 if on_conflict is None:
-                    raise HasuraError(
-                        "Uniqueness violation. duplicate key value violates unique "
-                        f'constraint "{table.name}_pkey"',
-                        "constraint-violation",
-                        path,
-                    )
+                    raise uniqueness_violation(f"{table.name}_pkey", path)
                 columns = list(on_conflict.get("update_columns") or [])
                 if not columns:
                     continue

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from ._change_feed import ChangeFeed
 from ._hasura_model import Table
 
 __all__ = ["MemoryStore", "Row"]
@@ -17,7 +18,7 @@ __all__ = ["MemoryStore", "Row"]
 Row = dict[str, Any]
 
 
-class MemoryStore:
+class MemoryStore(ChangeFeed):
     """Rows per table, one lock, and the change feed the WebSocket front listens to."""
 
     def __init__(self, tables: Mapping[str, Table]) -> None:
@@ -25,15 +26,6 @@ class MemoryStore:
         self.lock = threading.RLock()
         self.version = 0
         self._listeners: list[Callable[[], None]] = []
-
-    def add_listener(self, listener: Callable[[], None]) -> None:
-        with self.lock:
-            self._listeners.append(listener)
-
-    def remove_listener(self, listener: Callable[[], None]) -> None:
-        with self.lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
 
     def changed(self) -> None:
         self.version += 1

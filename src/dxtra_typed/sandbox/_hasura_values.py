@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ._exact_json import ExactFloat
+from ._values import output
 
 __all__ = ["CoercionError", "coerce", "output", "sort_key", "type_label"]
 
@@ -106,15 +107,6 @@ def coerce(
     except (ValueError, InvalidOperation, TypeError):
         raise _fail(type_, value) from None
     return value  # jsonb and scalars the sandbox does not know: kept as sent
-
-
-def output(value: Any) -> Any:
-    """Hasura's JSON form of a stored value (``Decimal`` stays exact; see ``_exact_json``)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def sort_key(type_: str, value: Any) -> Any:

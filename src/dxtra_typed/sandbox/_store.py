@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from dxtra_typed._errors import ConfigurationError
+from dxtra_typed.sandbox._change_feed import ChangeFeed
 from dxtra_typed.sandbox._model import TABLES, Column, Table
 
 Row = dict[str, Any]
@@ -165,7 +166,7 @@ def _open(path: Path | None) -> sqlite3.Connection:
     return conn
 
 
-class Store:
+class Store(ChangeFeed):
     """The sandbox database. `path=None` is a private in-memory database.
 
     A new database (memory, or a new or empty file) is seeded with the fixed world of
@@ -238,16 +239,6 @@ class Store:
             self._conn.close()
 
     # change feed
-
-    def add_listener(self, listener: Callable[[], None]) -> None:
-        """Call `listener()` after each committed change (it must be quick and thread-safe)."""
-        with self.lock:
-            self._listeners.append(listener)
-
-    def remove_listener(self, listener: Callable[[], None]) -> None:
-        with self.lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
 
     def _changed(self) -> None:
         self.version += 1

@@ -66,15 +66,21 @@ def parse_value(type_: str, value: Any) -> Any:
     return value
 
 
-def serialize(value: Any) -> Any:
+def output(value: Any) -> Any:
+    """Hasura's JSON form of a stored date or time; other values are returned as they are
+    (the schema engine keeps ``Decimal`` exact, see ``_exact_json``)."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    return value
+
+
+def serialize(value: Any) -> Any:
     if isinstance(value, Decimal):
         # Hasura sends numeric as a JSON number: a float unless it is whole (precision trap).
         return int(value) if value == value.to_integral_value() else float(value)
-    return value
+    return output(value)
 
 
 def sort_key(type_: str, value: Any) -> Any:
