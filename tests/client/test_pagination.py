@@ -147,4 +147,3 @@ def test_half_paged_operation_fails_codegen_with_the_reason() -> None:
         paged_operation(schema, definition, "p")
     # The wheel ships no docs/: point at what a user has, the README's section.
     assert "docs/design.md" not in str(info.value) and '"Pagination"' in str(info.value)
-
