@@ -11,6 +11,7 @@ is unchanged (connections closed, tasks done, within `timeout_graceful_shutdown`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 
 import uvicorn
@@ -30,10 +31,8 @@ class QuickServer(uvicorn.Server):
         self.should_exit = True
         loop, wake = self._loop, self._wake
         if loop is not None and wake is not None:
-            try:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nothing left to wake
                 loop.call_soon_threadsafe(wake.set)
-            except RuntimeError:  # the loop already closed: nothing left to wake
-                pass
 
     async def main_loop(self) -> None:
         self._wake = asyncio.Event()
