@@ -62,11 +62,11 @@ redis:
 
 # Every test, spread over the cores (tests use free ports and their own tmp dirs).
 pytest: $(STAMP) redis
-	$(PY) -m pytest -n $(PYTEST_WORKERS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # The everyday loop: every test but the `slow` and `wheel` tiers, in parallel.
 pytest-fast: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow and not wheel"
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow and not wheel"
 
 typecheck: $(STAMP)
 	$(PY) -m mypy src tests examples bench generated tools
