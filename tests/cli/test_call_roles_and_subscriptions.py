@@ -16,7 +16,7 @@ from dxtra_typed.cli import _call, main
 from dxtra_typed.sandbox import Sandbox
 from dxtra_typed.sandbox._seed import CONTROLLER_IDS
 from tests.cli.conftest import run_call
-from tests.support.processes import Lines, reap, start
+from tests.support.processes import Lines, as_from_a_terminal, reap, start
 
 CURSOR = '[{"initial_value": {"createdAt": "2000-01-01T00:00:00Z"}, "ordering": "ASC"}]'
 DXTRA_TYPED = Path(sys.executable).parent / "dxtra-typed"
@@ -102,16 +102,18 @@ def test_ctrl_c_stops_a_live_subscription(dxtra_sandbox: Sandbox) -> None:
         "PYTHONUNBUFFERED": "1",
     }
     proc = start(
-        [
-            DXTRA_TYPED,
-            "call",
-            "RightsRequestsLive",
-            "--json",
-            "--var",
-            "limit=2",
-            "--var",
-            f"controllerId={CONTROLLER_IDS[0]}",
-        ],
+        as_from_a_terminal(
+            [
+                DXTRA_TYPED,
+                "call",
+                "RightsRequestsLive",
+                "--json",
+                "--var",
+                "limit=2",
+                "--var",
+                f"controllerId={CONTROLLER_IDS[0]}",
+            ]
+        ),
         env=env,
     )
     lines = Lines(proc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import queue
 import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,26 @@ def start(
         text=True,
         env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"},
     )
+
+
+# Run by the child's own interpreter before it becomes `argv`: SIGINT back to its default.
+_DEFAULT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def as_from_a_terminal(argv: Sequence[str | Path]) -> list[str | Path]:
+    """``argv`` with SIGINT at its default disposition, as a command typed at a terminal has.
+
+    A shell without job control starts background commands with SIGINT *ignored* (POSIX, so
+    Ctrl-C at the terminal spares them), and an ignored signal stays ignored through fork and
+    exec: `make test &` in a script or a CI runner hands that to pytest, its xdist workers and
+    every child they start, and Python then leaves SIGINT ignored (no KeyboardInterrupt). A
+    test that sends the child SIGINT to stand for Ctrl-C must undo that first; an exec keeps
+    SIG_DFL (unlike a Python handler), and Python installs its own handler on top of it.
+    """
+    return [sys.executable, "-c", _DEFAULT_SIGINT, *argv]
 
 
 class Lines:

@@ -26,14 +26,13 @@ from ._faults import Fault, FaultPlan
 from ._tokens import DEFAULT_ACCESS_TOKEN_TTL, Clock, Identity, TokenIssuer
 
 if TYPE_CHECKING:
-    import uvicorn
-
     from ._app import EngineLike
     from ._auth_routes import AuthService, AuthStats
     from ._rate_limits import RateLimiter
     from ._request_log import RequestLog
     from ._schema_sandbox import SchemaSource
     from ._store import Store
+    from ._uvicorn_server import QuickServer
     from ._ws import WebSocketHub
 
 _STARTUP_TIMEOUT = 10.0
@@ -140,7 +139,7 @@ class Sandbox:
         self.requests: RequestLog = RequestLog()
         #: hasura-auth's rate limits when asked for (`rate_limits="nhost"`), else None.
         self.rate_limits: RateLimiter | None = _rate_limiter(rate_limits, clock)
-        self._server: uvicorn.Server | None = None
+        self._server: QuickServer | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
         self._port: int | None = None
@@ -232,6 +231,7 @@ class Sandbox:
 
         from ._app import create_app
         from ._engine import Session
+        from ._uvicorn_server import QuickServer
         from ._ws import WebSocketHub
 
         hub = WebSocketHub(
@@ -277,7 +277,7 @@ class Sandbox:
             # The sans-I/O implementation: uvicorn's older one uses websockets' deprecated API.
             ws="websockets-sansio",
         )
-        server = uvicorn.Server(config)
+        server = QuickServer(config)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="dxtra-sandbox", daemon=True
         )
@@ -301,7 +301,7 @@ class Sandbox:
             # Open sockets get a 1001 close first; uvicorn would otherwise send 1012.
             hub.shutdown()
         if server is not None:
-            server.should_exit = True
+            server.request_exit()
         if thread is not None:
             thread.join(_SHUTDOWN_TIMEOUT)
             if thread.is_alive() and server is not None:
