@@ -129,7 +129,9 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str], line: int) -> None:
 
 
 @pytest.mark.slow
-def test_your_own_operations_walkthrough(readme_env: dict[str, str], tmp_path: Path) -> None:
+def test_your_own_operations_walkthrough(
+    readme_env: dict[str, str], tmp_path: Path, mypy_cache_dir: Path
+) -> None:
     project = tmp_path / "reports"
     project.mkdir()
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -169,4 +171,5 @@ def test_your_own_operations_walkthrough(readme_env: dict[str, str], tmp_path: P
             raise AssertionError(f"README.md:{line}: no runner for ```{language} blocks")
     assert ran == {"bash", "graphql", "toml", "python"}
     # The python blocks, fixture tests included, as `mypy --strict` sees them in the project.
-    _run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *typed], project, env, 0)
+    cache = ["--cache-dir", str(mypy_cache_dir)]
+    _run([sys.executable, "-m", "mypy", "--strict", *cache, *typed], project, env, 0)

@@ -28,10 +28,10 @@ def _write(folder: Path, chosen: list[tuple[int, str]]) -> list[str]:
     return names
 
 
-def test_readme_python_blocks_pass_mypy_strict(tmp_path: Path) -> None:
+def test_readme_python_blocks_pass_mypy_strict(tmp_path: Path, mypy_cache_dir: Path) -> None:
     names = _write(tmp_path, PYTHON)
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *names],
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(mypy_cache_dir), *names],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -134,7 +134,9 @@ def upsert(client: SynthClient) -> int | None:
 """
 
 
-def test_a_modest_synthetic_project_generates_checks_and_passes_mypy_strict(modest: Path) -> None:
+def test_a_modest_synthetic_project_generates_checks_and_passes_mypy_strict(
+    modest: Path, mypy_cache_dir: Path
+) -> None:
     package = modest / "synth_client"
     assert check(modest) == 0
     assert check(modest, full=True) == 0
@@ -148,9 +150,8 @@ def test_a_modest_synthetic_project_generates_checks_and_passes_mypy_strict(mode
             "-m",
             "mypy",
             "--strict",
-            "--no-incremental",
             "--cache-dir",
-            str(modest / "mypy-cache"),
+            str(mypy_cache_dir),
             "synth_client",
             "user_code.py",
         ],

@@ -109,7 +109,7 @@ class Generated:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+def generated(tmp_path_factory: pytest.TempPathFactory, mypy_cache_dir: Path) -> Generated:
     """Every available project generated once, and one mypy --strict run over all of them."""
     base = tmp_path_factory.mktemp("schemas")
     roots: dict[str, Path] = {}
@@ -141,7 +141,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
             "--python-version",
             "3.11",
             "--cache-dir",
-            str(base / ".mypy_cache"),
+            str(mypy_cache_dir),
             *[arg for package in roots for arg in ("-p", package)],
         ],
         cwd=base,  # no project config: plain --strict
