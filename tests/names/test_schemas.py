@@ -110,8 +110,48 @@ class Generated:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory, mypy_cache_dir: Path) -> Generated:
-    """Every available project generated once, and one mypy --strict run over all of them."""
-    base = tmp_path_factory.mktemp("schemas")
+    """Every available project generated once per session, and one mypy --strict run over all
+    of them. Under xdist the first worker to get here generates into the session's shared
+    temporary folder while any other waits on a lock, then reads the same result: the
+    generation and the mypy run are ~10 s of CPU that every worker used to repeat."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return _generate(tmp_path_factory.mktemp("schemas"), mypy_cache_dir)
+    import fcntl  # xdist runs here only on POSIX CI; a lone process needs no lock
+
+    shared = tmp_path_factory.getbasetemp().parent / "schemas-shared"
+    shared.mkdir(exist_ok=True)
+    result = shared / "generated.json"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            done = _generate(shared / "projects", mypy_cache_dir)
+            result.write_text(json.dumps(_dumped(done)))
+        return _loaded(json.loads(result.read_text()))
+
+
+def _dumped(done: Generated) -> dict[str, Any]:
+    return {
+        "roots": {k: str(v) for k, v in done.roots.items()},
+        "warned": done.warned,
+        "mypy": done.mypy,
+        "projects": {
+            k: [str(p.schema), str(p.operations), p.synthetic] for k, p in done.projects.items()
+        },
+    }
+
+
+def _loaded(data: dict[str, Any]) -> Generated:
+    return Generated(
+        {k: Path(v) for k, v in data["roots"].items()},
+        data["warned"],
+        data["mypy"],
+        {k: Project(k, Path(a), Path(b), c) for k, (a, b, c) in data["projects"].items()},
+    )
+
+
+def _generate(base: Path, mypy_cache_dir: Path) -> Generated:
+    base.mkdir(exist_ok=True)
     roots: dict[str, Path] = {}
     warned: dict[str, list[str]] = {}
     projects: dict[str, Project] = {}
