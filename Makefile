@@ -61,7 +61,12 @@ redis:
 	else echo "note: redis-server not found; the Redis token-store tests will skip (apt-get install redis-server)"; fi
 
 # Every test, spread over the cores (tests use free ports and their own tmp dirs).
+# Bytecode for the checkout first: the tests start hundreds of Python processes (CLI, sandbox,
+# user projects) that import dxtra_typed, and where PYTHONDONTWRITEBYTECODE is set (as on our
+# CI) none of them would save its compiled modules, so each recompiled src/ from source.
+# compileall skips what is up to date; stale .pyc files are never used (mtime check).
 pytest: $(STAMP) redis
+	@$(PY) -m compileall -q -j 0 src generated
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # The everyday loop: every test but the `slow` and `wheel` tiers, in parallel.
