@@ -70,13 +70,13 @@ RETRY_COUNT_HEADER: Final = "x-dxtra-retry-count"
 _JSON_HEADERS: Final = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
-@functools.lru_cache(maxsize=512)
-def _rule(query: str, operation_name: str | None) -> RetryRule:
-    """The retry rule for this operation (its kind found once per document)."""
-    return rule_for(operation_kind(query, operation_name))
-
-
+# An operation's kind, found once per document; the retry rule and telemetry both ask it.
 _kind = functools.lru_cache(maxsize=512)(operation_kind)
+
+
+def _rule(query: str, operation_name: str | None) -> RetryRule:
+    """The retry rule for this operation (a table lookup on its cached kind)."""
+    return rule_for(_kind(query, operation_name))
 
 
 __all__ = ["NOT_GIVEN", "AsyncBaseClient", "SyncBaseClient"]
