@@ -73,7 +73,7 @@ def test_sync_and_async_clients_share_one_set_of_models(project: Path, tmp_path:
     from dxtra_generated.async_client import AsyncDxtraClient
     from dxtra_generated.client import DxtraClient
 
-    from dxtra_typed._hints import type_hints
+    from dxtra_typed._validation import type_hints
 
     sync_result = type_hints(DxtraClient.data_subject)["return"]
     async_result = type_hints(AsyncDxtraClient.data_subject)["return"]

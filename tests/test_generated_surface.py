@@ -21,9 +21,9 @@ from dxtra_typed import (
     InvalidArgumentError,
     Subscription,
 )
-from dxtra_typed._hints import type_hints
 from dxtra_typed._options import CallOptions
 from dxtra_typed._subscriptions import SubscribeOptions
+from dxtra_typed._validation import type_hints
 
 # Nothing listens here: every check below must fail before a request could be made.
 NOWHERE = {"api_key": "k", "api_url": "http://127.0.0.1:9/v1/graphql", "env": {}}

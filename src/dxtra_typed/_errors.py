@@ -27,7 +27,31 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     import httpx
 
-from dxtra_typed._public import publish_exceptions
+PUBLIC_MODULE: Final = "dxtra_typed"
+
+
+def publish_exceptions(namespace: Mapping[str, object]) -> None:
+    """Give every exception class defined in the calling module (its ``globals()``) whose name
+    has no leading underscore the package's name as its ``__module__``.
+
+    Public exceptions then read ``dxtra_typed.X`` in tracebacks and reprs, as httpx's do: a
+    traceback prints ``cls.__module__ + "." + cls.__qualname__``, and without this a user sees
+    ``dxtra_typed._errors.ValidationFailedError`` and learns a private module's name, which a
+    later release may rename. ``dxtra_typed.X`` resolves every name set here (the package's
+    lazy ``__getattr__``), so pickling still works. Only exceptions: for other classes typing
+    tools read ``sys.modules[cls.__module__]`` to resolve annotations, which this would break.
+    Called at the end of this module and of ``_subscriptions``.
+    """
+    here = namespace["__name__"]
+    for name, value in list(namespace.items()):
+        if (
+            isinstance(value, type)
+            and issubclass(value, BaseException)
+            and value.__module__ == here
+            and not name.startswith("_")
+        ):
+            value.__module__ = PUBLIC_MODULE
+
 
 # Remedies from Dxtra's authentication page, error table.
 REMEDY_400 = "check that the API key was copied whole (PATs are UUIDs)"
@@ -344,4 +368,4 @@ class MissingExtraError(ConfigurationError):
         self.extra = extra
 
 
-publish_exceptions(globals())  # tracebacks read dxtra_typed.ValidationFailedError (see _public)
+publish_exceptions(globals())  # tracebacks read dxtra_typed.ValidationFailedError

@@ -48,9 +48,9 @@ from dxtra_typed._errors import (
     GraphQLErrorDetail,
     InvalidResponseError,
     make_graphql_error,
+    publish_exceptions,
 )
 from dxtra_typed._logging import logger
-from dxtra_typed._public import publish_exceptions
 from dxtra_typed._retry import RECONNECT, RetryPolicy, connection_worked, retry_delay
 from dxtra_typed._secret import Secret
 from dxtra_typed._wire import (
@@ -751,4 +751,4 @@ def subscribe_for_client(
     )
 
 
-publish_exceptions(globals())  # dxtra_typed.SubscriptionProtocolError in tracebacks (_public)
+publish_exceptions(globals())  # dxtra_typed.SubscriptionProtocolError in tracebacks

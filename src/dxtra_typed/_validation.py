@@ -7,16 +7,22 @@ a ``data-exception``. Validation is strict — the value must already be of the 
 (``True`` is not an ``int``, ``"12"`` is not an ``int``, a ``str`` is not a ``UUID``), exactly
 what the signature promises — and per-call options are checked too (``timout=`` is refused).
 The pydantic validator is built on first call, not at import, so a large client imports fast.
+
+The annotations it checks against are evaluated by ``type_hints`` (below), which
+``dxtra-typed call`` uses too: generated signatures name generated classes as forward
+references, which plain ``typing.get_type_hints`` cannot resolve.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
+import sys
 import types
 import typing
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, TypeVar, Unpack, cast
 from uuid import UUID
 
@@ -24,7 +30,6 @@ from pydantic import BeforeValidator, ConfigDict, ValidationError, validate_call
 from pydantic_core import PydanticCustomError
 
 from dxtra_typed._errors import InvalidArgumentError
-from dxtra_typed._hints import type_hints
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,6 +72,50 @@ def _describe(exc: ValidationError, func: Callable[..., Any]) -> str:
         problems.append(f"{where}{'.' + detail if detail else ''}: {error['msg']}")
     more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
     return f"{func.__name__}: " + "; ".join(problems) + more
+
+
+# The evaluated annotations of a generated client method. The generated clients use
+# ariadne-codegen's ``lazy_imports``: result and input classes are imported only for type
+# checkers (``if TYPE_CHECKING:``) and appear in method signatures as forward references
+# (``"DataSubjectDataSubject"``), so importing a client defines no model class. Plain
+# ``typing.get_type_hints`` on such a method raises NameError; ``type_hints`` evaluates the
+# references against the generated package instead (its lazy ``__init__`` imports each module
+# on first use), for argument validation and ``dxtra-typed call``.
+
+
+class _PackageNames(Mapping[str, Any]):
+    """Names of a generated package, imported on lookup (``eval`` locals may be any mapping)."""
+
+    def __init__(self, package: str) -> None:
+        self._package = package
+
+    def __getitem__(self, name: str) -> Any:
+        # The package's exports, then base_model (UnsetType is not re-exported), then
+        # input_types (the root does not re-export the input types: issue 21).
+        for module in (
+            self._package,
+            f"{self._package}.base_model",
+            f"{self._package}.input_types",
+        ):
+            try:
+                return getattr(importlib.import_module(module), name)
+            except (AttributeError, ImportError):
+                continue
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def type_hints(func: Callable[..., Any], *, include_extras: bool = False) -> dict[str, Any]:
+    """``typing.get_type_hints(func)``, with forward references to generated classes resolved."""
+    module = sys.modules.get(inspect.unwrap(func).__module__)
+    package = getattr(module, "__package__", None)
+    localns = _PackageNames(package) if package else None
+    return typing.get_type_hints(func, localns=localns, include_extras=include_extras)
 
 
 def _resolved(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -79,7 +79,7 @@ def _methods(cls: type[Any]) -> list[str]:
 
 
 def _required(method: Callable[..., Any]) -> dict[str, Any]:
-    from dxtra_typed._hints import type_hints
+    from dxtra_typed._validation import type_hints
 
     hints = type_hints(method)
     return {
@@ -92,7 +92,7 @@ def _required(method: Callable[..., Any]) -> dict[str, Any]:
 
 
 def _is_subscription(method: Callable[..., Any]) -> bool:
-    from dxtra_typed._hints import type_hints
+    from dxtra_typed._validation import type_hints
 
     return typing.get_origin(type_hints(method)["return"]) is Subscription
 

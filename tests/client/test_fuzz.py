@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from dxtra_typed import DxtraClient, DxtraError, InvalidArgumentError
-from dxtra_typed._hints import type_hints
 from dxtra_typed._response import OPERATION_EXTENSION, parse_response
+from dxtra_typed._validation import type_hints
 
 from .conftest import closed_port
 

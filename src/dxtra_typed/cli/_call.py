@@ -37,8 +37,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dxtra_typed._hints import type_hints
-from dxtra_typed._validation import lenient_ids
+from dxtra_typed._validation import lenient_ids, type_hints
 
 if TYPE_CHECKING:
     from dxtra_typed._config import Role
