@@ -9,6 +9,12 @@ The names below load on first use (PEP 562). That keeps ``import dxtra_typed`` c
 the build-time tools (``dxtra_typed.codegen``) and the sandbox (``dxtra_typed.sandbox``) run
 without importing the generated client, which they may be about to rewrite and which the
 sandbox must never depend on.
+
+``DxtraClient`` and ``AsyncDxtraClient`` are the classes ariadne-codegen writes for the bundled
+operations (queries/) into ``dxtra_generated``, as a user's ``Client`` is for theirs: every
+generated client is a whole Dxtra client, its base (``_base_client``) holding configuration,
+auth, retries, typed errors and subscriptions. They are loaded from there on first use only, so
+a sync program never imports the async client.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 from dxtra_typed._version import __version__
 
 if TYPE_CHECKING:
-    from dxtra_typed._async_client import AsyncDxtraClient
+    from dxtra_generated.async_client import AsyncDxtraClient
+    from dxtra_generated.client import DxtraClient
+
     from dxtra_typed._blocking import iterate_blocking
-    from dxtra_typed._client import DxtraClient
     from dxtra_typed._config import Role
     from dxtra_typed._errors import (
         AccessDeniedError,
@@ -106,8 +113,8 @@ __all__ = [
 ]
 
 _WHERE: dict[str, str] = {
-    "DxtraClient": "dxtra_typed._client",
-    "AsyncDxtraClient": "dxtra_typed._async_client",
+    "DxtraClient": "dxtra_generated.client",
+    "AsyncDxtraClient": "dxtra_generated.async_client",
     "Role": "dxtra_typed._config",
     "HttpBackend": "dxtra_typed._http_backends",
     "KeysetPager": "dxtra_typed._pagination",

@@ -94,8 +94,9 @@ def child(index: int, address: str, mode: str, port: int) -> None:
 
 def main() -> int:
     # Import what every child needs once, before forking (no threads exist yet).
-    import dxtra_typed._async_client
-    import dxtra_typed._client
+    import dxtra_generated.async_client
+    import dxtra_generated.client  # noqa: F401
+
     import dxtra_typed._file_store
     import dxtra_typed._redis_store
     import dxtra_typed._sealing  # noqa: F401
