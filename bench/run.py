@@ -52,7 +52,7 @@ from canned_server import CONTROLLER_ID, LARGE, SMALL  # noqa: E402
 
 from dxtra_typed import AsyncDxtraClient, DxtraClient, TelemetrySettings  # noqa: E402
 from dxtra_typed._auth import token_rejected  # noqa: E402
-from dxtra_typed._client_common import USER_AGENT  # noqa: E402
+from dxtra_typed._http_backends import USER_AGENT  # noqa: E402
 from dxtra_typed._response import (  # noqa: E402
     OPERATION_EXTENSION,
     parse_response,

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Final, Literal, get_args
 from urllib.parse import urlsplit
 
+import httpx
+
 from dxtra_typed._errors import ConfigurationError
 from dxtra_typed._secret import Secret
 
@@ -31,6 +33,10 @@ ENV_API_KEY: Final = "DXTRA_API_KEY"
 ENV_AUTH_URL: Final = "DXTRA_AUTH_URL"
 ENV_API_URL: Final = "DXTRA_API_URL"
 ENV_ROLE: Final = "DXTRA_ROLE"
+
+DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
+Timeout = float | httpx.Timeout | None
+"""A client's or a call's timeout: seconds, an ``httpx.Timeout``, or None for none."""
 
 # Roles Hasura serves without a token (Nhost's unauthorized / anonymous roles).
 TOKENLESS_ROLES: Final = frozenset({"anonymous", "public"})
@@ -164,4 +170,51 @@ def resolve_config(
             "(create one in the Dxtra dashboard under Developers → Create API Key); "
             "only the 'anonymous' and 'public' roles work without one"
         )
+    return config
+
+
+def check_max_retries(max_retries: object) -> int:
+    if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+        raise ConfigurationError(
+            f"max_retries must be an int, 0 or more (0 turns retries off), got {max_retries!r}"
+        )
+    return max_retries
+
+
+def check_timeout(timeout: object) -> None:
+    ok = timeout is None or isinstance(timeout, (int, float, httpx.Timeout))
+    if not ok or isinstance(timeout, bool):
+        raise ConfigurationError(
+            f"timeout must be seconds (a number), an httpx.Timeout or None, got {timeout!r}"
+        )
+
+
+def client_config(
+    *,
+    api_key: str | None,
+    auth_url: str | None,
+    api_url: str | None,
+    role: str | None,
+    env: Mapping[str, str] | None,
+    allow_insecure_http: bool,
+    max_retries: int,
+    timeout: object,
+) -> ClientConfig:
+    """A client constructor's settings, every one checked (``resolve_config`` and the rest)."""
+    check_max_retries(max_retries)
+    if not isinstance(allow_insecure_http, bool):
+        raise ConfigurationError(
+            f"allow_insecure_http must be True or False, got {allow_insecure_http!r}"
+        )
+    if env is not None and not isinstance(env, Mapping):
+        raise ConfigurationError(f"env must be a mapping of str to str, got {type(env).__name__}")
+    config = resolve_config(
+        api_key=api_key,
+        auth_url=auth_url,
+        api_url=api_url,
+        role=role,
+        env=env,
+        allow_insecure_http=allow_insecure_http,
+    )
+    check_timeout(timeout)
     return config

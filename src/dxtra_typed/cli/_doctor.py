@@ -17,9 +17,9 @@ from typing import Any, TextIO
 
 import httpx
 
-from dxtra_typed._client_common import USER_AGENT, shared_ssl_context
 from dxtra_typed._config import check_role
 from dxtra_typed._errors import ConfigurationError
+from dxtra_typed._http_backends import USER_AGENT, shared_ssl_context
 from dxtra_typed._logging import scrub
 from dxtra_typed._secret import redact
 
