@@ -3,8 +3,9 @@
 Design (docs/design.md, "auth boundary"): auth is an ``httpx.Auth`` handed to every request
 the generated client sends, so it composes with a user-supplied httpx client and never needs
 generated code to change. Exchanges go through a separate, unauthenticated httpx client.
-Freshness, request building and response parsing are pure functions shared by the sync and
-async twins; only the I/O, the sleeps and the locks differ.
+Freshness, request building and response parsing are pure functions; the renewal itself is
+written once, as a generator of effects (``_TokenCacheBase._renewal``), which the sync and
+async caches drive under their own lock: only the I/O, the sleeps and the locks differ.
 
 Token lifecycle: the PAT is exchanged at ``/v1/signin/pat`` on first use. Shortly before the
 JWT expires it is renewed at ``/v1/token`` with the rotating refresh token; if that is refused
@@ -490,6 +491,8 @@ class SyncTokenCache(_TokenCacheBase):
                 effect = advance(result)
             except StopIteration as stop:
                 return cast("_T", stop.value)
+            finally:
+                result = None  # keeps no exception in this frame (a cycle through its traceback)
             try:
                 result, advance = self._perform(effect), flow.send
             except BaseException as exc:
@@ -552,6 +555,8 @@ class AsyncTokenCache(_TokenCacheBase):
                 effect = advance(result)
             except StopIteration as stop:
                 return cast("_T", stop.value)
+            finally:
+                result = None  # keeps no exception in this frame (a cycle through its traceback)
             try:
                 result, advance = await self._perform(effect), flow.send
             except BaseException as exc:
