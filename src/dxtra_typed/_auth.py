@@ -3,8 +3,9 @@
 Design (docs/design.md, "auth boundary"): auth is an ``httpx.Auth`` handed to every request
 the generated client sends, so it composes with a user-supplied httpx client and never needs
 generated code to change. Exchanges go through a separate, unauthenticated httpx client.
-Freshness, request building and response parsing are pure functions shared by the sync and
-async twins; only the I/O, the sleeps and the locks differ.
+Freshness, request building and response parsing are pure functions; the renewal itself is
+written once, as a generator of effects (``_TokenCacheBase._renewal``), which the sync and
+async caches drive under their own lock: only the I/O, the sleeps and the locks differ.
 
 Token lifecycle: the PAT is exchanged at ``/v1/signin/pat`` on first use. Shortly before the
 JWT expires it is renewed at ``/v1/token`` with the rotating refresh token; if that is refused
@@ -14,13 +15,15 @@ request replayed once with a renewed one.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
 import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeVar, cast
 
 import httpx
 
@@ -239,6 +242,45 @@ def _keep_serving(exc: DxtraError, token: AccessToken | None, now: float) -> boo
     return isinstance(exc, APIStatusError) and (exc.status_code == 429 or exc.status_code >= 500)
 
 
+# ------------------------------------------------------------------------------------------
+# Renewal, written once. The algorithm (single-flight re-check, the shared store's protocol,
+# refresh-then-PAT fallback, retries, keep-serving after a failure) is one generator, the
+# *flow*: it yields an effect (send this request, sleep this long, call the shared store) and
+# is sent back the effect's result, or has the effect's exception thrown into it. It does no
+# I/O of its own, so `SyncTokenCache` and `AsyncTokenCache` differ only in how they perform an
+# effect (`_perform`) and in their lock, as httpx's own auth flows do.
+
+
+@dataclass(frozen=True, slots=True)
+class _Send:
+    """Send this auth request. Result: the response, body read, or the transport error."""
+
+    request: httpx.Request
+
+
+@dataclass(frozen=True, slots=True)
+class _Sleep:
+    """Wait before the next attempt. Result: None."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class _StoreCall:
+    """Call the shared store (it blocks: a file lock, a network round trip). Result: the
+    call's. ``op`` says which, for the async driver: ``acquire`` must release a lock it gets
+    after its waiter was cancelled, and ``release`` must run to the end."""
+
+    op: Literal["load", "acquire", "save", "release"]
+    call: Callable[[], Any]
+
+
+_Effect = _Send | _Sleep | _StoreCall
+_T = TypeVar("_T")
+# A flow: yields effects, is sent their results, returns a _T.
+_Flow = Generator[_Effect, Any, _T]
+
+
 class _TokenCacheBase:
     def __init__(
         self,
@@ -278,6 +320,74 @@ class _TokenCacheBase:
             return token.token
         return None
 
+    def _renewal(self) -> _Flow[Secret]:
+        """The token to send, renewed if need be: the whole renewal, run under the cache's
+        lock. Re-checking first makes it single-flight: whoever waited for the lock finds the
+        token its holder renewed. With a shared store: adopt what another process stored,
+        else renew under the store's lock (re-reading it first) and store the result."""
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
+        slot = self._slot
+        if slot is None:
+            return (yield from self._renew_or_keep())
+        adopted = self._adopt((yield _StoreCall("load", slot.load)))
+        if adopted is not None:
+            return adopted
+        release: Release = yield _StoreCall("acquire", slot.acquire)
+        try:
+            adopted = self._adopt((yield _StoreCall("load", slot.load)))
+            if adopted is not None:
+                return adopted
+            return (yield from self._renew_or_keep(slot))
+        finally:
+            yield _StoreCall("release", release)
+
+    def _renew_or_keep(self, slot: TokenSlot | None = None) -> _Flow[Secret]:
+        """Renew (and save the result to the shared store, if any); after a failure, the
+        current token while it may still be served, else the failure."""
+        try:
+            token = yield from self._renew()
+        except DxtraError as exc:
+            return self._on_failure(exc)
+        if slot is not None:
+            yield _StoreCall("save", functools.partial(slot.save, token))
+        return self._store(token)
+
+    def _renew(self) -> _Flow[AccessToken]:
+        """Refresh with the refresh token (spent: it rotates), else or if that fails, exchange
+        the PAT. Each exchange is a telemetry span, a child of the call that needed it."""
+        if self._refresh_token is not None:
+            refresh_token, self._refresh_token = self._refresh_token, None
+            try:
+                self.refreshes += 1
+                with exchange(self.telemetry, "refresh", self._auth_url) as done:
+                    request = build_refresh_request(self._auth_url, refresh_token)
+                    token = yield from self._send(request, refresh_token)
+                    done(token)
+                    return token
+            except DxtraError as exc:
+                logger.info(
+                    "token refresh failed (%s); signing in with the PAT", type(exc).__name__
+                )
+        self.signins += 1
+        with exchange(self.telemetry, "signin", self._auth_url) as done:
+            request = build_signin_request(self._auth_url, self._api_key)
+            token = yield from self._send(request, self._api_key)
+            done(token)
+            return token
+
+    def _send(self, request: httpx.Request, credential: Secret) -> _Flow[AccessToken]:
+        """One auth request, retried as the retry policy says."""
+        retries = 0
+        while True:
+            outcome: httpx.Response | httpx.HTTPError = yield _Send(request)
+            step = self._settle(request, credential, outcome, retries)
+            if isinstance(step, AccessToken):
+                return step
+            yield _Sleep(step)
+            retries += 1
+
     def _store(self, token: AccessToken) -> Secret:
         self._token = token
         self._refresh_token = token.refresh_token
@@ -302,7 +412,7 @@ class _TokenCacheBase:
         retries: int,
     ) -> AccessToken | float:
         """After one attempt of an auth request: the token, a typed error, or a delay before
-        the next attempt. Shared by the sync and async loops, which differ only in I/O."""
+        the next attempt."""
         signin = credential is self._api_key
         rule = SIGNIN if signin else REFRESH
         delay = rule.delay(
@@ -366,80 +476,44 @@ class SyncTokenCache(_TokenCacheBase):
         if fresh is not None:
             return fresh
         with self._lock:
-            fresh = self._fresh()
-            if fresh is not None:
-                return fresh
-            if self._slot is not None:
-                return self._shared_get(self._slot)
-            try:
-                return self._store(self._renew())
-            except DxtraError as exc:
-                return self._on_failure(exc)
-
-    def _shared_get(self, slot: TokenSlot) -> Secret:
-        """Renewal with a shared store: adopt what another process stored, else renew under
-        the store's lock (re-reading it first), and store the result for the others."""
-        adopted = self._adopt(slot.load())
-        if adopted is not None:
-            return adopted
-        release = slot.acquire()
-        try:
-            adopted = self._adopt(slot.load())
-            if adopted is not None:
-                return adopted
-            try:
-                token = self._renew()
-            except DxtraError as exc:
-                return self._on_failure(exc)
-            slot.save(token)
-            return self._store(token)
-        finally:
-            release()
+            return self._drive(self._renewal())
 
     def invalidate(self, rejected: Secret) -> None:
         """Drop the cached JWT if it is the one the server refused (compare-and-drop)."""
         with self._lock:
             self._drop(rejected)
 
-    def _renew(self) -> AccessToken:
-        if self._refresh_token is not None:
-            refresh_token, self._refresh_token = self._refresh_token, None
-            try:
-                self.refreshes += 1
-                with exchange(self.telemetry, "refresh", self._auth_url) as done:
-                    token = self._send(
-                        build_refresh_request(self._auth_url, refresh_token), refresh_token
-                    )
-                    done(token)
-                    return token
-            except DxtraError as exc:
-                logger.info(
-                    "token refresh failed (%s); signing in with the PAT", type(exc).__name__
-                )
-        self.signins += 1
-        with exchange(self.telemetry, "signin", self._auth_url) as done:
-            token = self._send(build_signin_request(self._auth_url, self._api_key), self._api_key)
-            done(token)
-            return token
-
-    def _send(self, request: httpx.Request, credential: Secret) -> AccessToken:
-        retries = 0
+    def _drive(self, flow: _Flow[_T]) -> _T:
+        advance: Callable[[Any], _Effect] = flow.send
+        result: Any = None
         while True:
-            outcome: httpx.Response | httpx.HTTPError
             try:
-                outcome = self._http.send(request)
-                outcome.read()
+                effect = advance(result)
+            except StopIteration as stop:
+                return cast("_T", stop.value)
+            finally:
+                result = None  # keeps no exception in this frame (a cycle through its traceback)
+            try:
+                result, advance = self._perform(effect), flow.send
+            except BaseException as exc:
+                result, advance = exc, flow.throw
+
+    def _perform(self, effect: _Effect) -> Any:
+        if isinstance(effect, _Send):
+            try:
+                response = self._http.send(effect.request)
+                response.read()
             except httpx.HTTPError as exc:
-                outcome = exc
-            step = self._settle(request, credential, outcome, retries)
-            if isinstance(step, AccessToken):
-                return step
-            self._sleep(step)
-            retries += 1
+                return exc
+            return response
+        if isinstance(effect, _Sleep):
+            return self._sleep(effect.seconds)
+        return effect.call()
 
 
 class AsyncTokenCache(_TokenCacheBase):
-    """The async twin of SyncTokenCache: event-loop-safe single-flight renewal.
+    """The async twin of SyncTokenCache: event-loop-safe single-flight renewal, the same flow
+    with the store's blocking calls in a worker thread.
 
     The asyncio.Lock is created lazily, per event loop, because a lock binds to the loop it
     first waits on and a client may be reused across loops (pytest makes one per test).
@@ -468,85 +542,51 @@ class AsyncTokenCache(_TokenCacheBase):
         if fresh is not None:
             return fresh
         async with self._lock():
-            fresh = self._fresh()
-            if fresh is not None:
-                return fresh
-            if self._slot is not None:
-                return await self._shared_get(self._slot)
-            try:
-                return self._store(await self._renew())
-            except DxtraError as exc:
-                return self._on_failure(exc)
-
-    async def _shared_get(self, slot: TokenSlot) -> Secret:
-        """SyncTokenCache._shared_get, with the store's blocking calls in a worker thread."""
-        import asyncio
-
-        adopted = self._adopt(await asyncio.to_thread(slot.load))
-        if adopted is not None:
-            return adopted
-        release = await _acquire_in_thread(slot)
-        try:
-            adopted = self._adopt(await asyncio.to_thread(slot.load))
-            if adopted is not None:
-                return adopted
-            try:
-                token = await self._renew()
-            except DxtraError as exc:
-                return self._on_failure(exc)
-            await asyncio.to_thread(slot.save, token)
-            return self._store(token)
-        finally:
-            await asyncio.shield(asyncio.to_thread(release))
+            return await self._drive(self._renewal())
 
     def invalidate(self, rejected: Secret) -> None:
         self._drop(rejected)
 
-    async def _renew(self) -> AccessToken:
-        if self._refresh_token is not None:
-            refresh_token, self._refresh_token = self._refresh_token, None
-            try:
-                self.refreshes += 1
-                with exchange(self.telemetry, "refresh", self._auth_url) as done:
-                    token = await self._send(
-                        build_refresh_request(self._auth_url, refresh_token), refresh_token
-                    )
-                    done(token)
-                    return token
-            except DxtraError as exc:
-                logger.info(
-                    "token refresh failed (%s); signing in with the PAT", type(exc).__name__
-                )
-        self.signins += 1
-        with exchange(self.telemetry, "signin", self._auth_url) as done:
-            token = await self._send(
-                build_signin_request(self._auth_url, self._api_key), self._api_key
-            )
-            done(token)
-            return token
-
-    async def _send(self, request: httpx.Request, credential: Secret) -> AccessToken:
-        retries = 0
+    async def _drive(self, flow: _Flow[_T]) -> _T:
+        advance: Callable[[Any], _Effect] = flow.send
+        result: Any = None
         while True:
-            outcome: httpx.Response | httpx.HTTPError
             try:
-                outcome = await self._http.send(request)
-                await outcome.aread()
+                effect = advance(result)
+            except StopIteration as stop:
+                return cast("_T", stop.value)
+            finally:
+                result = None  # keeps no exception in this frame (a cycle through its traceback)
+            try:
+                result, advance = await self._perform(effect), flow.send
+            except BaseException as exc:
+                result, advance = exc, flow.throw
+
+    async def _perform(self, effect: _Effect) -> Any:
+        import asyncio
+
+        if isinstance(effect, _Send):
+            try:
+                response = await self._http.send(effect.request)
+                await response.aread()
             except httpx.HTTPError as exc:
-                outcome = exc
-            step = self._settle(request, credential, outcome, retries)
-            if isinstance(step, AccessToken):
-                return step
-            await self._sleep(step)
-            retries += 1
+                return exc
+            return response
+        if isinstance(effect, _Sleep):
+            return await self._sleep(effect.seconds)
+        if effect.op == "acquire":
+            return await _acquire_in_thread(effect.call)
+        if effect.op == "release":
+            return await asyncio.shield(asyncio.to_thread(effect.call))
+        return await asyncio.to_thread(effect.call)
 
 
-async def _acquire_in_thread(slot: TokenSlot) -> Release:
+async def _acquire_in_thread(acquire: Callable[[], Release]) -> Release:
     """The store's lock, taken in a worker thread. If the waiting task is cancelled, the lock
     is still released as soon as the thread gets it, so no other process waits on it."""
     import asyncio
 
-    pending = asyncio.ensure_future(asyncio.to_thread(slot.acquire))
+    pending = asyncio.ensure_future(asyncio.to_thread(acquire))
     try:
         return await asyncio.shield(pending)
     except asyncio.CancelledError:
