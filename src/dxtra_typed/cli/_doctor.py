@@ -16,7 +16,7 @@ import ssl
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import mktime_tz, parsedate_tz
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
@@ -26,7 +26,7 @@ import httpx
 
 from dxtra_typed import _config as cfg
 from dxtra_typed._auth import build_signin_request, parse_session, remedy_401, renewal_margin
-from dxtra_typed._client_common import USER_AGENT, shared_ssl_context
+from dxtra_typed._client_common import http_settings
 from dxtra_typed._errors import REMEDY_400, REMEDY_429, ConfigurationError, DxtraError
 from dxtra_typed._logging import scrub
 from dxtra_typed._secret import Secret, redact
@@ -113,9 +113,7 @@ def run(
         print(f"dxtra-typed doctor: {exc}", file=sys.stderr, flush=True)
         return EXIT_COULD_NOT_RUN
     timeout = httpx.Timeout(args.timeout, connect=min(args.timeout, 5.0))
-    client = http or httpx.Client(
-        timeout=timeout, headers={"User-Agent": USER_AGENT}, verify=shared_ssl_context()
-    )
+    client = http or httpx.Client(**http_settings(timeout, auth=True))  # the client's own
     doctor = Doctor(client, clock)
     try:
         settings = doctor.diagnose(args.role, os.environ if env is None else env)
@@ -312,13 +310,8 @@ def exchange_remedy(probe: Probe) -> str:
 
 
 def clock_verdict(skew: float, tolerance: float, lifetime: float, source: str) -> Result:
-    """Fail when the skew (local minus server, seconds) breaks the client's renewal schedule.
-
-    Behind by more than the renewal margin: the client keeps sending a JWT past the `exp`
-    Hasura checks, which answers ``JWTExpired`` early (by more than the lifetime, every JWT
-    also looks issued in the future). Ahead by the lifetime minus the margin: every JWT looks
-    expired on arrival, so the client exchanges the key on every call.
-    """
+    """Fail when the skew (local minus server, seconds) breaks the client's renewal schedule:
+    behind by more than the renewal margin, or ahead by the lifetime minus it."""
     margin, beyond = renewal_margin(lifetime), max(abs(skew) - tolerance, 0.0)
     where = f"(±{tolerance:.1f} s, from the {source})"
     side = "ahead of" if skew > 0 else "behind"
@@ -343,8 +336,7 @@ def clock_verdict(skew: float, tolerance: float, lifetime: float, source: str) -
 
 
 def role_verdict(role: str, probe: Probe, body: Any, allowed: list[str] | None) -> Result:
-    """`{ __typename }` as ``role``: accepted, or refused and why (an access-denied role, a JWT
-    the API cannot verify, a clock) with the remedy."""
+    """`{ __typename }` as ``role``: accepted, or refused, why, and the remedy."""
     body, code, error = body if isinstance(body, dict) else {}, None, None
     first = (errors := body.get("errors")) and isinstance(errors, list) and errors[0]
     if isinstance(first, dict):
@@ -363,7 +355,7 @@ def role_verdict(role: str, probe: Probe, body: Any, allowed: list[str] | None) 
     detail = f"refused: HTTP {probe.status}, {code + ': ' if code else ''}{error}"
     if allowed is not None and role not in allowed and not tokenless:
         detail += f"; the token allows {', '.join(allowed)}"
-    jwt_refused = code == "invalid-jwt" or probe.status == 401
+    jwt_refused = code == "invalid-jwt" or probe.status == 401  # later rules take precedence
     kind = "jwt" if jwt_refused else "429" if probe.status == 429 else "error"
     if jwt_refused and ("JWTExpired" in str(error) or "NotYetValid" in str(error)):
         kind = "clock"
@@ -379,24 +371,21 @@ def operation_roles_verdict(ops: Mapping[str, tuple[str, ...]], allowed: list[st
     data = {"operation_roles": {r: list(o) for r, o in ops.items()}, "not_allowed": [*missing]}
     listed = "; ".join(f"{role}: {', '.join(o)}" for role, o in sorted(missing.items()))
     shown = ", ".join(sorted(ops)) or "none besides the client's role"
-    detail = f"`# role:` in operations: {shown}"
+    detail, warn = f"`# role:` in operations: {shown}", ""
     if missing:
         detail = f"operations written for roles this token does not allow ({listed})"
-    return verdict("roles", "operation roles", detail, data, None, missing and REMEDIES["roles"])
+        warn = REMEDIES["roles"]
+    return verdict("roles", "operation roles", detail, data, "", warn)
 
 
 def operation_roles() -> dict[str, tuple[str, ...]]:
-    """role → the generated operations written for it (`# role:` in queries/): the project's
-    in the current folder when there is one, else the bundled ones."""
-    try:
-        from ._call import UsageError, client_classes, operations
+    """role → the operations written for it (`# role:`): this folder's project's, else bundled."""
+    from ._call import UsageError, client_classes, operations
 
-        try:
-            ops = operations(client_classes(Path.cwd()))
-        except UsageError:  # a project not generated yet, or broken settings
-            ops = operations()
-    except ImportError:
-        return {}
+    try:
+        ops = operations(client_classes(Path.cwd()))
+    except UsageError:  # a project not generated yet, or broken settings
+        ops = operations()
     named = sorted((op.role, op.name) for op in ops.values() if op.role)
     return {role: tuple(n for r, n in named if r == role) for role, _ in named}
 
@@ -427,8 +416,8 @@ class Doctor:
             (response := self.http.send(request)).read()
         except httpx.HTTPError as exc:
             ms, text = (time.perf_counter() - started) * 1000, " ".join(str(exc).split())
-            message = redact(text or type(exc).__name__, *self.secrets)
-            return Probe(name, url, None, ms, classify_failure(exc), message), None
+            failure, message = classify_failure(exc), text or type(exc).__name__
+            return Probe(name, url, None, ms, failure, message), None
         ms = (time.perf_counter() - started) * 1000
         date = parsedate_tz(response.headers.get("date", ""))  # None when absent or unreadable
         server = None if date is None else float(mktime_tz(date))
@@ -437,7 +426,7 @@ class Doctor:
         return probe, response
 
     def graphql(self, api_url: str, role: str | None, token: Secret | None) -> tuple[Probe, Any]:
-        headers = {"Content-Type": "application/json"} | ({"X-Hasura-Role": role} if role else {})
+        headers = {"X-Hasura-Role": role} if role else {}
         headers |= {"Authorization": "Bearer " + token.reveal()} if token else {}
         query = {"query": "query DxtraDoctor { __typename }"}
         request = self.http.build_request("POST", api_url, json=query, headers=headers)
@@ -474,7 +463,7 @@ class Doctor:
         if skipped:
             self.results.append(Result("exchange", "PAT → JWT", "skip", skipped))
         if token is None:
-            self.results.append(self.clock_check(None, None, None)[1])
+            self.results.append(self.clock_check(None, None)[1])
         self.roles(settings, role_argument, claims, token)
         return settings
 
@@ -519,7 +508,8 @@ class Doctor:
         self.add("exchange", "JWT claims", detail, claims, not ok and REMEDIES["no claims"])
         iat, exp = _number(raw.get("iat")), _number(raw.get("exp"))
         jwt_life = exp - iat if iat is not None and exp is not None else lifetime
-        skew, clock = self.clock_check(probe, iat, jwt_life)
+        sample = None if iat is None else replace(probe, server_time=iat)  # the clock exp is on
+        skew, clock = self.clock_check(sample, jwt_life)
         # Time left by the server's clock (the one Hasura checks `exp` against), when known.
         left = None if exp is None else exp - (self.clock() - (skew or 0.0))
         detail = f"iat {_utc(iat)}, exp {_utc(exp)} (lifetime {_seconds(jwt_life)}); "
@@ -532,22 +522,17 @@ class Doctor:
         self.results.append(clock)
         return (claims if ok else None), session.token
 
-    def clock_check(
-        self, exchange: Probe | None, iat: float | None, lifetime: float | None
-    ) -> tuple[float | None, Result]:
-        """One sample of the server's clock, taken halfway through a round trip: the JWT's iat
-        (the clock `exp` is on), else the quickest answer's Date header."""
-        if exchange is not None and iat is not None:
-            probe, server, source = exchange, iat, "JWT iat"
-        elif self.dated:
-            probe = min(self.dated, key=lambda p: p.ms)
-            server, source = probe.server_time or 0.0, f"Date header ({probe.name})"
-        else:
+    def clock_check(self, jwt: Probe | None, lifetime: float | None) -> tuple[float | None, Result]:
+        """One sample of the server's clock: the JWT's iat, else the quickest Date header."""
+        sample = jwt or min(self.dated, key=lambda p: p.ms, default=None)
+        if sample is None or sample.server_time is None:
             text = "no server time seen (no Date header, no JWT)"
             return None, Result("clock", "skew", "skip", text)
-        skew = probe.local_time - (server + 0.5)  # both truncate to the second
-        tolerance = CLOCK_TOLERANCE + probe.ms / 2000
-        return skew, clock_verdict(skew, tolerance, lifetime or 3600.0, source)
+        skew = sample.local_time - (sample.server_time + 0.5)  # both truncate to the second
+        source = "JWT iat" if jwt else f"Date header ({sample.name})"
+        return skew, clock_verdict(
+            skew, CLOCK_TOLERANCE + sample.ms / 2000, lifetime or 3600.0, source
+        )
 
     def roles(self, settings: Settings, role_argument: str | None, claims: Any, token: Any) -> None:
         api_url, role = settings.api_url, settings.role or ""
