@@ -186,7 +186,9 @@ def _refused(status: int, code: str | None, message: str) -> tuple[str, str | No
         (500, None, "boom", "try again later"),
     ],
 )
-def test_role_refusals_name_their_remedy(status: int, code: str, message: str, needle: str) -> None:
+def test_role_refusals_name_their_remedy(
+    status: int, code: str | None, message: str, needle: str
+) -> None:
     verdict, remedy = _refused(status, code, message)
     assert verdict == "fail" and remedy and needle in remedy
 

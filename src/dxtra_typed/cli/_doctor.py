@@ -141,12 +141,10 @@ class Result:
     facts: Mapping[str, object] = field(default_factory=dict)  # the JSON's facts
 
 
-def verdict(
-    check: str, item: str, detail: str, facts: Any, fail: Any = "", warn: Any = ""
-) -> Result:
+def verdict(check: str, item: str, text: str, facts: Any, fail: Any = "", warn: Any = "") -> Result:
     """ok; or failed, with the remedy ``fail``; or a warning, with the advice ``warn``."""
     status: Status = "fail" if fail else "warn" if warn else "ok"
-    return Result(check, item, status, detail, fail or warn or None, facts)
+    return Result(check, item, status, text, fail or warn or None, facts)
 
 
 def render(results: list[Result], settings: Settings, code: int, as_json: bool) -> str:
@@ -477,10 +475,11 @@ class Doctor:
         try:
             session = parse_session(response, (key,), self.clock())  # redacts the key
         except DxtraError as exc:
-            error, remedy = f"{type(exc).__name__}: {exc}", exchange_remedy(probe)
+            error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            remedy = exchange_remedy(probe)
             if error.endswith(remedy):  # the client's messages end with the remedy
                 error = error[: -len(remedy)].rstrip(":;, ")
-            self.add("exchange", "PAT → JWT", " ".join(error.split()), probe.data(), remedy)
+            self.add("exchange", "PAT → JWT", error, probe.data(), remedy)
             return None, None
         self.secrets += [s for s in (session.token, session.refresh_token) if s is not None]
         lifetime = _number(response.json()["session"].get("accessTokenExpiresIn"))
@@ -530,9 +529,8 @@ class Doctor:
             return None, Result("clock", "skew", "skip", text)
         skew = sample.local_time - (sample.server_time + 0.5)  # both truncate to the second
         source = "JWT iat" if jwt else f"Date header ({sample.name})"
-        return skew, clock_verdict(
-            skew, CLOCK_TOLERANCE + sample.ms / 2000, lifetime or 3600.0, source
-        )
+        tolerance = CLOCK_TOLERANCE + sample.ms / 2000
+        return skew, clock_verdict(skew, tolerance, lifetime or 3600.0, source)
 
     def roles(self, settings: Settings, role_argument: str | None, claims: Any, token: Any) -> None:
         api_url, role = settings.api_url, settings.role or ""
