@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from dxtra_typed._auth import REMEDY_401_LOCAL
 from dxtra_typed.cli import _doctor, build_parser, main
-from dxtra_typed.cli._doctor_checks import CLOCK_REMEDY
+from dxtra_typed.cli._doctor import CLOCK_REMEDY
 from dxtra_typed.sandbox import Sandbox
 from tests.support.canned import Reply, canned, session_reply
 
@@ -135,6 +136,7 @@ def test_unreachable_url_is_named_refused_with_its_remedy(
     assert "refused failure" in _row(out, "reachability", "graphql endpoint")
     assert "remedy: nothing listens at that address" in out
     assert "auth service is unreachable" in _row(out, "exchange", "PAT → JWT")
+    assert "no server time seen" in _row(out, "clock", "skew")  # no answer, no Date header
     assert out.rstrip().endswith("doctor: failed: reachability (exit 1)")
 
 
@@ -171,6 +173,48 @@ def test_a_clock_skewed_past_the_jwt_lifetime_fails_with_the_remedy(
     assert f"remedy: {CLOCK_REMEDY}" in out
     assert 3500 < _time_left(out) <= 3600  # counted on the server's clock, not the skewed one
     assert out.rstrip().endswith("doctor: failed: clock (exit 1)")
+
+
+def _session_with(**claims: Any) -> Reply:
+    """A /v1/signin/pat answer whose JWT carries these claims (and Dxtra's Hasura claims)."""
+    hasura = {"x-hasura-allowed-roles": ["user"], "x-hasura-default-role": "user"}
+    token = jwt.encode(
+        {"sub": "u", "https://hasura.io/jwt/claims": hasura, **claims}, "k" * 32, algorithm="HS256"
+    )
+    return Reply(body={"session": {"accessToken": token, "accessTokenExpiresIn": 3600}})
+
+
+def _clock_facts(capsys: pytest.CaptureFixture[str], **claims: Any) -> tuple[int, dict[str, Any]]:
+    routes = {
+        "/healthz": lambda seen: Reply(200, "OK"),
+        "/v1/signin/pat": lambda seen: _session_with(**claims),
+        "/v1/graphql": lambda seen: Reply(200, {"data": {"__typename": "query_root"}}),
+    }
+    with canned(routes) as server:
+        env = {"DXTRA_API_KEY": WRONG_KEY, "DXTRA_AUTH_URL": server.url}
+        code, out, _ = doctor(capsys, env | {"DXTRA_API_URL": server.url + "/v1/graphql"}, "--json")
+    return code, _checks(json.loads(out))[("clock", "skew")]
+
+
+def test_the_clock_is_read_from_the_jwt_iat_and_a_warning_still_exits_0(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The server's Date headers say this clock is right; the JWT's iat (the clock `exp` is on)
+    says it is 1,000 s ahead: the iat wins, and renewing early only warns."""
+    now = int(time.time())
+    code, clock = _clock_facts(capsys, iat=now - 1000, exp=now + 2600)
+    assert clock["facts"]["source"] == "JWT iat" and 995 < clock["facts"]["skew_s"] < 1005
+    assert clock["status"] == "warn" and clock["remedy"] == CLOCK_REMEDY
+    assert code == 0
+
+
+def test_without_an_iat_the_clock_is_read_from_a_date_header(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, clock = _clock_facts(capsys, exp=int(time.time()) + 3600)
+    assert clock["facts"]["source"].startswith("Date header (")
+    assert abs(clock["facts"]["skew_s"]) < 3 and clock["status"] == "ok"
+    assert code == 0
 
 
 # -- JSON ------------------------------------------------------------------------------------------

@@ -1,29 +1,27 @@
-"""The doctor's rules as plain functions: settings, failure kinds, clock-skew thresholds,
-reachability verdicts, remedies. No server: each fact is written down."""
+"""The doctor's verdicts as plain functions: settings, failure kinds, clock-skew thresholds,
+reachability, remedies, roles. No server: each fact is written down."""
 
 from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from dxtra_typed._auth import REMEDY_401_LOCAL, renewal_margin
 from dxtra_typed._errors import REMEDY_401
-from dxtra_typed.cli import _doctor_checks as checks
-from dxtra_typed.cli._doctor_checks import (
-    Doctor,
+from dxtra_typed.cli._doctor import (
+    CLOCK_REMEDY,
     Probe,
-    Result,
     classify_failure,
     clock_verdict,
     exchange_remedy,
-    exit_code,
     key_shape,
+    operation_roles_verdict,
     reach_verdict,
     read_settings,
+    role_verdict,
 )
 
 KEY = "5f0c6a52-2b7e-4c41-9d7e-0b1f2a3c4d5e"
@@ -141,40 +139,13 @@ def test_short_tokens_have_a_short_renewal_margin() -> None:
     assert clock_verdict(-40.0, 1.5, 120.0, "JWT iat").status == "fail"
 
 
-@pytest.fixture
-def doctor() -> Iterator[Doctor]:
-    with httpx.Client() as http:  # never used: these tests send nothing
-        yield Doctor(http, lambda: NOW)
-
-
-def test_the_jwt_iat_is_preferred_to_a_date_header(doctor: Doctor) -> None:
-    exchange = Probe("PAT exchange", "https://auth", 200, 10.0, local_time=NOW + 5)
-    doctor.probes.append(Probe("graphql endpoint", "https://api", 200, 1.0, None, None, NOW, NOW))
-    (jwt_skew, by_iat), (date_skew, by_date) = (
-        doctor.clock_check(exchange, NOW, 3600.0),
-        doctor.clock_check(None, None, None),
-    )
-    assert jwt_skew == pytest.approx(4.5) and date_skew == pytest.approx(-0.5)  # the Date header's
-    assert [by_iat.facts["source"], by_date.facts["source"]] == [
-        "JWT iat",
-        "Date header (graphql endpoint)",
-    ]
-
-
-def test_no_server_time_skips_the_clock_check(doctor: Doctor) -> None:
-    skew, result = doctor.clock_check(None, None, None)
-    assert skew is None and result.status == "skip"
-
-
 # -- reachability and exchange ---------------------------------------------------------------------
 
 
 def _statuses(health: int, graphql: int) -> list[str]:
     return [
-        reach_verdict(Probe("auth health", "https://auth/healthz", health, 1.0), True).status,
-        reach_verdict(
-            Probe("graphql endpoint", "https://api/v1/graphql", graphql, 1.0), False
-        ).status,
+        reach_verdict(Probe("auth health", "https://auth/healthz", health, 1.0)).status,
+        reach_verdict(Probe("graphql endpoint", "https://api/v1/graphql", graphql, 1.0)).status,
     ]
 
 
@@ -191,35 +162,53 @@ def test_exchange_remedies_by_status() -> None:
     # A key refused by an auth service on this machine is a restarted sandbox's.
     assert exchange_remedy(Probe("PAT exchange", "http://127.0.0.1:4000", 401)) == REMEDY_401_LOCAL
     assert "slow down" in exchange_remedy(Probe("PAT exchange", "https://auth", 429))
-    refused = Probe("PAT exchange", "https://auth", failure="refused")
-    assert "nothing listens" in exchange_remedy(refused)
-
-
-def test_exit_codes() -> None:
-    def result(status: str) -> Result:
-        return Result("c", "i", status, "d")  # type: ignore[arg-type]
-
-    assert exit_code([result("ok"), result("warn"), result("skip")]) == 0
-    assert exit_code([result("ok"), result("fail")]) == 1
+    refused = Probe("PAT exchange", "https://auth", failure="refused").failed("exchange", "PAT")
+    assert refused.status == "fail" and "nothing listens" in str(refused.remedy)
 
 
 # -- roles -----------------------------------------------------------------------------------------
 
 
-def test_operation_roles_the_token_lacks_are_listed(
-    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
+def _refused(status: int, code: str | None, message: str) -> tuple[str, str | None]:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    result = role_verdict("me", Probe("role me", "https://api", status, 1.0), body, ["user"])
+    return result.status, result.remedy
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message", "needle"),
+    [
+        (200, "access-denied", "not in allowed roles", "use a role this key's token allows (user)"),
+        (200, "invalid-jwt", "Could not verify JWT: JWTExpired", CLOCK_REMEDY),
+        (200, "invalid-jwt", "Could not verify JWT: JWSError", "same Dxtra deployment"),
+        (401, None, "unauthorized", "same Dxtra deployment"),
+        (429, None, "slow down", "slow down"),
+        (500, None, "boom", "try again later"),
+    ],
+)
+def test_role_refusals_name_their_remedy(
+    status: int, code: str | None, message: str, needle: str
 ) -> None:
+    verdict, remedy = _refused(status, code, message)
+    assert verdict == "fail" and remedy and needle in remedy
+
+
+def test_an_accepted_role_and_a_transport_failure() -> None:
+    ok = role_verdict("user", Probe("role user", "https://api", 200, 1.0), {"data": {}}, ["user"])
+    assert ok.status == "ok" and ok.remedy is None
+    refused = Probe("role user", "https://api", failure="refused", message="no")
+    failed = role_verdict("user", refused, None, ["user"])
+    assert failed.status == "fail" and failed.facts["failure"] == "refused"
+    assert failed.remedy and "nothing listens" in failed.remedy
+
+
+def test_operation_roles_the_token_lacks_are_listed() -> None:
     roles = {"dataSubject": ("MySubject",), "anonymous": ("Pub",), "user": ("Mine",)}
-    monkeypatch.setattr(checks, "operation_roles", lambda: roles)
-    doctor.operation_roles(["user", "me"])
-    [result] = doctor.results
+    result = operation_roles_verdict(roles, ["user", "me"])
     assert result.status == "warn" and "dataSubject: MySubject" in result.detail
     assert "Pub" not in result.detail and result.facts["not_allowed"] == ["dataSubject"]
 
 
-def test_operation_roles_the_token_allows_pass(
-    doctor: Doctor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(checks, "operation_roles", lambda: {"user": ("Mine",), "anonymous": ()})
-    doctor.operation_roles(["user", "me"])
-    assert [r.status for r in doctor.results] == ["ok"]
+def test_operation_roles_the_token_allows_pass() -> None:
+    result = operation_roles_verdict({"user": ("Mine",), "anonymous": ()}, ["user", "me"])
+    assert result.status == "ok" and result.remedy is None
