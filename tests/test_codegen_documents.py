@@ -21,9 +21,25 @@ def test_clients_refer_to_the_shared_documents_and_embed_none() -> None:
         source = inspect.getsource(module)
         assert "_documents." in source
         assert "query DataSubjects" not in source  # the text lives in _documents only
-    names = {n for n in vars(_documents) if not n.startswith("_")}
+    names = {n for n in vars(_documents) if not n.startswith("_")} - {"OPERATIONS", "OperationInfo"}
     assert {m for m in client.OPERATIONS} <= names
     assert {m for m in async_client.OPERATIONS} == names
+    # the table is written once, in _documents; the sync client's leaves out subscriptions
+    assert async_client.OPERATIONS is _documents.OPERATIONS
+    assert {
+        m: info for m, info in _documents.OPERATIONS.items() if info.kind != "subscription"
+    } == client.OPERATIONS
+
+
+def test_the_runtime_reads_each_documents_operation_name_from_its_start() -> None:
+    """Generated methods call ``execute_typed`` without the operation name: it is the name
+    the document starts with, as it was when the methods passed it."""
+    from dxtra_typed._base_client import _first_operation
+
+    for method, info in async_client.OPERATIONS.items():
+        assert _first_operation(getattr(_documents, method)) == info.name, method
+    assert _first_operation("fragment F on T { a } query Q { a }") is None
+    assert _first_operation("{ a }") is None
 
 
 def test_each_document_is_its_operation_with_the_fragments_it_uses() -> None:

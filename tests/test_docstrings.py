@@ -17,6 +17,7 @@ from dxtra_typed.codegen.docstrings import (
     HASURA_BOILERPLATE,
     comment_above,
     is_boilerplate,
+    is_type_boilerplate,
     split_role,
 )
 
@@ -28,21 +29,22 @@ def test_help_shows_comment_description_and_return_type(
     client: type[DxtraClient | AsyncDxtraClient],
 ) -> None:
     text = pydoc.render_doc(client.data_controllers, renderer=pydoc.plaintext)  # type: ignore[attr-defined]
-    assert "List the data controllers" in text and "Returns a list of" in text  # help() shows it
+    assert "List the data controllers" in text and "returns the" in text  # help() shows it
     doc = inspect.getdoc(client.data_controllers) or ""
     flat = " ".join(doc.split())
     # the `#` comment above the operation in queries/data_controllers.graphql
     assert flat.startswith(
         "List the data controllers (organisations) the caller's role can see, oldest first."
     )
-    # Hasura's own root field description ('fetch data from the table: "data_controllers"')
-    # says nothing: the type's description stands in for it
-    assert "on `dataControllers`: Organisations that control personal data;" in flat
-    # the return type in a sentence
+    # the kind, the name and the root field returned, in one short line; Hasura's own root
+    # field description ('fetch data from the table: "data_controllers"') says nothing: the
+    # type's description stands in for it
     assert (
-        "Returns a list of `DataControllersDataControllers`: the `dataControllers` field, "
-        "GraphQL type `[dataControllers!]!`." in flat
+        "Query `DataControllers`: returns the `dataControllers` field. Organisations that "
+        "control personal data;" in flat
     )
+    # per-call options are documented on CallOptions, not repeated on every method
+    assert "**kwargs" not in doc
 
 
 @pytest.mark.parametrize("client", [DxtraClient, AsyncDxtraClient])
@@ -67,14 +69,75 @@ def test_sync_and_async_docs_are_identical() -> None:
         )
 
 
-def test_models_name_their_graphql_type_and_its_description() -> None:
-    doc = " ".join((inspect.getdoc(DataSubjectsDataSubjects) or "").split())
-    assert doc == (
-        "DataSubjectsDataSubjects holds the requested fields of the GraphQL type "
-        "`dataSubjects`. Individuals whose personal data a data controller processes."
-    )
+def test_models_name_their_graphql_type_in_one_line() -> None:
+    doc = inspect.getdoc(DataSubjectsDataSubjects) or ""
+    assert doc == "Fields of `dataSubjects` selected by `DataSubjects`."
     fragment = inspect.getdoc(DataControllerSummary) or ""
     assert fragment.startswith("The fields of a data controller most screens show.")
+
+
+def test_result_class_docstrings_fit_one_line() -> None:
+    """Every generated result class docstring (not a fragment's own comment) is one line
+    within the formatter's 88 columns, quotes and indent included."""
+    for path in sorted(GENERATED.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and node.name[0].isupper():
+                doc = ast.get_docstring(node, clean=False)
+                if doc and "\n" not in doc:
+                    assert len(doc) + 10 <= 88, (path.name, node.name)
+
+
+def test_a_scalar_field_does_not_show_the_scalars_description() -> None:
+    """A field without a description of its own (``description: String!``) used to show the
+    built-in ``String`` scalar's text on hover; only object types stand in for a field."""
+    from graphql import build_schema
+
+    from dxtra_typed.codegen.docstrings import _field_description
+
+    schema = build_schema(
+        'type Query { a: A, as: [A!]! }\n"""Described type."""\ntype A { description: String!, '
+        "n: Int, flag: Boolean, e: E }\nenum E { X }"
+    )
+    fields = schema.type_map["A"].fields  # type: ignore[attr-defined]
+    for name in ("description", "n", "flag", "e"):
+        assert _field_description(fields[name]) == "", name
+    query = schema.query_type
+    assert query is not None
+    assert _field_description(query.fields["a"]) == "Described type."
+    assert _field_description(query.fields["as"]) == "Described type."
+    texts = [
+        node.value.value
+        for path in sorted(GENERATED.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    ]
+    assert not [t for t in texts if isinstance(t, str) and "scalar type represents" in t]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Boolean expression to filter rows from the table "account". All fields are combined '
+        "with a logical 'AND'.",
+        'Boolean expression to compare columns of type "Int". All fields are combined with '
+        "logical 'AND'.",
+        'input type for inserting data into table "account"',
+        'on_conflict condition type for table "account"',
+        'unique or primary key constraints on table "account"',
+        'select columns of table "account"',
+        'select "account_aggregate_bool_exp_bool_and_arguments_columns" columns of table "account"',
+        'Ordering options when selecting data from "account".',
+        'order by max() on columns of table "account"',
+        "primary key columns input for table: account",
+    ],
+)
+def test_hasura_type_boilerplate_is_recognised(text: str) -> None:
+    assert is_type_boilerplate(text)
+
+
+def test_authors_type_descriptions_are_kept() -> None:
+    assert not is_type_boilerplate("A consent category a data subject answers.")
+    assert not is_type_boilerplate('select columns of table "x" the way we like')
 
 
 def test_comment_above_reads_only_the_adjacent_block() -> None:

@@ -31,86 +31,52 @@ if TYPE_CHECKING:
     from .rights_requests_stream import *  # noqa: F403
     from .update_consent_value import *  # noqa: F403
     from .update_rights_request_status import *  # noqa: F403
-_LAZY_IMPORTS = {
-    name: module
-    for module, names in {
-        ".base_client": "DxtraBaseClient",
-        ".base_model": "BaseModel",
-        ".client": "DxtraClient",
-        ".consent_form_values": (
-            "ConsentFormValues ConsentFormValuesDataSubjectConsentFormValues"
-        ),
-        ".consent_values_live": (
-            "ConsentValuesLive ConsentValuesLiveDataSubjectConsentFormValues"
-        ),
-        ".consent_values_stream": (
-            "ConsentValuesStream ConsentValuesStreamDataSubjectConsentFormValuesStream"
-        ),
-        ".data_controller": "DataController DataControllerDataController",
-        ".data_controller_counts": (
-            "DataControllerCounts DataControllerCountsDataSubjects "
-            "DataControllerCountsDataSubjectsAggregate "
-            "DataControllerCountsOpenRightsRequests "
-            "DataControllerCountsOpenRightsRequestsAggregate "
-            "DataControllerCountsProcessingActivities "
-            "DataControllerCountsProcessingActivitiesAggregate "
-            "DataControllerCountsRightsRequests "
-            "DataControllerCountsRightsRequestsAggregate"
-        ),
-        ".data_controllers": "DataControllers DataControllersDataControllers",
-        ".data_subject": (
-            "DataSubject DataSubjectDataSubject DataSubjectDataSubjectDataController"
-        ),
-        ".data_subjects": "DataSubjects DataSubjectsDataSubjects",
-        ".data_subjects_count": (
-            "DataSubjectsCount DataSubjectsCountDataSubjectsAggregate "
-            "DataSubjectsCountDataSubjectsAggregateAggregate"
-        ),
-        ".data_subjects_live": "DataSubjectsLive DataSubjectsLiveDataSubjects",
-        ".data_subjects_page": (
-            "DataSubjectsPage DataSubjectsPageDataSubjects DataSubjectsPageTotal "
-            "DataSubjectsPageTotalAggregate"
-        ),
-        ".data_subjects_stream": (
-            "DataSubjectsStream DataSubjectsStreamDataSubjectsStream"
-        ),
-        ".enums": "cursor_ordering",
-        ".fragments": (
-            "ConsentValue DataControllerSummary DataSubjectRecord DataSubjectSummary "
-            "PublicDataController RightsRequestFields"
-        ),
-        ".insert_rights_request": (
-            "InsertRightsRequest InsertRightsRequestInsertDataSubjectsRightsRequest"
-        ),
-        ".preference_values": (
-            "PreferenceValues PreferenceValuesDataSubjectPreferenceValues"
-        ),
-        ".processing_activities": (
-            "ProcessingActivities ProcessingActivitiesDataProcessingActivities"
-        ),
-        ".public_data_controllers": (
-            "PublicDataControllers PublicDataControllersDataControllers"
-        ),
-        ".rights_requests": "RightsRequests RightsRequestsDataSubjectsRightsRequests",
-        ".rights_requests_live": (
-            "RightsRequestsLive RightsRequestsLiveDataSubjectsRightsRequests"
-        ),
-        ".rights_requests_page": (
-            "RightsRequestsPage RightsRequestsPageDataSubjectsRightsRequests"
-        ),
-        ".rights_requests_stream": (
-            "RightsRequestsStream RightsRequestsStreamDataSubjectsRightsRequestsStream"
-        ),
-        ".update_consent_value": (
-            "UpdateConsentValue UpdateConsentValueUpdateDataSubjectConsentFormValue"
-        ),
-        ".update_rights_request_status": (
-            "UpdateRightsRequestStatus "
-            "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest"
-        ),
-    }.items()
-    for name in names.split()
-}
+__all__ = [
+    "DxtraBaseClient", "BaseModel", "DxtraClient", "ConsentFormValues",
+    "ConsentFormValuesDataSubjectConsentFormValues", "ConsentValuesLive",
+    "ConsentValuesLiveDataSubjectConsentFormValues", "ConsentValuesStream",
+    "ConsentValuesStreamDataSubjectConsentFormValuesStream", "DataController",
+    "DataControllerDataController", "DataControllerCounts",
+    "DataControllerCountsDataSubjects", "DataControllerCountsDataSubjectsAggregate",
+    "DataControllerCountsOpenRightsRequests",
+    "DataControllerCountsOpenRightsRequestsAggregate",
+    "DataControllerCountsProcessingActivities",
+    "DataControllerCountsProcessingActivitiesAggregate",
+    "DataControllerCountsRightsRequests", "DataControllerCountsRightsRequestsAggregate",
+    "DataControllers", "DataControllersDataControllers", "DataSubject",
+    "DataSubjectDataSubject", "DataSubjectDataSubjectDataController", "DataSubjects",
+    "DataSubjectsDataSubjects", "DataSubjectsCount",
+    "DataSubjectsCountDataSubjectsAggregate",
+    "DataSubjectsCountDataSubjectsAggregateAggregate", "DataSubjectsLive",
+    "DataSubjectsLiveDataSubjects", "DataSubjectsPage", "DataSubjectsPageDataSubjects",
+    "DataSubjectsPageTotal", "DataSubjectsPageTotalAggregate", "DataSubjectsStream",
+    "DataSubjectsStreamDataSubjectsStream", "cursor_ordering", "ConsentValue",
+    "DataControllerSummary", "DataSubjectRecord", "DataSubjectSummary",
+    "PublicDataController", "RightsRequestFields", "InsertRightsRequest",
+    "InsertRightsRequestInsertDataSubjectsRightsRequest", "PreferenceValues",
+    "PreferenceValuesDataSubjectPreferenceValues", "ProcessingActivities",
+    "ProcessingActivitiesDataProcessingActivities", "PublicDataControllers",
+    "PublicDataControllersDataControllers", "RightsRequests",
+    "RightsRequestsDataSubjectsRightsRequests", "RightsRequestsLive",
+    "RightsRequestsLiveDataSubjectsRightsRequests", "RightsRequestsPage",
+    "RightsRequestsPageDataSubjectsRightsRequests", "RightsRequestsStream",
+    "RightsRequestsStreamDataSubjectsRightsRequestsStream", "UpdateConsentValue",
+    "UpdateConsentValueUpdateDataSubjectConsentFormValue", "UpdateRightsRequestStatus",
+    "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest",
+]
+# Where each name of __all__ lives: <module>:<count> per run of consecutive names.
+_MODULES = (
+    ".base_client:1 .base_model:1 .client:1 .consent_form_values:2 "
+    ".consent_values_live:2 .consent_values_stream:2 .data_controller:2 "
+    ".data_controller_counts:9 .data_controllers:2 .data_subject:3 .data_subjects:2 "
+    ".data_subjects_count:3 .data_subjects_live:2 .data_subjects_page:4 "
+    ".data_subjects_stream:2 .enums:1 .fragments:6 .insert_rights_request:2 "
+    ".preference_values:2 .processing_activities:2 .public_data_controllers:2 "
+    ".rights_requests:2 .rights_requests_live:2 .rights_requests_page:2 "
+    ".rights_requests_stream:2 .update_consent_value:2 .update_rights_request_status:2"
+)
+_RUNS = [entry.split(":") for entry in _MODULES.split()]
+_LAZY_IMPORTS = dict(zip(__all__, [m for m, n in _RUNS for _ in range(int(n))]))
 if not TYPE_CHECKING:
 
     def __getattr__(name):
@@ -126,36 +92,3 @@ if not TYPE_CHECKING:
         return sorted(__all__)
 
 
-__all__ = [
-    "BaseModel", "ConsentFormValues", "ConsentFormValuesDataSubjectConsentFormValues",
-    "ConsentValue", "ConsentValuesLive",
-    "ConsentValuesLiveDataSubjectConsentFormValues", "ConsentValuesStream",
-    "ConsentValuesStreamDataSubjectConsentFormValuesStream", "DataController",
-    "DataControllerCounts", "DataControllerCountsDataSubjects",
-    "DataControllerCountsDataSubjectsAggregate",
-    "DataControllerCountsOpenRightsRequests",
-    "DataControllerCountsOpenRightsRequestsAggregate",
-    "DataControllerCountsProcessingActivities",
-    "DataControllerCountsProcessingActivitiesAggregate",
-    "DataControllerCountsRightsRequests", "DataControllerCountsRightsRequestsAggregate",
-    "DataControllerDataController", "DataControllerSummary", "DataControllers",
-    "DataControllersDataControllers", "DataSubject", "DataSubjectDataSubject",
-    "DataSubjectDataSubjectDataController", "DataSubjectRecord", "DataSubjectSummary",
-    "DataSubjects", "DataSubjectsCount", "DataSubjectsCountDataSubjectsAggregate",
-    "DataSubjectsCountDataSubjectsAggregateAggregate", "DataSubjectsDataSubjects",
-    "DataSubjectsLive", "DataSubjectsLiveDataSubjects", "DataSubjectsPage",
-    "DataSubjectsPageDataSubjects", "DataSubjectsPageTotal",
-    "DataSubjectsPageTotalAggregate", "DataSubjectsStream",
-    "DataSubjectsStreamDataSubjectsStream", "DxtraBaseClient", "DxtraClient",
-    "InsertRightsRequest", "InsertRightsRequestInsertDataSubjectsRightsRequest",
-    "PreferenceValues", "PreferenceValuesDataSubjectPreferenceValues",
-    "ProcessingActivities", "ProcessingActivitiesDataProcessingActivities",
-    "PublicDataController", "PublicDataControllers",
-    "PublicDataControllersDataControllers", "RightsRequestFields", "RightsRequests",
-    "RightsRequestsDataSubjectsRightsRequests", "RightsRequestsLive",
-    "RightsRequestsLiveDataSubjectsRightsRequests", "RightsRequestsPage",
-    "RightsRequestsPageDataSubjectsRightsRequests", "RightsRequestsStream",
-    "RightsRequestsStreamDataSubjectsRightsRequestsStream", "UpdateConsentValue",
-    "UpdateConsentValueUpdateDataSubjectConsentFormValue", "UpdateRightsRequestStatus",
-    "UpdateRightsRequestStatusUpdateDataSubjectsRightsRequest", "cursor_ordering",
-]

@@ -27,6 +27,7 @@ import copy
 import functools
 import logging
 import random
+import re
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -146,6 +147,18 @@ _kind = functools.lru_cache(maxsize=512)(operation_kind)
 def _rule(query: str, operation_name: str | None) -> RetryRule:
     """The retry rule for this operation (a table lookup on its cached kind)."""
     return rule_for(_kind(query, operation_name))
+
+
+_Result = TypeVar("_Result", bound=BaseModel)
+_NAMED = re.compile(r"\s*(?:query|mutation|subscription)\s*([_A-Za-z][_0-9A-Za-z]*)")
+
+
+@functools.lru_cache(maxsize=512)
+def _first_operation(document: str) -> str | None:
+    """The name of the operation a document starts with (generated documents start with
+    their one operation, then its fragments), else None."""
+    match = _NAMED.match(document)
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)
@@ -486,6 +499,21 @@ class SyncBaseClient(_BaseClient[httpx.Client]):
         operation.handed_over(response)
         return response
 
+    def execute_typed(
+        self,
+        result_type: type[_Result],
+        document: str,
+        variables: dict[str, Any],
+        options: CallOptions,
+        operation_name: str | None = None,
+    ) -> _Result:
+        """What a generated method runs: ``execute`` then ``get_data``, validated into
+        ``result_type`` (retries, errors, telemetry and per-call ``options`` as ``execute``).
+        ``operation_name`` defaults to the operation the document starts with."""
+        name = operation_name or _first_operation(document)
+        response = self.execute(document, name, variables, **options)
+        return result_type.model_validate(self.get_data(response, result_type))
+
     def _send(self, call: _Call, operation: Operation | None) -> httpx.Response:
         retries = 0
         while True:
@@ -653,6 +681,19 @@ class AsyncBaseClient(_BaseClient[httpx.AsyncClient]):
             raise
         operation.handed_over(response)
         return response
+
+    async def execute_typed(
+        self,
+        result_type: type[_Result],
+        document: str,
+        variables: dict[str, Any],
+        options: CallOptions,
+        operation_name: str | None = None,
+    ) -> _Result:
+        """The async twin of ``SyncBaseClient.execute_typed``."""
+        name = operation_name or _first_operation(document)
+        response = await self.execute(document, name, variables, **options)
+        return result_type.model_validate(self.get_data(response, result_type))
 
     async def _send(self, call: _Call, operation: Operation | None) -> httpx.Response:
         retries = 0

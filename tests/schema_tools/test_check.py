@@ -65,7 +65,7 @@ def test_a_stale_generated_package_fails_the_check(
     err = capsys.readouterr().err
     # One line per file, not the generated code's diff; `--diff` shows that.
     assert "  stray.py: stale (codegen no longer writes it)" in err
-    assert "  data_subjects.py: 4 line(s) added, 1 removed" in err
+    assert "  data_subjects.py: 5 line(s) added, 0 removed" in err
     assert "@@" not in err and "regenerated/" not in err
     assert "run `dxtra-typed generate` and commit" in err and "make generate" not in err
     assert check(project, "--diff") == 1

@@ -67,6 +67,8 @@ PLUGINS: Final = (
     "ariadne_codegen.contrib.client_forward_refs.ClientForwardRefsPlugin",
     # ...then its method imports go below the docstrings, UnsetType plain again (see lazy.py).
     "dxtra_typed.codegen.lazy.LazyImportsTidyPlugin",
+    # ...then each method body as one `self.execute_typed(...)` call of the runtime.
+    "dxtra_typed.codegen.documents.OneCallBodyPlugin",
     # The lazy __init__ names each export once (`X as X`), not three times.
     "dxtra_typed.codegen.compact_init.CompactInitPlugin",
     # Hasura's look-alike inputs (*_comparison_exp, *_on_conflict, ...): one generic class each.

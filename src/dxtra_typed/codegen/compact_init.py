@@ -10,10 +10,11 @@ imports keep working); what changes is the bookkeeping:
 - the ``TYPE_CHECKING`` imports become ``from .m import Name as Name``, one statement per
   module (an explicit re-export for mypy --strict and pyright; ruff's import sorting would
   split every aliased name into its own statement, so this layout is written here);
-- ``_LAZY_IMPORTS`` is built from one space-separated string of names per module, wrapped at
-  the line length (about ten names a line);
 - ``__all__`` stays a literal list (mypy reads it for ``from pkg import *``), several names
-  to a line.
+  to a line, each module's names together;
+- ``_LAZY_IMPORTS`` (name → module) is built from ``__all__`` and one ``<module>:<count>``
+  entry per module (the names of each module being consecutive in ``__all__``), so each name
+  is spelt once in the file (issue 21: 313 → a dozen lines on the 578 KB schema).
 
 Runs on the formatted text (``generate_init_code``): the wrapped string literals have no AST
 form. The result is stable under ruff format.
@@ -92,27 +93,29 @@ class CompactInitPlugin(Plugin):
                 # One line, not one per name: for type checkers only, and __all__ (below)
                 # says which of the module's names the package exports.
                 imports.append(f"    from {module_name} import *  # noqa: F403")
-        table = ["_LAZY_IMPORTS = {", "    name: module", "    for module, names in {"]
-        for module_name in sorted(by_module):
-            key = json.dumps(module_name)
-            chunks = _wrapped(sorted(by_module[module_name]))
-            inline = f"        {key}: {chunks[0]},"
-            if len(chunks) == 1 and len(inline) <= _WIDTH:
-                table.append(inline)  # as ruff format writes it
-                continue
-            table.append(f"        {key}: (")
-            table += [f"            {chunk}" for chunk in chunks]
-            table.append("        ),")
-        table += ["    }.items()", "    for name in names.split()", "}"]
+        # __all__ lists each module's names together (modules and names sorted), so the lazy
+        # table only needs how many consecutive names each module has.
+        grouped = [n for module_name in sorted(by_module) for n in sorted(by_module[module_name])]
+        runs = [f"{module_name}:{len(by_module[module_name])}" for module_name in sorted(by_module)]
+        chunks = _wrapped(runs, indent=4)
+        modules = [f"_MODULES = {chunks[0]}"]
+        if len(chunks) > 1 or len(modules[0]) > _WIDTH:
+            modules = ["_MODULES = (", *(f"    {chunk}" for chunk in chunks), ")"]
+        table = [
+            "# Where each name of __all__ lives: <module>:<count> per run of consecutive names.",
+            *modules,
+            '_RUNS = [entry.split(":") for entry in _MODULES.split()]',
+            "_LAZY_IMPORTS = dict(zip(__all__, [m for m, n in _RUNS for _ in range(int(n))]))",
+        ]
         compact = [
             *lines[:guard],
             *imports,
             *lines[guard_end:start],
+            "__all__ = [",
+            *_packed([json.dumps(name) + "," for name in grouped]),
+            "]",
             *table,
             *lines[end + 1 : all_start],
-            "__all__ = [",
-            *_packed([json.dumps(name) + "," for name in exported]),
-            "]",
             *lines[all_end + 1 :],
         ]
         return "\n".join(compact) + "\n"
@@ -143,9 +146,9 @@ def _imported(block: list[str]) -> set[str]:
     }
 
 
-def _wrapped(names: list[str]) -> list[str]:
+def _wrapped(names: list[str], indent: int = 12) -> list[str]:
     """String literals of space-separated names, each line within ``_WIDTH``."""
-    room = _WIDTH - 12 - 2  # indentation and quotes
+    room = _WIDTH - indent - 2  # indentation and quotes
     chunks: list[str] = []
     current = ""
     for name in names:

@@ -29,6 +29,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLField,
+    GraphQLInputObjectType,
     GraphQLNamedType,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -38,6 +39,7 @@ from graphql import (
     TypeInfoVisitor,
     Visitor,
     get_named_type,
+    is_composite_type,
     print_ast,
     visit,
 )
@@ -61,6 +63,35 @@ HASURA_BOILERPLATE = re.compile(
     r"|An (?:object|array|aggregate) relationship"
     r"|aggregate \w+ on columns"
 )
+
+
+# What Hasura v2 writes on the input and enum types it generates per table (and on its
+# comparison types): they restate the type's name, so generated classes do not repeat them as
+# docstrings. A description a schema author wrote is kept.
+HASURA_TYPE_BOILERPLATE = re.compile(
+    r"Boolean expression to (?:filter rows from the table \"[^\"]*\"|compare columns of type "
+    r"\"[^\"]*\")\. All fields are combined with (?:a )?logical 'AND'\."
+    r'|Ordering options when selecting data from "[^"]*"\.'
+    r'|(?:select(?: "[^"]*")? columns of|update columns of|unique or primary key constraints '
+    r'on) table "[^"]*"'
+    r'|Streaming cursor of the table "[^"]*"'
+    r"|Initial value of the column from where the streaming should start"
+    r"|input type for (?:inserting|updating) data (?:into|in) table \"[^\"]*\""
+    r'|input type for inserting (?:object|array) relation for remote table "[^"]*"'
+    r'|input type for incrementing numeric columns in table "[^"]*"'
+    r'|on_conflict condition type for table "[^"]*"'
+    r'|order by (?:aggregate values|\w+\(\) on columns) of table "[^"]*"'
+    r"|primary key columns input for table: [\w.]+"
+    r"|(?:append|prepend) existing jsonb value of filtered columns with new jsonb value"
+    r"|delete (?:the field or element with specified path|the array element with specified "
+    r"index|key/value pair or string element)\b.*"
+    r"|ordering argument of a cursor|column ordering options"
+)
+
+
+def is_type_boilerplate(description: str) -> bool:
+    """True for a description Hasura generates on an input or enum type."""
+    return HASURA_TYPE_BOILERPLATE.fullmatch(" ".join(description.split())) is not None
 
 
 def comment_above(definition: ExecutableDefinitionNode) -> list[str]:
@@ -114,10 +145,15 @@ def _description(thing: GraphQLField | GraphQLNamedType | None) -> str:
 
 
 def _field_description(field: GraphQLField | None) -> str:
-    """The field's own description, else (Hasura's root and relationship fields) its type's."""
+    """The field's own description, else (Hasura's root and relationship fields) its object
+    type's. Never a scalar's or an enum's: a plain ``description: String`` column would show
+    the built-in ``String`` scalar's text ("The `String` scalar type represents textual
+    data...") as if it described the column."""
     if field is None:
         return ""
-    return _description(field) or _description(get_named_type(field.type))
+    named = get_named_type(field.type)
+    fallback = _description(named) if is_composite_type(named) else ""
+    return _description(field) or fallback
 
 
 def _sentence(text: str) -> str:
@@ -139,34 +175,36 @@ def _root_fields(definition: OperationDefinitionNode) -> list[FieldNode]:
     return [s for s in definition.selection_set.selections if isinstance(s, FieldNode)]
 
 
-def _return_sentence(annotation: ast.expr | None) -> str:
-    """``list[X]`` → "a list of `X`", ``Optional[X]`` → "one `X`, or None", ``X`` → "one `X`"."""
-    if annotation is None:
-        return "nothing"
-    text = ast.unparse(annotation)
-    for prefix, template in (
-        ("list[", "a list of `{}`"),
-        ("Optional[", "one `{}`, or None"),
-        ("AsyncIterator[", "an async iterator of `{}`"),
-        ("Subscription[", "an async iterator (`Subscription`) of `{}`"),
-    ):
-        if text.startswith(prefix) and text.endswith("]"):
-            inner = text[len(prefix) : -1]
-            if inner.startswith("Optional[") and inner.endswith("]"):
-                inner = inner[len("Optional[") : -1] + "` or None `"
-                return template.format(inner).replace(" `` ", " ").replace("`` ", "")
-            return template.format(inner)
-    return f"one `{text}`"
-
-
-def options_line(operation: OperationType) -> str:
-    """The per-call options a method of this kind takes, read from the TypedDict its
-    ``**kwargs`` are typed with, so the docstring cannot drift from what is accepted."""
-    from dxtra_typed._options import CallOptions
-    from dxtra_typed._subscriptions import SubscribeOptions
-
-    options = SubscribeOptions if operation == OperationType.SUBSCRIPTION else CallOptions
-    return ", ".join(options.__annotations__)
+def _returns_line(
+    schema: GraphQLSchema,
+    definition: OperationDefinitionNode,
+    returns: ast.expr | None,
+    lead: str = "R",
+) -> str:
+    """One short line (the return type is in the signature): which root field comes back.
+    ``lead`` starts it (``"Query `X`: r"`` → "Query `X`: returns ...")."""
+    fields = _root_fields(definition)
+    name = definition.name.value if definition.name else "?"
+    shown = ast.unparse(returns) if returns is not None else ""
+    prefix = (
+        f"{lead}eturns an async iterator of"
+        if shown.startswith(("AsyncIterator[", "Subscription["))
+        else f"{lead}eturns"
+    )
+    if len(fields) == 1:
+        root_fields = getattr(_root_type(schema, definition.operation), "fields", None) or {}
+        field = root_fields.get(fields[0].name.value)
+        shown_field = f"`{fields[0].name.value}`"
+        if fields[0].alias is not None:
+            shown_field = f"`{fields[0].alias.value}` (`{fields[0].name.value}`)"
+        whole = returns is not None and shown == str_to_pascal_case(name)
+        what = f"{prefix} {'an object with' if whole else 'the'} {shown_field} field"
+        if field is not None and len(what) + len(str(field.type)) + 5 <= _WIDTH - 8:
+            return f"{what} (`{field.type}`)."
+        return f"{what}."
+    if fields:
+        return f"{prefix} one attribute per root field."
+    return f"{prefix} the response."
 
 
 def method_docstring(
@@ -196,7 +234,7 @@ def method_docstring(
             shown = f"`{field.alias.value}` (`{field.name.value}`)"
         described.append(f"{shown}: {_sentence(what)}" if what else f"{shown}.")
     if len(described) == 1:
-        parts.append(_paragraph(f"Runs the GraphQL {kind} `{name}` on {described[0]}"))
+        pass  # said with the return value, below
     elif described:
         items = "\n".join(
             "\n".join(textwrap.wrap(line, _WIDTH - 8, initial_indent="- ", subsequent_indent="  "))
@@ -221,19 +259,28 @@ def method_docstring(
         if variable.default_value is not None:
             line += f", default `{print_ast(variable.default_value)}`"
         lines.append(line)
-    lines.append(f"    **kwargs: per-call options ({options_line(definition.operation)}).")
-    parts.append("\n".join(lines))
-    sentence = f"Returns {_return_sentence(returns)}"
-    result_class = str_to_pascal_case(name)
-    if len(fields) == 1 and returns is not None and ast.unparse(returns) != result_class:
-        schema_field = root_fields.get(fields[0].name.value)
-        if schema_field is not None:
-            sentence += f": the `{fields[0].name.value}` field, GraphQL type `{schema_field.type}`"
-    elif fields:
-        names = ", ".join(f"`{str_to_snake_case((f.alias or f.name).value)}`" for f in fields)
-        sentence += f", with one attribute per root field: {names}"
-    parts.append(_paragraph(sentence + "."))
+    if variables:  # per-call options are documented on CallOptions, not per method
+        parts.append("\n".join(lines))
+    if len(fields) == 1:
+        what = _field_description(root_fields.get(fields[0].name.value))
+        line = _returns_line(schema, definition, returns, f"{kind.capitalize()} `{name}`: r")
+        parts.insert(1 if comment else 0, _paragraph(f"{line} {_sentence(what)}".strip()))
+    else:
+        parts.append(_returns_line(schema, definition, returns))
     return "\n\n".join(parts)
+
+
+# A class docstring on one line: 4 spaces of indent and two triple quotes.
+_ONE_LINE = _WIDTH - 10
+
+
+def _one_line(*candidates: str) -> str:
+    """The first candidate that fits a class docstring on one line (else the last): result
+    classes are hundreds per package, so their docstring is one line (issue 21)."""
+    for text in candidates:
+        if len(text) <= _ONE_LINE:
+            return text
+    return candidates[-1]
 
 
 def _indent(doc: str, spaces: int) -> str:
@@ -361,25 +408,46 @@ class DocstringsPlugin(OperationCollector):
         ):
             name = operation_definition.name.value if operation_definition.name else "?"
             kind = operation_definition.operation.value
+            method = method_base(name, client_attributes())
             parts.append(
-                _paragraph(
-                    f"{class_def.name} is the response of the GraphQL {kind} `{name}` "
-                    f"(client method `{method_base(name, client_attributes())}`)."
+                _one_line(
+                    f"Response of the {kind} `{name}` (client method `{method}`).",
+                    f"Response of the {kind} `{name}`.",
                 )
             )
         elif graphql_type is not None:
-            text = (
-                f"{class_def.name} holds the requested fields of the GraphQL type "
-                f"`{graphql_type.name}`."
-            )
+            owner = operation_definition.name.value if operation_definition.name else "?"
+            text = f"Fields of `{graphql_type.name}` selected by `{owner}`."
             description = _description(graphql_type)
-            if description:
-                text += f" {_sentence(description)}"
-            parts.append(_paragraph(text))
+            parts.append(
+                _one_line(
+                    f"{text} {_sentence(description)}" if description else text,
+                    text,
+                    f"Fields of `{graphql_type.name}`.",
+                )
+            )
         if parts:
             _set_docstring(class_def.body, "\n\n".join(parts), 4)
+            # A docstring is a body: ariadne-codegen's `pass` (a fragment's subclass) goes.
+            class_def.body = [s for s in class_def.body if not isinstance(s, ast.Pass)]
         if graphql_type is not None:
             self._field_docstrings(class_def, graphql_type, selection_set)
+        return class_def
+
+    def generate_input_class(
+        self, class_def: ast.ClassDef, input_type: GraphQLInputObjectType
+    ) -> ast.ClassDef:
+        """No class docstring where it is Hasura's (``input type for inserting data into
+        table "x"``...): it restates the class name. A schema author's description stays."""
+        body = class_def.body
+        if (
+            len(body) > 1
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+            and is_type_boilerplate(body[0].value.value)
+        ):
+            del body[0]
         return class_def
 
     def _field_docstrings(

@@ -2,7 +2,8 @@
 
 Enable in codegen.toml: ``plugins = [..., "dxtra_typed.codegen.operations.OperationTablePlugin"]``.
 
-Appends to the generated client module::
+Appends to the generated client module (or, with SharedDocumentsPlugin, to ``_documents.py``
+once, the clients' ``OPERATIONS`` referring to it; the sync one without subscriptions)::
 
     OPERATIONS: dict[str, OperationInfo] = {
         "data_controllers": OperationInfo(name="DataControllers", method="data_controllers", ...),
@@ -68,6 +69,27 @@ class OperationTablePlugin(OperationCollector):
         return module
 
     def generate_client_code(self, generated_code: str) -> str:
-        entries = [_entry(m, self._operations[m]) for m in sorted(self._operations)]
-        table = "\n".join([f"{TABLE_NAME}: dict[str, OperationInfo] = {{", *entries, "}"])
+        if _SHARED in generated_code:
+            # The table is written once, in _documents.py (SharedDocumentsPlugin, async run:
+            # every operation); the sync client has every one but the subscriptions.
+            settings = self.config_dict["tool"]["ariadne-codegen"]
+            table = (
+                f"{TABLE_NAME}: dict[str, OperationInfo] = _documents.{TABLE_NAME}"
+                if settings.get("async_client")
+                else _SYNC_TABLE
+            )
+        else:
+            table = table_source(self._operations)
         return generated_code.replace(_PLACEHOLDER, table, 1)
+
+
+_SHARED = "from . import _documents"
+_SYNC_TABLE = f"""{TABLE_NAME}: dict[str, OperationInfo] = {{
+    m: info for m, info in _documents.{TABLE_NAME}.items() if info.kind != "subscription"
+}}"""
+
+
+def table_source(operations: dict[str, OperationDefinitionNode]) -> str:
+    """The ``OPERATIONS`` table's source, one line per operation."""
+    entries = [_entry(m, operations[m]) for m in sorted(operations)]
+    return "\n".join([f"{TABLE_NAME}: dict[str, OperationInfo] = {{", *entries, "}"])
