@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import mktime_tz, parsedate_tz
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Final, Literal, TextIO
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ from dxtra_typed._logging import scrub
 from dxtra_typed._secret import Secret, redact
 
 Status = Literal["ok", "warn", "fail", "skip"]
+Settings = SimpleNamespace  # what read_settings found: results, role, key, URLs, insecure
 MARKS: Final = {"ok": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 EXIT_COULD_NOT_RUN: Final = 2
 CUT: Final = 90  # a failure's or warning's detail is cut to this in the table, and repeated below
@@ -142,13 +144,11 @@ class Result:
 
 
 def verdict(check: str, item: str, text: str, facts: Any, fail: Any = "", warn: Any = "") -> Result:
-    """ok; or failed, with the remedy ``fail``; or a warning, with the advice ``warn``."""
     status: Status = "fail" if fail else "warn" if warn else "ok"
     return Result(check, item, status, text, fail or warn or None, facts)
 
 
 def render(results: list[Result], settings: Settings, code: int, as_json: bool) -> str:
-    """The table (failures and warnings repeated below it with their remedies), or JSON."""
     head = {"auth_url": settings.auth_url, "api_url": settings.api_url, "role": settings.role}
     if as_json:
         payload = {"ok": code == 0, "exit_code": code, **head, "checks": [vars(r) for r in results]}
@@ -210,7 +210,6 @@ def key_shape(key: str) -> tuple[str, str | None]:
 
 
 def classify_failure(exc: httpx.HTTPError) -> str:
-    """DNS, refused, TLS, timeout or connection."""
     if isinstance(exc, httpx.TimeoutException):
         return "timeout"
     seen: BaseException | None = exc
@@ -222,19 +221,10 @@ def classify_failure(exc: httpx.HTTPError) -> str:
     return next((k for k, words in _WORDS if any(w in text for w in words)), "connection")
 
 
-@dataclass
-class Settings:
-    results: list[Result] = field(default_factory=list)
-    auth_url: str | None = None  # None when unusable
-    api_url: str | None = None
-    role: str | None = None
-    key: Secret | None = None
-    insecure: bool = False  # plain http:// to another machine: probed, the key is not sent
-
-
 def read_settings(role_argument: str | None, env: Mapping[str, str]) -> Settings:
-    """Each setting with its source, checked by the client's own rules (``_config``)."""
-    out = Settings()
+    """Each setting with its source, checked by the client's own rules (``_config``). A URL is
+    None when unusable; ``insecure``: plain http:// elsewhere, probed but the key is not sent."""
+    out = SimpleNamespace(results=[], role=None, auth_url=None, api_url=None, insecure=False)
 
     def add(name: str, shown: str, fix: str | None, warn: str | None, *notes: str) -> None:
         source = cfg.source_of(role_argument if name == cfg.ENV_ROLE else None, env, name)
@@ -258,23 +248,18 @@ def read_settings(role_argument: str | None, env: Mapping[str, str]) -> Settings
         add(cfg.ENV_API_KEY, f"absent (role {out.role!r} needs none)", None, None)
     else:
         add(cfg.ENV_API_KEY, "absent", REMEDIES["no key"], None)
-    for name, default, normalize in (
-        (cfg.ENV_AUTH_URL, cfg.DEFAULT_AUTH_URL, cfg.normalize_auth_url),
-        (cfg.ENV_API_URL, cfg.DEFAULT_API_URL, cfg.normalize_api_url),
+    for attr, name, default, normalize in (
+        ("auth_url", cfg.ENV_AUTH_URL, cfg.DEFAULT_AUTH_URL, cfg.normalize_auth_url),
+        ("api_url", cfg.ENV_API_URL, cfg.DEFAULT_API_URL, cfg.normalize_api_url),
     ):
-        raw = env.get(name, "").strip() or default
+        raw, notes = env.get(name, "").strip() or default, []
         try:
-            url = normalize(raw)
-        except ConfigurationError as exc:
-            add(name, repr(raw), str(exc), None)
-            continue
-        setattr(out, "auth_url" if name == cfg.ENV_AUTH_URL else "api_url", url)
-        notes = ["the /v1/signin/pat suffix is cut off"] if url != raw.rstrip("/") else []
-        try:
+            setattr(out, attr, url := normalize(raw))
+            notes += ["the /v1/signin/pat suffix is cut off"] if url != raw.rstrip("/") else []
             cfg.check_transport(url, name, allow_insecure_http=False)
         except ConfigurationError as exc:
-            out.insecure = True
-            add(name, url, str(exc), None, *notes)
+            out.insecure |= getattr(out, attr) is not None
+            add(name, getattr(out, attr) or repr(raw), str(exc), None, *notes)
             continue
         if url.startswith("http://") and cfg.is_loopback(urlsplit(url).hostname or ""):
             notes.append("plain http to this machine (loopback)")
@@ -313,9 +298,8 @@ def clock_verdict(skew: float, tolerance: float, lifetime: float, source: str) -
     margin, beyond = renewal_margin(lifetime), max(abs(skew) - tolerance, 0.0)
     where = f"(±{tolerance:.1f} s, from the {source})"
     side = "ahead of" if skew > 0 else "behind"
-    detail = f"this machine's clock is {abs(skew):.0f} s {side} the server's {where}"
-    if abs(skew) <= tolerance:
-        detail = f"this machine's clock agrees with the server's {where}"
+    state = "agrees with" if abs(skew) <= tolerance else f"is {abs(skew):.0f} s {side}"
+    detail = f"this machine's clock {state} the server's {where}"
     fail, why = CLOCK_REMEDY, ""
     if skew < 0 and beyond >= lifetime:
         why = "; every JWT looks issued in the future (JWTNotYetValid), and the client keeps using "
@@ -334,7 +318,6 @@ def clock_verdict(skew: float, tolerance: float, lifetime: float, source: str) -
 
 
 def role_verdict(role: str, probe: Probe, body: Any, allowed: list[str] | None) -> Result:
-    """`{ __typename }` as ``role``: accepted, or refused, why, and the remedy."""
     body, code, error = body if isinstance(body, dict) else {}, None, None
     first = (errors := body.get("errors")) and isinstance(errors, list) and errors[0]
     if isinstance(first, dict):
@@ -369,11 +352,10 @@ def operation_roles_verdict(ops: Mapping[str, tuple[str, ...]], allowed: list[st
     data = {"operation_roles": {r: list(o) for r, o in ops.items()}, "not_allowed": [*missing]}
     listed = "; ".join(f"{role}: {', '.join(o)}" for role, o in sorted(missing.items()))
     shown = ", ".join(sorted(ops)) or "none besides the client's role"
-    detail, warn = f"`# role:` in operations: {shown}", ""
+    detail = f"`# role:` in operations: {shown}"
     if missing:
         detail = f"operations written for roles this token does not allow ({listed})"
-        warn = REMEDIES["roles"]
-    return verdict("roles", "operation roles", detail, data, "", warn)
+    return verdict("roles", "operation roles", detail, data, "", missing and REMEDIES["roles"])
 
 
 def operation_roles() -> dict[str, tuple[str, ...]]:
@@ -397,8 +379,6 @@ def _text(value: object) -> str | None:
 
 
 class Doctor:
-    """Sends the doctor's requests, times them, and judges each answer."""
-
     def __init__(self, http: httpx.Client, clock: Callable[[], float]) -> None:
         self.http, self.clock = http, clock
         self.secrets: list[Secret] = []
@@ -466,7 +446,6 @@ class Doctor:
         return settings
 
     def exchange(self, auth_url: str, key: Secret) -> tuple[dict[str, Any] | None, Secret | None]:
-        """The PAT → JWT exchange and the JWT's claims; then the clock against them."""
         self.secrets.append(key)
         probe, response = self.send("PAT exchange", build_signin_request(auth_url, key))
         if response is None:
