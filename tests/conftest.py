@@ -44,6 +44,17 @@ def mypy_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.getbasetemp() / "mypy-cache"
 
 
+@pytest.fixture(scope="session")
+def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built wheel installed with [codegen,sandbox] into a fresh virtualenv (its bin
+    folder), built once per session for every test marked `wheel` (tests/support/wheel.py).
+    Tests must not install into it: `layered_venv` gives one that sits on top."""
+    from .support.once import once_per_session
+    from .support.wheel import build_wheel_venv
+
+    return once_per_session(tmp_path_factory, "wheel", build_wheel_venv) / "venv" / "bin"
+
+
 @pytest.fixture(params=HTTP_BACKENDS)
 def http_backend(request: pytest.FixtureRequest) -> HttpBackend:
     """Each async-client test that takes this runs on httpx's transport and on aiohttp's."""
