@@ -47,6 +47,7 @@ HEAVY_SECONDS: dict[str, float] = {
 }
 
 
+@pytest.hookimpl(trylast=True)  # after `-m`/`-k` deselection: the shares are of what runs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under xdist, start the heavy tests first, spread over the workers, so the run does not
     end with one worker on a 10 s test while the others idle.
