@@ -3,8 +3,10 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-# pytest-xdist workers: `auto` is one per core; `make pytest PYTEST_WORKERS=0` runs in one process.
-PYTEST_WORKERS ?= auto
+# pytest-xdist workers: one more than the cores, so a core is not idle while a test waits on a
+# server or a subprocess (2 cores: -n 3 finished a fresh clone ~10 s sooner than -n 2, for ~13 s
+# more CPU, in two interleaved pairs); `make pytest PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 STAMP  := $(VENV)/.stamp-install
 
 .PHONY: install redis demo static test test-fast pytest pytest-fast typecheck lint generate check-generated schema sandbox bench bench-record soak clean

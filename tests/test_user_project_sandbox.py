@@ -2,7 +2,8 @@
 schema, two operations of its own, a seed file) whose own pytest suite uses the fixtures, sync
 and async, against a sandbox serving the project's schema: no flag names the schema.
 
-Marked `wheel` like tests/test_user_project.py, whose helpers it reuses.
+Marked `wheel` like tests/test_user_project.py, and on the same wheel venv (built once per
+session); the project's pytest is installed into a venv of its own layered on top of it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_user_project import _clean_env, _run, installed
+from .support.wheel import clean_env, from_index, layered_venv, pip_into, run
 
 NHOST = Path(__file__).parents[1].parent / "shared" / "realschemas" / "nhost-sdk-demo"
 pytestmark = pytest.mark.wheel
-__all__ = ["installed"]
 
 OPERATIONS = """\
 # Movies of one genre, by title.
@@ -82,29 +82,21 @@ def test_rows_of_its_own(fresh_dxtra_sandbox):
 """
 
 
-def test_a_user_project_suite_runs_on_its_own_schema(installed: Path, tmp_path: Path) -> None:
+def test_a_user_project_suite_runs_on_its_own_schema(wheel_venv: Path, tmp_path: Path) -> None:
     if not NHOST.is_dir():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{NHOST} is missing: CI must check out shared/ beside the repo")
         pytest.skip(f"{NHOST} is not there")
-    env = _clean_env()
-    _run(
-        [
-            str(installed / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "pytest==9.2.0",
-            "pytest-asyncio==1.5.0",
-        ],
-        tmp_path,
-        env,
-    )
+    env = clean_env()
+    # The project's pytest beside the wheel: in a venv on top of the shared one, which the
+    # tests only read. Locally the dev venv's pytest is already there (the wheel venv's deps).
+    with_pytest = layered_venv(wheel_venv, tmp_path / "venv")
+    if from_index():
+        pip = [*pip_into(with_pytest), "-q", "--disable-pip-version-check", "--no-compile"]
+        run([*pip, "pytest==9.2.0", "pytest-asyncio==1.5.0"], tmp_path, env)
     work = tmp_path / "shop"
     work.mkdir()
-    _run([str(installed / "dxtra-typed"), "init", "--package", "shop_dxtra"], work, env)
+    run([str(wheel_venv / "dxtra-typed"), "init", "--package", "shop_dxtra"], work, env)
     shutil.copyfile(NHOST / "schema.graphql", work / "schema" / "schema.graphql")
     for old in (work / "queries").glob("*.graphql"):
         old.unlink()
@@ -113,11 +105,11 @@ def test_a_user_project_suite_runs_on_its_own_schema(installed: Path, tmp_path: 
     (work / "sandbox" / "seed.json").write_text(SEED)
     with (work / "codegen.toml").open("a") as fh:
         fh.write('\n[tool.dxtra-typed-sandbox]\nseed = "sandbox/seed.json"\n')
-    _run([str(installed / "dxtra-typed"), "generate"], work, env)
+    run([str(wheel_venv / "dxtra-typed"), "generate"], work, env)
     (work / "tests").mkdir()
     (work / "tests" / "test_movies.py").write_text(SUITE)
     (work / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\n")
-    out = _run(
-        [str(installed / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], work, env
+    out = run(
+        [str(with_pytest / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], work, env
     )
     assert "3 passed" in out
