@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
@@ -60,6 +61,11 @@ def build_wheel_venv(base: Path) -> Path:
     argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check"]
     run([*argv, "-q", "-w", str(base / "dist"), str(ROOT)], base, env)
     (wheel,) = (base / "dist").glob("dxtra_typed-*.whl")
+    # Two import names and nothing else (docs/design.md: the bundled package stays
+    # `dxtra_generated`); a stray top-level module would shadow a user's.
+    with zipfile.ZipFile(wheel) as archive:
+        top = {name.split("/")[0] for name in archive.namelist()}
+    assert {t for t in top if not t.endswith(".dist-info")} == {"dxtra_typed", "dxtra_generated"}
     venv.EnvBuilder(with_pip=False).create(base / "venv")
     bin_dir = base / "venv" / "bin"
     if from_index():
