@@ -22,7 +22,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
 	@test -x $(UV) || $(PYTHON) -m pip install --quiet --disable-pip-version-check \
-		--target $(VENV)/tools uv
+		--root-user-action=ignore --target $(VENV)/tools uv
 	$(UV) pip install --quiet --compile-bytecode --python $(PY) -e ".[dev]" "pip>=24"
 	@touch $(STAMP)
 
@@ -74,13 +74,17 @@ redis:
 # user projects) that import dxtra_typed, and where PYTHONDONTWRITEBYTECODE is set (as on our
 # CI) none of them would save its compiled modules, so each recompiled src/ from source.
 # compileall skips what is up to date; stale .pyc files are never used (mtime check).
+# The run itself may write bytecode (env -u): the test modules' rewritten bytecode and the user
+# projects the tests generate are then compiled once, not in every worker and subprocess
+# (a fresh clone's pytest: ~8 s less CPU, ~4 s sooner; __pycache__ is ignored by git).
 pytest: $(STAMP) redis
 	@$(PY) -m compileall -q -j 0 src generated
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # The everyday loop: every test but the `slow` and `wheel` tiers, in parallel.
 pytest-fast: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow and not wheel"
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal \
+		-m "not slow and not wheel"
 
 typecheck: $(STAMP)
 	$(PY) -m mypy src tests examples bench generated tools
