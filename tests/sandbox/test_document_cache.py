@@ -3,7 +3,10 @@ answers as checking it every time, and nothing shared that a caller could change
 
 from __future__ import annotations
 
-from graphql import build_schema
+import gc
+import weakref
+
+from graphql import GraphQLSchema, build_schema
 
 from dxtra_typed.sandbox._engine import Prepared, Session, parse_request
 
@@ -48,3 +51,15 @@ def test_operation_names_are_chosen_per_request() -> None:
     missing = parse_request({"query": query}, USER, lambda role: WITH_NAME)
     assert isinstance(missing, dict)
     assert "exactly one operation" in missing["errors"][0]["message"]
+
+
+def test_a_schema_that_is_dropped_takes_its_checked_documents_with_it() -> None:
+    def served_once() -> weakref.ref[GraphQLSchema]:
+        schema = build_schema("type Query { name: String }")
+        prepared = parse_request({"query": "{ name }"}, USER, lambda role: schema)
+        assert isinstance(prepared, Prepared)
+        return weakref.ref(schema)
+
+    gone = served_once()
+    gc.collect()
+    assert gone() is None  # a test suite builds hundreds of sandboxes: none may be kept

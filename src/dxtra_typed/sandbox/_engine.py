@@ -13,9 +13,9 @@ translates Hasura's error bodies.
 from __future__ import annotations
 
 import copy
-import functools
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -719,13 +719,36 @@ def parse_request(
     return Prepared(schema, document, operation, variables, session)
 
 
-@functools.lru_cache(maxsize=256)
+# Checked documents by schema, then by query text: weak on the schema, so a sandbox's schemas
+# (and their cached documents) go when the sandbox does. Nothing cached refers to its schema.
+_CHECKED: weakref.WeakKeyDictionary[GraphQLSchema, dict[str, DocumentNode | dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+_CHECKED_LOCK = threading.Lock()
+_CHECKED_PER_SCHEMA = 256
+
+
 def _checked_document(schema: GraphQLSchema, query: str) -> DocumentNode | dict[str, Any]:
+    """`_check_document`, cached per (schema, query) as Hasura caches a query's plan:
+    validation alone is ~1.2 ms of a sandbox request, and clients send the same few documents
+    over and over. Both parts are pure (a new schema is a new key) and graphql-core never
+    mutates a document it executes; the oldest entry goes when a schema has too many."""
+    with _CHECKED_LOCK:
+        cached = _CHECKED.setdefault(schema, {})
+        hit = cached.get(query)
+    if hit is not None:
+        return hit
+    checked = _check_document(schema, query)
+    with _CHECKED_LOCK:
+        if len(cached) >= _CHECKED_PER_SCHEMA:
+            del cached[next(iter(cached))]
+        cached[query] = checked
+    return checked
+
+
+def _check_document(schema: GraphQLSchema, query: str) -> DocumentNode | dict[str, Any]:
     """`query` parsed, within the depth limit and validated against `schema`, or Hasura's
-    error body. Cached per (schema, query), as Hasura caches a query's plan: validation alone
-    is ~1.2 ms of a sandbox request, and clients send the same few documents over and over.
-    Both parts are pure (a new schema is a new key) and graphql-core never mutates a document
-    it executes. The cache holds its schemas (at most 256 entries), which only tests make many."""
+    error body."""
     try:
         document = parse(query, max_tokens=MAX_QUERY_TOKENS)
     except GraphQLSyntaxError:
