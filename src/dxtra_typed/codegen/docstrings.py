@@ -179,18 +179,16 @@ def _returns_line(
     schema: GraphQLSchema,
     definition: OperationDefinitionNode,
     returns: ast.expr | None,
-    lead: str = "R",
+    lead: str = "",
 ) -> str:
     """One short line (the return type is in the signature): which root field comes back.
-    ``lead`` starts it (``"Query `X`: r"`` → "Query `X`: returns ...")."""
+    ``lead`` starts it (``"Query `X`: "`` → "Query `X`: returns ...")."""
     fields = _root_fields(definition)
     name = definition.name.value if definition.name else "?"
     shown = ast.unparse(returns) if returns is not None else ""
-    prefix = (
-        f"{lead}eturns an async iterator of"
-        if shown.startswith(("AsyncIterator[", "Subscription["))
-        else f"{lead}eturns"
-    )
+    prefix = lead + ("returns" if lead else "Returns")
+    if shown.startswith(("AsyncIterator[", "Subscription[")):
+        prefix += " an async iterator of"
     if len(fields) == 1:
         root_fields = getattr(_root_type(schema, definition.operation), "fields", None) or {}
         field = root_fields.get(fields[0].name.value)
@@ -263,7 +261,7 @@ def method_docstring(
         parts.append("\n".join(lines))
     if len(fields) == 1:
         what = _field_description(root_fields.get(fields[0].name.value))
-        line = _returns_line(schema, definition, returns, f"{kind.capitalize()} `{name}`: r")
+        line = _returns_line(schema, definition, returns, f"{kind.capitalize()} `{name}`: ")
         parts.insert(1 if comment else 0, _paragraph(f"{line} {_sentence(what)}".strip()))
     else:
         parts.append(_returns_line(schema, definition, returns))

@@ -40,6 +40,7 @@ from typing import Any
 from ariadne_codegen.plugins.base import Plugin
 from graphql import OperationDefinitionNode, strip_ignored_characters
 
+from dxtra_typed.codegen.docstrings import _WIDTH
 from dxtra_typed.codegen.operations import table_source
 
 MODULE = "_documents"
@@ -319,7 +320,7 @@ _WRAPPED_RUNTIME = re.compile(
 def _one_line_import(match: re.Match[str]) -> str:
     names = ", ".join(line.strip().rstrip(",") for line in match[1].splitlines())
     line = f"from dxtra_typed.runtime import {names}"
-    return line if len(line) <= 88 else match[0]
+    return line if len(line) <= _WIDTH else match[0]
 
 
 def _unused_gql(module: ast.Module) -> None:
